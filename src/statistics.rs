@@ -1,0 +1,1 @@
+//! Survival statistics (to be written).
