@@ -3,7 +3,8 @@
 use std::fmt;
 
 /// How a trial ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// A hosting partner formalised the community and its revenue covered its costs for a
     /// sustained period.

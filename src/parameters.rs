@@ -1,0 +1,534 @@
+//! The model's parameters: one registry that defines, for every parameter, its dotted path in a
+//! scenario file, its type, its allowed range, its default and what it means.
+//!
+//! The registry is the single source of truth for scenario parsing, sweeps, validation messages,
+//! the manifest and `hothouse check`. docs/MODEL.md explains each parameter and its source.
+
+use serde::Serialize;
+use std::fmt;
+
+/// A parameter value as written in a scenario file or a sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamValue {
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamValue::Int(v) => write!(f, "{v}"),
+            ParamValue::Float(v) => write!(f, "{v}"),
+            ParamValue::Text(v) => f.write_str(v),
+        }
+    }
+}
+
+impl Serialize for ParamValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ParamValue::Int(v) => s.serialize_i64(*v),
+            ParamValue::Float(v) => s.serialize_f64(*v),
+            ParamValue::Text(v) => s.serialize_str(v),
+        }
+    }
+}
+
+/// What values a parameter accepts.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// A finite real number in `[min, max]`.
+    Float { min: f64, max: f64 },
+    /// A real number in `(min, max]`: the lower bound is excluded.
+    PositiveFloat { max: f64 },
+    /// A whole number in `[min, max]`.
+    Int { min: i64, max: i64 },
+    /// One of a list of names.
+    Choice(&'static [&'static str]),
+}
+
+impl Kind {
+    /// A phrase saying what is allowed, for error messages.
+    pub fn allowed(&self) -> String {
+        match self {
+            Kind::Float { min, max } => format!("a number from {min} to {max}"),
+            Kind::PositiveFloat { max } => format!("a number greater than 0 and at most {max}"),
+            Kind::Int { min, max } => format!("a whole number from {min} to {max}"),
+            Kind::Choice(names) => format!("one of {}", quoted_list(names)),
+        }
+    }
+
+    /// Checks a value and returns it in canonical form (integers given for real-valued
+    /// parameters become floats), or a message saying what is wrong.
+    pub fn check(&self, value: &ParamValue) -> Result<ParamValue, String> {
+        match (self, value) {
+            (Kind::Float { .. } | Kind::PositiveFloat { .. }, ParamValue::Int(i)) => {
+                self.check(&ParamValue::Float(*i as f64))
+            }
+            (Kind::Float { min, max }, ParamValue::Float(x)) => {
+                if !x.is_finite() {
+                    Err(format!("{x} is not a finite number; expected {}", self.allowed()))
+                } else if x < min || x > max {
+                    Err(format!("{x} is out of range; expected {}", self.allowed()))
+                } else {
+                    Ok(ParamValue::Float(*x))
+                }
+            }
+            (Kind::PositiveFloat { max }, ParamValue::Float(x)) => {
+                if !x.is_finite() {
+                    Err(format!("{x} is not a finite number; expected {}", self.allowed()))
+                } else if *x <= 0.0 || x > max {
+                    Err(format!("{x} is out of range; expected {}", self.allowed()))
+                } else {
+                    Ok(ParamValue::Float(*x))
+                }
+            }
+            (Kind::Int { min, max }, ParamValue::Int(i)) => {
+                if i < min || i > max {
+                    Err(format!("{i} is out of range; expected {}", self.allowed()))
+                } else {
+                    Ok(ParamValue::Int(*i))
+                }
+            }
+            (Kind::Int { .. }, ParamValue::Float(x)) => Err(format!(
+                "{x} is not a whole number; expected {}",
+                self.allowed()
+            )),
+            (Kind::Choice(names), ParamValue::Text(s)) => {
+                if names.contains(&s.as_str()) {
+                    Ok(ParamValue::Text(s.clone()))
+                } else {
+                    Err(format!("\"{s}\" is not known; expected {}", self.allowed()))
+                }
+            }
+            (Kind::Choice(_), other) => Err(format!(
+                "{other} is a number; expected {} (a quoted string)",
+                self.allowed()
+            )),
+            (_, ParamValue::Text(s)) => Err(format!(
+                "\"{s}\" is text; expected {}",
+                self.allowed()
+            )),
+        }
+    }
+}
+
+fn quoted_list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One parameter of the model: where it lives, what it accepts and what it means.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamSpec {
+    /// Dotted path, `group.name`, as written in scenario files and sweeps.
+    pub path: &'static str,
+    pub kind: Kind,
+    /// Unit of measurement ("" when dimensionless).
+    pub unit: &'static str,
+    /// One line saying what it represents.
+    pub doc: &'static str,
+}
+
+/// Conversion between a typed parameter field and a [`ParamValue`].
+pub trait ParamType: Sized {
+    fn from_value(value: &ParamValue) -> Option<Self>;
+    fn to_value(&self) -> ParamValue;
+}
+
+impl ParamType for f64 {
+    fn from_value(value: &ParamValue) -> Option<Self> {
+        match value {
+            ParamValue::Float(x) => Some(*x),
+            ParamValue::Int(i) => Some(*i as f64),
+            ParamValue::Text(_) => None,
+        }
+    }
+    fn to_value(&self) -> ParamValue {
+        ParamValue::Float(*self)
+    }
+}
+
+impl ParamType for u32 {
+    fn from_value(value: &ParamValue) -> Option<Self> {
+        match value {
+            ParamValue::Int(i) => u32::try_from(*i).ok(),
+            _ => None,
+        }
+    }
+    fn to_value(&self) -> ParamValue {
+        ParamValue::Int(i64::from(*self))
+    }
+}
+
+/// The family of the distribution of participants' motivation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MotivationDistribution {
+    Fixed,
+    Uniform,
+    Beta,
+    Normal,
+}
+
+impl MotivationDistribution {
+    pub const NAMES: &'static [&'static str] = &["fixed", "uniform", "beta", "normal"];
+}
+
+impl ParamType for MotivationDistribution {
+    fn from_value(value: &ParamValue) -> Option<Self> {
+        match value {
+            ParamValue::Text(s) => match s.as_str() {
+                "fixed" => Some(Self::Fixed),
+                "uniform" => Some(Self::Uniform),
+                "beta" => Some(Self::Beta),
+                "normal" => Some(Self::Normal),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    fn to_value(&self) -> ParamValue {
+        let name = match self {
+            Self::Fixed => "fixed",
+            Self::Uniform => "uniform",
+            Self::Beta => "beta",
+            Self::Normal => "normal",
+        };
+        ParamValue::Text(name.to_string())
+    }
+}
+
+/// Defines the parameter groups, the `Parameters` struct, its defaults and the registry.
+macro_rules! parameters {
+    ($(
+        $(#[doc = $gdoc:literal])*
+        $group:ident : $Group:ident {
+            $( $field:ident : $ty:ty = $default:expr, $kind:expr, $unit:literal, $doc:literal; )*
+        }
+    )*) => {
+        $(
+            $(#[doc = $gdoc])*
+            #[derive(Debug, Clone, PartialEq, Serialize)]
+            pub struct $Group {
+                $( #[doc = $doc] pub $field: $ty, )*
+            }
+
+            impl Default for $Group {
+                fn default() -> Self {
+                    Self { $( $field: $default, )* }
+                }
+            }
+        )*
+
+        /// Every parameter of the model, grouped by concept.
+        #[derive(Debug, Clone, PartialEq, Serialize, Default)]
+        pub struct Parameters {
+            $( pub $group: $Group, )*
+        }
+
+        /// The registry: every parameter's path, kind, unit and meaning, in file order.
+        pub const SPECS: &[ParamSpec] = &[
+            $( $( ParamSpec {
+                path: concat!(stringify!($group), ".", stringify!($field)),
+                kind: $kind,
+                unit: $unit,
+                doc: $doc,
+            }, )* )*
+        ];
+
+        /// The parameter groups (top-level tables of a scenario file).
+        pub const GROUPS: &[&str] = &[ $( stringify!($group), )* ];
+
+        impl Parameters {
+            /// Sets the parameter at `path` to a value already checked by [`Kind::check`].
+            /// Returns false when the path is unknown or the value has the wrong type.
+            pub fn set(&mut self, path: &str, value: &ParamValue) -> bool {
+                match path {
+                    $( $( concat!(stringify!($group), ".", stringify!($field)) => {
+                        match <$ty as ParamType>::from_value(value) {
+                            Some(v) => { self.$group.$field = v; true }
+                            None => false,
+                        }
+                    } )* )*
+                    _ => false,
+                }
+            }
+
+            /// The value of the parameter at `path`, if it exists.
+            pub fn get(&self, path: &str) -> Option<ParamValue> {
+                match path {
+                    $( $( concat!(stringify!($group), ".", stringify!($field)) => {
+                        Some(ParamType::to_value(&self.$group.$field))
+                    } )* )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+const NO_MAX: f64 = 1e9;
+const UNIT: Kind = Kind::Float { min: 0.0, max: 1.0 };
+const NONNEG: Kind = Kind::Float { min: 0.0, max: NO_MAX };
+const WEEKS: Kind = Kind::Int { min: 0, max: 1_000_000 };
+const PEOPLE: Kind = Kind::Int { min: 1, max: 10_000_000 };
+
+parameters! {
+    /// The community's size, its pool of potential members and when it counts as dead.
+    community: Community {
+        initial_participants: u32 = 10, PEOPLE, "people",
+            "participants convened at week 0";
+        population: u32 = 120, PEOPLE, "people",
+            "people who could ever join (Bass market size M); includes the participants";
+        critical_mass: u32 = 5, Kind::Int { min: 0, max: 10_000_000 }, "people",
+            "active contributors needed for the community to be worth attending (0 disables)";
+        fizzle_patience: u32 = 6, Kind::Int { min: 1, max: 1_000_000 }, "weeks",
+            "consecutive weeks below critical mass after which the community has fizzled";
+    }
+
+    /// How motivated each participant is, drawn once when they join.
+    motivation: Motivation {
+        distribution: MotivationDistribution = MotivationDistribution::Beta,
+            Kind::Choice(MotivationDistribution::NAMES), "",
+            "family of the motivation distribution on [0, 1]";
+        value: f64 = 0.5, UNIT, "", "motivation of everyone when distribution = \"fixed\"";
+        low: f64 = 0.0, UNIT, "", "lower end when distribution = \"uniform\"";
+        high: f64 = 1.0, UNIT, "", "upper end when distribution = \"uniform\"";
+        alpha: f64 = 2.0, Kind::PositiveFloat { max: 1e6 }, "",
+            "first shape parameter when distribution = \"beta\"";
+        beta: f64 = 3.0, Kind::PositiveFloat { max: 1e6 }, "",
+            "second shape parameter when distribution = \"beta\"";
+        mean: f64 = 0.4, UNIT, "",
+            "mean before truncation to [0, 1] when distribution = \"normal\"";
+        sd: f64 = 0.2, Kind::PositiveFloat { max: 1e3 }, "",
+            "standard deviation before truncation when distribution = \"normal\"";
+    }
+
+    /// Each participant's weekly choice to contribute, weighed against its cost.
+    participation: Participation {
+        cost: f64 = 1.15, Kind::Float { min: 0.0, max: 1e3 }, "utility/week",
+            "cost of contributing in a week (time, attention) before facilitation";
+        noise: f64 = 0.25, Kind::Float { min: 0.0, max: 1e3 }, "utility",
+            "scale of the logistic choice; 0 makes the choice a sharp threshold";
+        social_weight: f64 = 0.3, Kind::Float { min: 0.0, max: 1e3 }, "utility/week",
+            "value of others' activity, reached when active contributors >= critical mass";
+        coordination_cost: f64 = 0.2, Kind::Float { min: 0.0, max: 1e3 }, "utility/week",
+            "extra cost when every potential member has joined (grows with size / population)";
+    }
+
+    /// The core idea or cause that brings people together, which may fade (a crisis subsides).
+    core_idea: CoreIdea {
+        strength: f64 = 1.0, Kind::Float { min: 0.0, max: 1e3 }, "utility/week",
+            "pull of the cause at week 1 on a fully motivated participant";
+        half_life: f64 = 26.0, NONNEG, "weeks",
+            "weeks for the fading part of the pull to halve; 0 means it never fades";
+        floor: f64 = 0.4, UNIT, "",
+            "share of the pull that never fades";
+    }
+
+    /// Shared assets built by contributions, and the non-rival benefit they give everyone.
+    benefit: Benefit {
+        strength: f64 = 0.6, Kind::Float { min: 0.0, max: 1e3 }, "utility/week",
+            "largest weekly benefit the shared assets can give each participant";
+        half_saturation: f64 = 20.0, Kind::PositiveFloat { max: NO_MAX }, "asset units",
+            "assets at which the benefit is half its largest value";
+        productivity: f64 = 0.1, NONNEG, "asset units/contribution",
+            "assets built by one contributor in one week";
+        decay: f64 = 0.03, UNIT, "1/week",
+            "share of the assets lost each week without upkeep";
+    }
+
+    /// The host who convenes the community and invests facilitation time and resources.
+    host: Host {
+        investment: f64 = 1.0, Kind::Float { min: 0.0, max: 1e4 }, "staff-days/week",
+            "facilitation time and resources the host puts in each week; 0 means no host";
+        half_effect: f64 = 1.0, Kind::PositiveFloat { max: 1e4 }, "staff-days/week",
+            "investment at which the host's effects reach half their largest size";
+        facilitation: f64 = 0.4, UNIT, "",
+            "largest share of the cost of contributing that facilitation removes";
+        build_rate: f64 = 0.3, NONNEG, "asset units/staff-day",
+            "assets the host's own work builds";
+        day_rate: f64 = 0.4, NONNEG, "money/staff-day",
+            "what a staff-day of hosting costs the host (thousands of pounds)";
+        commitment: u32 = 0, WEEKS, "weeks",
+            "longest the host will support the community; 0 means open-ended";
+        patience: u32 = 8, Kind::Int { min: 1, max: 1_000_000 }, "weeks",
+            "consecutive weeks below critical mass after which the host withdraws";
+        review_week: u32 = 26, WEEKS, "weeks",
+            "week at which the host withdraws if nothing has been built yet; 0 means no review";
+    }
+
+    /// Who sets the agenda: participants' ownership raises commitment.
+    agenda: Agenda {
+        participant_share: f64 = 0.7, UNIT, "",
+            "share of the agenda set by participants rather than the host";
+        ownership_weight: f64 = 0.3, Kind::Float { min: 0.0, max: 1e3 }, "utility/week",
+            "value of full ownership of the agenda to a participant";
+        host_crowding: f64 = 0.3, UNIT, "",
+            "share of ownership lost when the host's effects are at their largest";
+    }
+
+    /// Informal and emergent (0) against structured and planned (1), as chosen with Cynefin.
+    approach: Approach {
+        structure: f64 = 0.0, UNIT, "",
+            "0 informal and emergent, 1 structured and planned";
+        planning_overhead: f64 = 1.0, Kind::Float { min: 0.0, max: 1e3 }, "",
+            "extra host spend per staff-day at full structure (1 doubles it)";
+        productivity_gain: f64 = 0.5, Kind::Float { min: 0.0, max: 1e3 }, "",
+            "extra assets per contribution at full structure (0.5 is 50% more)";
+        ownership_penalty: f64 = 0.5, UNIT, "",
+            "share of participants' ownership lost at full structure";
+    }
+
+    /// Newcomers: the host's outreach, word of mouth and the brand (Bass diffusion).
+    recruitment: Recruitment {
+        external: f64 = 0.001, UNIT, "1/week",
+            "weekly chance that a non-member joins on their own (Bass p)";
+        outreach: f64 = 0.004, UNIT, "1/week",
+            "extra weekly joining chance at the host's largest outreach effect";
+        word_of_mouth: f64 = 0.05, Kind::Float { min: 0.0, max: 1e3 }, "1/week",
+            "weekly joining chance per active share of the population (Bass q)";
+        newcomer_return_answered: f64 = 0.56, UNIT, "",
+            "chance a newcomer stays after a first week in which someone responded";
+        newcomer_return_unanswered: f64 = 0.44, UNIT, "",
+            "chance a newcomer stays after a first week in which nobody responded";
+    }
+
+    /// Leaving: a base rate, dissatisfaction and drifting away when idle.
+    attrition: Attrition {
+        base_rate: f64 = 0.01, UNIT, "1/week",
+            "weekly chance that a satisfied participant leaves";
+        dissatisfied_rate: f64 = 0.08, UNIT, "1/week",
+            "extra weekly chance of leaving when taking part is not worth its cost";
+        idle_limit: u32 = 8, WEEKS, "weeks",
+            "weeks without contributing after which a participant has left; 0 disables";
+        ownership_protection: f64 = 0.5, UNIT, "",
+            "share of the base leaving rate removed by full ownership";
+    }
+
+    /// The community's brand: recognition that grows with visible outputs.
+    brand: Brand {
+        initial: f64 = 0.0, UNIT, "", "brand recognition at week 0 (0 unknown, 1 recognised)";
+        growth: f64 = 0.05, UNIT, "1/week", "weekly growth towards the asset-driven level";
+        decay: f64 = 0.01, UNIT, "1/week", "weekly loss of recognition";
+        weight: f64 = 0.3, Kind::Float { min: 0.0, max: 1e3 }, "utility/week",
+            "value to a participant of belonging to a fully recognised brand";
+        reach: f64 = 0.004, UNIT, "1/week",
+            "extra weekly joining chance for non-members at full recognition";
+        retention: f64 = 0.5, UNIT, "",
+            "share of the base leaving rate removed at full recognition";
+    }
+
+    /// Costs and revenue of running the initiative.
+    economics: Economics {
+        fixed_cost: f64 = 0.2, NONNEG, "money/week",
+            "weekly operating cost (thousands of pounds)";
+        cost_per_participant: f64 = 0.005, NONNEG, "money/week/person",
+            "weekly operating cost per participant";
+        revenue_per_asset: f64 = 0.01, NONNEG, "money/week/asset unit",
+            "weekly revenue or partner funding per unit of shared assets";
+        brand_premium: f64 = 1.0, Kind::Float { min: 0.0, max: 1e3 }, "",
+            "extra revenue at full recognition (1 doubles it)";
+        reserve: f64 = 6.0, NONNEG, "money",
+            "shortfall participants can cover themselves when no host pays the costs";
+    }
+
+    /// Stage thresholds of the life cycle and the graduation rule.
+    lifecycle: Lifecycle {
+        exploring_assets: f64 = 2.0, NONNEG, "asset units",
+            "assets (light agreements) that move the community from convening to exploring";
+        collaborating_assets: f64 = 10.0, NONNEG, "asset units",
+            "assets (data landscaping, tools) that mark the collaborating stage";
+        formalising_assets: f64 = 40.0, NONNEG, "asset units",
+            "assets (standards, dashboards) that draw a hosting partner to formalise";
+        formalising_brand: f64 = 0.4, UNIT, "",
+            "brand recognition a hosting partner needs before formalising";
+        graduation_patience: u32 = 8, Kind::Int { min: 1, max: 1_000_000 }, "weeks",
+            "consecutive weeks in formalising with revenue >= cost that make a graduation";
+    }
+}
+
+/// The registry entry for `path`, if it is a parameter.
+pub fn spec(path: &str) -> Option<&'static ParamSpec> {
+    SPECS.iter().find(|s| s.path == path)
+}
+
+/// The parameter paths closest to `path`, for "did you mean" hints.
+pub fn suggest(path: &str) -> Option<&'static str> {
+    SPECS
+        .iter()
+        .map(|s| (edit_distance(path, s.path), s.path))
+        .filter(|(d, _)| *d <= 3.max(path.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, p)| p)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spec_default_is_within_its_range_and_round_trips() {
+        let p = Parameters::default();
+        for s in SPECS {
+            let v = p.get(s.path).expect(s.path);
+            let checked = s.kind.check(&v).unwrap_or_else(|e| panic!("{}: {e}", s.path));
+            let mut q = p.clone();
+            assert!(q.set(s.path, &checked), "{}", s.path);
+            assert_eq!(q, p, "{}", s.path);
+        }
+    }
+
+    #[test]
+    fn paths_are_unique() {
+        let mut paths: Vec<_> = SPECS.iter().map(|s| s.path).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        assert_eq!(paths.len(), SPECS.len());
+    }
+
+    #[test]
+    fn kind_check_rejects_bad_values() {
+        assert!(UNIT.check(&ParamValue::Float(f64::NAN)).is_err());
+        assert!(UNIT.check(&ParamValue::Float(f64::INFINITY)).is_err());
+        assert!(UNIT.check(&ParamValue::Float(1.5)).is_err());
+        assert_eq!(UNIT.check(&ParamValue::Int(1)), Ok(ParamValue::Float(1.0)));
+        assert!(WEEKS.check(&ParamValue::Float(2.5)).is_err());
+        assert!(WEEKS.check(&ParamValue::Int(-1)).is_err());
+        assert!(
+            Kind::PositiveFloat { max: 1.0 }
+                .check(&ParamValue::Float(0.0))
+                .is_err()
+        );
+        assert!(
+            Kind::Choice(MotivationDistribution::NAMES)
+                .check(&ParamValue::Text("gamma".into()))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn suggests_near_misses() {
+        assert_eq!(suggest("host.investmnt"), Some("host.investment"));
+        assert_eq!(suggest("zzzzzzzzzzzzzzzzzzzz"), None);
+    }
+}

@@ -1,0 +1,222 @@
+//! Deciding which curves go into which panel, in which colour, under which label.
+//!
+//! Up to `max` items share one panel. Beyond that the items are spread over small multiples:
+//! if some swept parameter has at most `max` values and, within every combination of the
+//! other parameters, each of its values at most once, each panel holds one combination of the
+//! other parameters (named in the panel title) and the colours stand for that parameter's
+//! values, the same in every panel (one shared legend). Otherwise the items are cut into
+//! consecutive panels of at most `max`, each with its own legend.
+
+/// An item (a variant, or a series of variants) shown in a panel.
+#[derive(Debug, Clone)]
+pub(crate) struct Member {
+    /// Index into the item list given to [`arrange`].
+    pub(crate) item: usize,
+    /// Palette index.
+    pub(crate) colour: usize,
+    /// Legend label.
+    pub(crate) label: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Panel {
+    /// Names what the panel's items have in common, if anything.
+    pub(crate) title: Option<String>,
+    pub(crate) members: Vec<Member>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Arrangement {
+    pub(crate) panels: Vec<Panel>,
+    /// One legend for all panels (colour, label); `None` when each panel has its own.
+    pub(crate) shared_legend: Option<Vec<(usize, String)>>,
+}
+
+/// `name = value, name = value`; "all trials" when there are no parameters.
+pub(crate) fn label(params: &[String], values: &[String]) -> String {
+    if params.is_empty() {
+        return "all trials".to_string();
+    }
+    params
+        .iter()
+        .zip(values)
+        .map(|(p, v)| format!("{p} = {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Distinct values in order of first appearance.
+pub(crate) fn distinct<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        if !out.iter().any(|o| o == v) {
+            out.push(v.to_string());
+        }
+    }
+    out
+}
+
+/// Arranges `items` (each given by its values of `params`) into panels of at most `max`.
+/// `item_labels` overrides the label of items whose parameters are unknown.
+pub(crate) fn arrange(
+    params: &[String],
+    items: &[Vec<String>],
+    item_labels: &[String],
+    max: usize,
+    palette_len: usize,
+) -> Arrangement {
+    let n = items.len();
+    let max = max.max(1);
+    if n <= max {
+        let members: Vec<Member> = (0..n)
+            .map(|i| Member {
+                item: i,
+                colour: i,
+                label: item_labels[i].clone(),
+            })
+            .collect();
+        return Arrangement {
+            shared_legend: Some(members.iter().map(|m| (m.colour, m.label.clone())).collect()),
+            panels: vec![Panel {
+                title: None,
+                members,
+            }],
+        };
+    }
+    if let Some(a) = by_colour_parameter(params, items, max) {
+        return a;
+    }
+    // consecutive chunks of (nearly) equal size
+    let n_panels = n.div_ceil(max);
+    let size = n.div_ceil(n_panels);
+    let global_colours = n <= palette_len;
+    let panels: Vec<Panel> = (0..n)
+        .collect::<Vec<_>>()
+        .chunks(size)
+        .map(|chunk| Panel {
+            title: None,
+            members: chunk
+                .iter()
+                .enumerate()
+                .map(|(k, &i)| Member {
+                    item: i,
+                    colour: if global_colours { i } else { k },
+                    label: item_labels[i].clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    Arrangement {
+        shared_legend: global_colours
+            .then(|| (0..n).map(|i| (i, item_labels[i].clone())).collect()),
+        panels,
+    }
+}
+
+fn by_colour_parameter(params: &[String], items: &[Vec<String>], max: usize) -> Option<Arrangement> {
+    if params.len() < 2 || items.iter().any(|v| v.len() != params.len()) {
+        return None;
+    }
+    for c in 0..params.len() {
+        let values = distinct(items.iter().map(|v| v[c].as_str()));
+        if values.len() < 2 || values.len() > max {
+            continue;
+        }
+        // group by the other parameters, in order of first appearance
+        let others: Vec<usize> = (0..params.len()).filter(|&k| k != c).collect();
+        let key = |v: &Vec<String>| others.iter().map(|&k| v[k].clone()).collect::<Vec<_>>();
+        let mut groups: Vec<(Vec<String>, Vec<usize>)> = Vec::new();
+        for (i, v) in items.iter().enumerate() {
+            let k = key(v);
+            match groups.iter_mut().find(|(gk, _)| *gk == k) {
+                Some((_, g)) => g.push(i),
+                None => groups.push((k, vec![i])),
+            }
+        }
+        let unique_within = groups.iter().all(|(_, g)| {
+            distinct(g.iter().map(|&i| items[i][c].as_str())).len() == g.len()
+        });
+        if !unique_within || groups.len() < 2 {
+            continue;
+        }
+        let other_names: Vec<String> = others.iter().map(|&k| params[k].clone()).collect();
+        let panels = groups
+            .into_iter()
+            .map(|(k, g)| Panel {
+                title: Some(label(&other_names, &k)),
+                members: g
+                    .into_iter()
+                    .map(|i| {
+                        let colour = values.iter().position(|v| *v == items[i][c]).unwrap_or(0);
+                        Member {
+                            item: i,
+                            colour,
+                            label: format!("{} = {}", params[c], items[i][c]),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        return Some(Arrangement {
+            panels,
+            shared_legend: Some(
+                values
+                    .iter()
+                    .enumerate()
+                    .map(|(k, v)| (k, format!("{} = {}", params[c], v)))
+                    .collect(),
+            ),
+        });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn few_items_share_one_panel() {
+        let params = s(&["a"]);
+        let items: Vec<Vec<String>> = (0..3).map(|i| vec![i.to_string()]).collect();
+        let labels: Vec<String> = items.iter().map(|v| label(&params, v)).collect();
+        let a = arrange(&params, &items, &labels, 8, 8);
+        assert_eq!(a.panels.len(), 1);
+        assert_eq!(a.panels[0].members[2].label, "a = 2");
+    }
+
+    #[test]
+    fn factorial_sweep_groups_by_other_parameter() {
+        let params = s(&["a", "b"]);
+        let mut items = Vec::new();
+        for b in ["x", "y", "z"] {
+            for a in 0..4 {
+                items.push(vec![a.to_string(), b.to_string()]);
+            }
+        }
+        let labels: Vec<String> = items.iter().map(|v| label(&params, v)).collect();
+        let a = arrange(&params, &items, &labels, 8, 8);
+        assert_eq!(a.panels.len(), 3);
+        assert_eq!(a.panels[1].title.as_deref(), Some("b = y"));
+        assert_eq!(a.panels[1].members[3].label, "a = 3");
+        assert_eq!(a.panels[1].members[3].colour, 3);
+        assert_eq!(a.shared_legend.unwrap().len(), 4);
+    }
+
+    #[test]
+    fn long_single_sweep_is_chunked() {
+        let params = s(&["a"]);
+        let items: Vec<Vec<String>> = (0..20).map(|i| vec![i.to_string()]).collect();
+        let labels: Vec<String> = items.iter().map(|v| label(&params, v)).collect();
+        let a = arrange(&params, &items, &labels, 8, 8);
+        assert_eq!(a.panels.len(), 3);
+        assert!(a.panels.iter().all(|p| p.members.len() <= 8));
+        assert!(a.shared_legend.is_none());
+        let total: usize = a.panels.iter().map(|p| p.members.len()).sum();
+        assert_eq!(total, 20);
+    }
+}

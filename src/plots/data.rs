@@ -1,0 +1,510 @@
+//! Reading the CSV files the pictures are drawn from. Columns are found by header name; extra
+//! columns are ignored.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::{PlotError, SUMMARY_CSV, SURVIVAL_CSV, VARIANTS_CSV};
+
+/// A CSV file read whole, with its header.
+pub(crate) struct Table {
+    path: PathBuf,
+    headers: Vec<String>,
+    rows: Vec<(u64, csv::StringRecord)>,
+}
+
+/// A column of a [`Table`], found by name.
+#[derive(Clone, Copy)]
+pub(crate) struct Col<'a> {
+    idx: usize,
+    name: &'a str,
+}
+
+impl Table {
+    pub(crate) fn read(path: &Path, hint: &str) -> Result<Table, PlotError> {
+        if !path.is_file() {
+            return Err(PlotError::MissingFile {
+                path: path.to_path_buf(),
+                hint: hint.to_string(),
+            });
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_path(path)
+            .map_err(|e| csv_error(path, e))?;
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| csv_error(path, e))?
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').to_string())
+            .collect();
+        if headers.iter().all(|h| h.is_empty()) {
+            return Err(PlotError::Csv {
+                path: path.to_path_buf(),
+                line: Some(1),
+                message: "the file is empty or has no header row".into(),
+            });
+        }
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| csv_error(path, e))?;
+            let line = record.position().map_or(0, |p| p.line());
+            rows.push((line, record));
+        }
+        Ok(Table {
+            path: path.to_path_buf(),
+            headers,
+            rows,
+        })
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub(crate) fn require_rows(&self) -> Result<(), PlotError> {
+        if self.rows.is_empty() {
+            Err(PlotError::NoRows {
+                path: self.path.clone(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.headers.iter().any(|h| h == name)
+    }
+
+    pub(crate) fn col<'a>(&self, name: &'a str) -> Result<Col<'a>, PlotError> {
+        match self.headers.iter().position(|h| h == name) {
+            Some(idx) => Ok(Col { idx, name }),
+            None => Err(PlotError::MissingColumn {
+                path: self.path.clone(),
+                column: name.to_string(),
+                found: if self.headers.is_empty() {
+                    "nothing".into()
+                } else {
+                    self.headers.join(", ")
+                },
+            }),
+        }
+    }
+
+    pub(crate) fn line(&self, row: usize) -> u64 {
+        self.rows[row].0
+    }
+
+    pub(crate) fn text(&self, row: usize, col: Col<'_>) -> &str {
+        self.rows[row].1.get(col.idx).unwrap_or("")
+    }
+
+    fn bad(&self, row: usize, col: Col<'_>, expected: &'static str) -> PlotError {
+        PlotError::BadValue {
+            path: self.path.clone(),
+            line: self.line(row),
+            column: col.name.to_string(),
+            value: self.text(row, col).to_string(),
+            expected,
+        }
+    }
+
+    /// A number; empty fields are an error.
+    pub(crate) fn num(&self, row: usize, col: Col<'_>) -> Result<f64, PlotError> {
+        self.opt_num(row, col)?
+            .ok_or_else(|| self.bad(row, col, "a number (the field is empty)"))
+    }
+
+    /// A number, or `None` for an empty field (or `NA`, as R writes it). `NaN` reads as
+    /// `None` too: pictures skip what is not a finite number.
+    pub(crate) fn opt_num(&self, row: usize, col: Col<'_>) -> Result<Option<f64>, PlotError> {
+        let s = self.text(row, col);
+        if s.is_empty() || s.eq_ignore_ascii_case("na") {
+            return Ok(None);
+        }
+        match s.parse::<f64>() {
+            Ok(v) if v.is_nan() => Ok(None),
+            Ok(v) => Ok(Some(v)),
+            Err(_) => Err(self.bad(row, col, "a number")),
+        }
+    }
+
+    /// A non-negative whole number such as a variant index.
+    pub(crate) fn index(&self, row: usize, col: Col<'_>) -> Result<usize, PlotError> {
+        let s = self.text(row, col);
+        if let Ok(v) = s.parse::<usize>() {
+            return Ok(v);
+        }
+        match s.parse::<f64>() {
+            Ok(v) if v >= 0.0 && v.fract() == 0.0 && v < 1e15 => Ok(v as usize),
+            _ => Err(self.bad(row, col, "a whole number (0, 1, 2, ...)")),
+        }
+    }
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> PlotError {
+    let line = e.position().map(|p| p.line());
+    match e.into_kind() {
+        csv::ErrorKind::Io(source) => PlotError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => PlotError::Csv {
+            path: path.to_path_buf(),
+            line,
+            message: format!("a row has {len} fields where the header has {expected_len}"),
+        },
+        csv::ErrorKind::Utf8 { .. } => PlotError::Csv {
+            path: path.to_path_buf(),
+            line,
+            message: "the text is not valid UTF-8".into(),
+        },
+        other => PlotError::Csv {
+            path: path.to_path_buf(),
+            line,
+            message: format!("{:?}", other),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run folder
+
+const RUN_HINT: &str = "the pictures of a run are drawn from `variants.csv`, `survival.csv` and `summary.csv` as written by `hothouse run` (or `hothouse merge`); redo the run or copy the file back";
+
+/// The swept parameters and each variant's values of them (`variants.csv`).
+pub(crate) struct Sweep {
+    /// Dotted parameter paths, in column order.
+    pub(crate) params: Vec<String>,
+    /// Variant index -> values (as written), one per parameter.
+    pub(crate) values: BTreeMap<usize, Vec<String>>,
+}
+
+impl Sweep {
+    fn read(dir: &Path) -> Result<Sweep, PlotError> {
+        let table = Table::read(&dir.join(VARIANTS_CSV), RUN_HINT)?;
+        let variant = table.col("variant")?;
+        table.require_rows()?;
+        let param_cols: Vec<Col<'_>> = table
+            .headers()
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != variant.idx)
+            .map(|(idx, h)| Col { idx, name: h })
+            .collect();
+        let params: Vec<String> = param_cols.iter().map(|c| c.name.to_string()).collect();
+        let mut values = BTreeMap::new();
+        for row in 0..table.len() {
+            let id = table.index(row, variant)?;
+            let vals: Vec<String> = param_cols
+                .iter()
+                .map(|&c| table.text(row, c).to_string())
+                .collect();
+            if values.insert(id, vals).is_some() {
+                return Err(PlotError::Inconsistent {
+                    path: table.path().to_path_buf(),
+                    message: format!(
+                        "line {}: variant {id} appears twice; each variant needs exactly one row",
+                        table.line(row)
+                    ),
+                });
+            }
+        }
+        Ok(Sweep { params, values })
+    }
+
+    /// The values of variant `id`, or `None` if `variants.csv` does not list it.
+    pub(crate) fn values_of(&self, id: usize) -> Option<&[String]> {
+        self.values.get(&id).map(|v| v.as_slice())
+    }
+}
+
+/// One variant's rows of `survival.csv`, sorted by time.
+pub(crate) struct Curve {
+    pub(crate) variant: usize,
+    pub(crate) time: Vec<f64>,
+    pub(crate) at_risk: Vec<Option<f64>>,
+    pub(crate) survival: Vec<Option<f64>>,
+    pub(crate) lower: Vec<Option<f64>>,
+    pub(crate) upper: Vec<Option<f64>>,
+    pub(crate) cif_fizzled: Vec<Option<f64>>,
+    pub(crate) cif_graduated: Vec<Option<f64>>,
+}
+
+/// One row of `summary.csv`.
+pub(crate) struct SummaryRow {
+    pub(crate) variant: usize,
+    pub(crate) trials: Option<f64>,
+    pub(crate) p: Option<f64>,
+    pub(crate) lower: Option<f64>,
+    pub(crate) upper: Option<f64>,
+}
+
+/// Everything the run pictures need.
+pub(crate) struct RunData {
+    pub(crate) sweep: Sweep,
+    /// Sorted by variant.
+    pub(crate) curves: Vec<Curve>,
+    /// Sorted by variant.
+    pub(crate) summary: Vec<SummaryRow>,
+}
+
+impl RunData {
+    pub(crate) fn read(dir: &Path) -> Result<RunData, PlotError> {
+        let sweep = Sweep::read(dir)?;
+        let curves = read_survival(&dir.join(SURVIVAL_CSV))?;
+        let summary = read_summary(&dir.join(SUMMARY_CSV))?;
+        let unknown = |file: &str, v: usize| PlotError::Inconsistent {
+            path: dir.join(file),
+            message: format!(
+                "variant {v} is not listed in {VARIANTS_CSV}; the files seem to come from different runs: redo the run, or redraw the folder they were written to together"
+            ),
+        };
+        if let Some(c) = curves.iter().find(|c| sweep.values_of(c.variant).is_none()) {
+            return Err(unknown(SURVIVAL_CSV, c.variant));
+        }
+        if let Some(r) = summary.iter().find(|r| sweep.values_of(r.variant).is_none()) {
+            return Err(unknown(SUMMARY_CSV, r.variant));
+        }
+        Ok(RunData {
+            sweep,
+            curves,
+            summary,
+        })
+    }
+
+    /// The largest time in `survival.csv` (the horizon), at least 1.
+    pub(crate) fn horizon(&self) -> f64 {
+        self.curves
+            .iter()
+            .flat_map(|c| c.time.iter().copied())
+            .filter(|t| t.is_finite())
+            .fold(1.0, f64::max)
+    }
+
+    /// Trials per variant as "n = 1000" or "n = 500 to 1000 trials per variant", from the
+    /// summary (or the number at risk at the first time of each curve).
+    pub(crate) fn trials_note(&self) -> Option<String> {
+        let mut counts: Vec<f64> = self.summary.iter().filter_map(|r| r.trials).collect();
+        if counts.is_empty() {
+            counts = self
+                .curves
+                .iter()
+                .filter_map(|c| c.at_risk.first().copied().flatten())
+                .collect();
+        }
+        let lo = counts.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = counts.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if !lo.is_finite() || !hi.is_finite() {
+            return None;
+        }
+        let per = if self.curves.len().max(self.summary.len()) > 1 {
+            " per variant"
+        } else {
+            ""
+        };
+        Some(if lo == hi {
+            format!("{} trials{per}", lo)
+        } else {
+            format!("{} to {} trials{per}", lo, hi)
+        })
+    }
+}
+
+fn read_survival(path: &Path) -> Result<Vec<Curve>, PlotError> {
+    let t = Table::read(path, RUN_HINT)?;
+    let variant = t.col("variant")?;
+    let time = t.col("time")?;
+    let survival = t.col("survival")?;
+    let lower = t.col("survival_lower")?;
+    let upper = t.col("survival_upper")?;
+    let cif_f = t.col("cif_fizzled")?;
+    let cif_g = t.col("cif_graduated")?;
+    let at_risk = if t.has("at_risk") {
+        Some(t.col("at_risk")?)
+    } else {
+        None
+    };
+    t.require_rows()?;
+
+    let mut by_variant: BTreeMap<usize, Vec<[Option<f64>; 7]>> = BTreeMap::new();
+    for row in 0..t.len() {
+        let v = t.index(row, variant)?;
+        let tm = t.num(row, time)?;
+        if !tm.is_finite() {
+            return Err(PlotError::BadValue {
+                path: path.to_path_buf(),
+                line: t.line(row),
+                column: "time".into(),
+                value: t.text(row, time).into(),
+                expected: "a finite number",
+            });
+        }
+        let ar = match at_risk {
+            Some(c) => t.opt_num(row, c)?,
+            None => None,
+        };
+        by_variant.entry(v).or_default().push([
+            Some(tm),
+            ar,
+            t.opt_num(row, survival)?,
+            t.opt_num(row, lower)?,
+            t.opt_num(row, upper)?,
+            t.opt_num(row, cif_f)?,
+            t.opt_num(row, cif_g)?,
+        ]);
+    }
+    Ok(by_variant
+        .into_iter()
+        .map(|(variant, mut rows)| {
+            rows.sort_by(|a, b| a[0].unwrap_or(0.0).total_cmp(&b[0].unwrap_or(0.0)));
+            let col = |k: usize| rows.iter().map(|r| r[k].map(clamp01)).collect::<Vec<_>>();
+            Curve {
+                variant,
+                time: rows.iter().map(|r| r[0].unwrap_or(0.0)).collect(),
+                at_risk: rows.iter().map(|r| r[1]).collect(),
+                survival: col(2),
+                lower: col(3),
+                upper: col(4),
+                cif_fizzled: col(5),
+                cif_graduated: col(6),
+            }
+        })
+        .collect())
+}
+
+fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, PlotError> {
+    let t = Table::read(path, RUN_HINT)?;
+    let variant = t.col("variant")?;
+    let p = t.col("p_graduate")?;
+    let lower = t.col("p_graduate_lower")?;
+    let upper = t.col("p_graduate_upper")?;
+    let trials = if t.has("trials") {
+        Some(t.col("trials")?)
+    } else {
+        None
+    };
+    t.require_rows()?;
+    let mut rows = Vec::with_capacity(t.len());
+    for row in 0..t.len() {
+        rows.push(SummaryRow {
+            variant: t.index(row, variant)?,
+            trials: match trials {
+                Some(c) => t.opt_num(row, c)?,
+                None => None,
+            },
+            p: t.opt_num(row, p)?.map(clamp01),
+            lower: t.opt_num(row, lower)?.map(clamp01),
+            upper: t.opt_num(row, upper)?.map(clamp01),
+        });
+    }
+    rows.sort_by_key(|r| r.variant);
+    for w in rows.windows(2) {
+        if w[0].variant == w[1].variant {
+            return Err(PlotError::Inconsistent {
+                path: path.to_path_buf(),
+                message: format!(
+                    "variant {} appears twice; each variant needs exactly one row",
+                    w[0].variant
+                ),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// Probabilities outside [0, 1] (rounding, or a damaged file) are drawn at the edge.
+fn clamp01(v: f64) -> f64 {
+    if v.is_finite() { v.clamp(0.0, 1.0) } else { v }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trace
+
+const TRACE_HINT: &str =
+    "write it with `hothouse trace SCENARIO.toml --variant V --trial I --out DIR`";
+
+/// One trial's history (`trace.csv`).
+pub(crate) struct Trace {
+    pub(crate) time: Vec<f64>,
+    pub(crate) stage: Vec<String>,
+    pub(crate) participants: Vec<f64>,
+    pub(crate) active: Vec<f64>,
+    pub(crate) assets: Vec<f64>,
+    pub(crate) brand: Vec<f64>,
+    pub(crate) host_active: Vec<f64>,
+    pub(crate) host_spend: Vec<f64>,
+    pub(crate) revenue: Vec<f64>,
+    pub(crate) operating_cost: Vec<f64>,
+}
+
+impl Trace {
+    pub(crate) fn read(path: &Path) -> Result<Trace, PlotError> {
+        let t = Table::read(path, TRACE_HINT)?;
+        let names = [
+            "time",
+            "stage",
+            "participants",
+            "active",
+            "assets",
+            "brand",
+            "host_active",
+            "host_spend",
+            "revenue",
+            "operating_cost",
+        ];
+        let cols = names
+            .iter()
+            .map(|n| t.col(n))
+            .collect::<Result<Vec<_>, _>>()?;
+        t.require_rows()?;
+        let mut rows: Vec<(f64, String, [f64; 8])> = Vec::with_capacity(t.len());
+        for row in 0..t.len() {
+            let time = t.num(row, cols[0])?;
+            if !time.is_finite() {
+                return Err(PlotError::BadValue {
+                    path: path.to_path_buf(),
+                    line: t.line(row),
+                    column: "time".into(),
+                    value: t.text(row, cols[0]).into(),
+                    expected: "a finite number",
+                });
+            }
+            let stage = t.text(row, cols[1]).to_ascii_lowercase();
+            let mut vals = [0.0; 8];
+            for (k, c) in cols[2..].iter().enumerate() {
+                // empty or non-finite values are drawn as gaps (NaN), not as zero
+                vals[k] = match t.opt_num(row, *c)? {
+                    Some(v) if v.is_finite() => v,
+                    _ => f64::NAN,
+                };
+            }
+            rows.push((time, stage, vals));
+        }
+        // stable sort keeps the file's order for equal times
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let col = |k: usize| rows.iter().map(|r| r.2[k]).collect::<Vec<f64>>();
+        Ok(Trace {
+            time: rows.iter().map(|r| r.0).collect(),
+            stage: rows.iter().map(|r| r.1.clone()).collect(),
+            participants: col(0),
+            active: col(1),
+            assets: col(2),
+            brand: col(3),
+            host_active: col(4),
+            host_spend: col(5),
+            revenue: col(6),
+            operating_cost: col(7),
+        })
+    }
+}

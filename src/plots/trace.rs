@@ -1,0 +1,484 @@
+//! `trace.png`: one trial's history as stacked panels sharing the time axis.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::data::Trace;
+use super::style::{
+    AXIS_DESC_SIZE, GRID, INK, LegendEntry, PALETTE, PANEL_TITLE_SIZE, Swatch, TICK_SIZE,
+    anchored, draw_legend, draw_title, fmt_tick, nice_max, text,
+};
+use super::layout::KeyAxis;
+use super::{DrawFail, Picture, TRACE_SIZE};
+
+const TIME_DESC: &str = "time (weeks)";
+const LEGEND_COL_W: u32 = 250;
+/// Label areas, the same in every panel so that the time axes line up.
+const Y_AREA: u32 = 120;
+const RIGHT_AREA: u32 = 90;
+
+/// The stages in the order a community passes through them.
+const STAGES: [&str; 4] = ["convening", "exploring", "collaborating", "formalising"];
+
+fn stage_colour(stage: &str) -> RGBColor {
+    match stage {
+        "convening" => RGBColor(86, 180, 233),
+        "exploring" => RGBColor(0, 114, 178),
+        "collaborating" => RGBColor(204, 121, 167),
+        "formalising" => RGBColor(230, 159, 0),
+        "graduated" => RGBColor(0, 158, 115),
+        "fizzled" => RGBColor(213, 94, 0),
+        _ => RGBColor(150, 150, 150),
+    }
+}
+
+const HOST_COLOUR: RGBColor = RGBColor(110, 110, 110);
+
+fn is_outcome(stage: &str) -> bool {
+    stage == "graduated" || stage == "fizzled"
+}
+
+/// One line of a panel.
+struct Line<'a> {
+    name: &'a str,
+    values: &'a [f64],
+    colour: RGBColor,
+    dashed: bool,
+    /// Drawn against the right axis when the scales differ a lot.
+    right: bool,
+}
+
+/// Stretches of finite values, as drawable paths.
+fn segments(t: &[f64], v: &[f64]) -> Vec<Vec<(f64, f64)>> {
+    let mut out = Vec::new();
+    let mut cur = Vec::new();
+    for (&x, &y) in t.iter().zip(v) {
+        if y.is_finite() {
+            cur.push((x, y));
+        } else if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn extent(values: &[&[f64]]) -> (f64, f64) {
+    let mut lo: f64 = 0.0;
+    let mut hi: f64 = 0.0;
+    for v in values.iter().flat_map(|v| v.iter()).filter(|v| v.is_finite()) {
+        lo = lo.min(*v);
+        hi = hi.max(*v);
+    }
+    let hi = nice_max(hi, if hi > 0.0 { 0.0 } else { 1.0 });
+    let lo = if lo < 0.0 { -nice_max(-lo, 0.0) } else { 0.0 };
+    (lo, if hi > lo { hi } else { lo + 1.0 })
+}
+
+pub(crate) struct TracePicture<'a> {
+    trace: &'a Trace,
+}
+
+impl<'a> TracePicture<'a> {
+    pub(crate) fn new(trace: &'a Trace) -> Self {
+        TracePicture { trace }
+    }
+
+    fn x_range(&self) -> (f64, f64) {
+        let t = &self.trace.time;
+        let lo = t.first().copied().unwrap_or(0.0).min(0.0);
+        let hi = t.last().copied().unwrap_or(1.0);
+        let hi = if hi > lo { hi } else { lo + 1.0 };
+        // a little room after the last week, so that the outcome line is not the frame
+        (lo, hi + (hi - lo) * 0.015)
+    }
+
+    /// Times at which the stage changes (not counting the outcome).
+    fn stage_changes(&self) -> Vec<f64> {
+        let s = &self.trace.stage;
+        (1..s.len())
+            .filter(|&i| s[i] != s[i - 1] && !is_outcome(&s[i]))
+            .map(|i| self.trace.time[i])
+            .collect()
+    }
+
+    /// The outcome and its time, if the trial ended.
+    fn outcome(&self) -> Option<(&str, f64)> {
+        self.trace
+            .stage
+            .iter()
+            .zip(&self.trace.time)
+            .find(|(s, _)| is_outcome(s))
+            .map(|(s, t)| (s.as_str(), *t))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn draw_lines<DB: DrawingBackend>(
+        &self,
+        cell: &DrawingArea<DB, Shift>,
+        legend: &DrawingArea<DB, Shift>,
+        caption: &str,
+        lines: &[Line<'_>],
+        left_desc: &str,
+        right_desc: &str,
+        together_desc: &str,
+    ) -> Result<(), DrawFail> {
+        let t = &self.trace.time;
+        let (x0, x1) = self.x_range();
+        let left: Vec<&[f64]> = lines.iter().filter(|l| !l.right).map(|l| l.values).collect();
+        let right: Vec<&[f64]> = lines.iter().filter(|l| l.right).map(|l| l.values).collect();
+        let (llo, lhi) = extent(&left);
+        let (rlo, rhi) = extent(&right);
+        // a second axis only when the scales differ by more than a factor of four
+        let dual = !right.is_empty() && (rhi * 4.0 < lhi || rhi > lhi * 4.0);
+        let (llo, lhi) = if dual {
+            (llo, lhi)
+        } else {
+            let all: Vec<&[f64]> = lines.iter().map(|l| l.values).collect();
+            extent(&all)
+        };
+
+        let mut builder = ChartBuilder::on(cell);
+        builder
+            .margin(8)
+            .margin_left(12)
+            .caption(caption, text(PANEL_TITLE_SIZE, INK))
+            .x_label_area_size(28)
+            .y_label_area_size(Y_AREA)
+            .right_y_label_area_size(RIGHT_AREA);
+        let mut chart = builder
+            .build_cartesian_2d(x0..x1, llo..lhi)?
+            .set_secondary_coord(x0..x1, rlo..rhi);
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(TRANSPARENT)
+            .axis_style(INK)
+            .label_style(text(TICK_SIZE, INK))
+            .axis_desc_style(text(AXIS_DESC_SIZE, INK))
+            .y_desc(if dual { left_desc } else { together_desc })
+            .x_labels(10)
+            .y_labels(5)
+            .x_label_formatter(&|v| fmt_tick(*v))
+            .y_label_formatter(&|v| fmt_tick(*v))
+            .draw()?;
+        if dual {
+            chart
+                .configure_secondary_axes()
+                .axis_style(INK)
+                .label_style(text(TICK_SIZE, INK))
+                .axis_desc_style(text(AXIS_DESC_SIZE, INK))
+                .y_desc(right_desc)
+                .y_labels(5)
+                .y_label_formatter(&|v| fmt_tick(*v))
+                .draw()?;
+        }
+        self.draw_markers(&mut chart, llo, lhi)?;
+        for l in lines {
+            let style = l.colour.stroke_width(3);
+            for seg in segments(t, l.values) {
+                match (l.dashed, dual && l.right) {
+                    (false, false) => {
+                        chart.draw_series(LineSeries::new(seg, style))?;
+                    }
+                    (true, false) => {
+                        chart.draw_series(DashedLineSeries::new(seg, 10, 6, style))?;
+                    }
+                    (false, true) => {
+                        chart.draw_secondary_series(LineSeries::new(seg, style))?;
+                    }
+                    (true, true) => {
+                        chart.draw_secondary_series(DashedLineSeries::new(seg, 10, 6, style))?;
+                    }
+                }
+            }
+        }
+
+        let entries: Vec<LegendEntry> = lines
+            .iter()
+            .map(|l| {
+                let sw = if l.dashed {
+                    Swatch::Dashed(l.colour)
+                } else {
+                    Swatch::Line(l.colour)
+                };
+                let name = if dual && l.right {
+                    format!("{} (right axis)", l.name)
+                } else {
+                    l.name.to_string()
+                };
+                LegendEntry::new(sw, name)
+            })
+            .collect();
+        let (w, _) = legend.dim_in_pixel();
+        draw_legend(legend, (6, 44), w.saturating_sub(12), None, &entries)?;
+        Ok(())
+    }
+
+    /// Faint vertical lines at stage changes and a coloured one at the outcome.
+    fn draw_markers<DB: DrawingBackend, X, Y>(
+        &self,
+        chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+        lo: f64,
+        hi: f64,
+    ) -> Result<(), DrawFail>
+    where
+        X: Ranged<ValueType = f64>,
+        Y: Ranged<ValueType = f64>,
+    {
+        for t in self.stage_changes() {
+            chart.draw_series(DashedLineSeries::new(
+                vec![(t, lo), (t, hi)],
+                4,
+                4,
+                RGBColor(150, 150, 150).stroke_width(1),
+            ))?;
+        }
+        if let Some((stage, t)) = self.outcome() {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(t, lo), (t, hi)],
+                stage_colour(stage).stroke_width(2),
+            )))?;
+        }
+        Ok(())
+    }
+
+    fn draw_stages<DB: DrawingBackend>(
+        &self,
+        cell: &DrawingArea<DB, Shift>,
+        legend: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawFail> {
+        let tr = self.trace;
+        let (x0, x1) = self.x_range();
+        // rows from the top: the stages in order, any unknown stage words, then the host
+        let mut rows: Vec<String> = STAGES.iter().map(|s| s.to_string()).collect();
+        for s in &tr.stage {
+            if !is_outcome(s) && !rows.contains(s) {
+                rows.push(s.clone());
+            }
+        }
+        rows.push("host active".to_string());
+        let n = rows.len();
+        // row k (from the top) sits at y = n - 1 - k
+        let y_of = |k: usize| (n - 1 - k) as f64;
+        let labels = rows.clone();
+        let fmt_y = move |v: &f64| {
+            let i = v.round();
+            if (v - i).abs() > 1e-6 || i < 0.0 || i as usize >= n {
+                return String::new();
+            }
+            labels[n - 1 - i as usize].clone()
+        };
+
+        let mut builder = ChartBuilder::on(cell);
+        builder
+            .margin(8)
+            .margin_left(12)
+            .caption("Stage and host activity", text(PANEL_TITLE_SIZE, INK))
+            .x_label_area_size(58)
+            .y_label_area_size(Y_AREA)
+            // no right axis here: keep its room empty so the time axes line up
+            .margin_right(8 + RIGHT_AREA);
+        let ys: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        let mut chart = builder.build_cartesian_2d(
+            x0..x1,
+            KeyAxis::new(-0.6, n as f64 - 0.4, ys),
+        )?;
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(TRANSPARENT)
+            .axis_style(INK)
+            .label_style(text(TICK_SIZE, INK))
+            .axis_desc_style(text(AXIS_DESC_SIZE, INK))
+            .x_desc(TIME_DESC)
+            .x_labels(10)
+            .x_label_formatter(&|v| fmt_tick(*v))
+            .y_label_formatter(&fmt_y)
+            .draw()?;
+        self.draw_markers(&mut chart, -0.6, n as f64 - 0.4)?;
+
+        // a step in time lasts until the next row's time (the last one a typical step)
+        let t = &tr.time;
+        let dt = if t.len() >= 2 {
+            ((t[t.len() - 1] - t[0]) / (t.len() - 1) as f64).max(1e-9)
+        } else {
+            1.0
+        };
+        let end_of = |i: usize| t.get(i + 1).copied().unwrap_or(t[i] + dt).min(x1);
+        let mut i = 0;
+        while i < t.len() {
+            let s = &tr.stage[i];
+            let mut j = i;
+            while j + 1 < t.len() && tr.stage[j + 1] == *s {
+                j += 1;
+            }
+            if !is_outcome(s) {
+                if let Some(k) = rows.iter().position(|r| r == s) {
+                    let y = y_of(k);
+                    chart.draw_series(std::iter::once(Rectangle::new(
+                        [(t[i], y - 0.32), (end_of(j), y + 0.32)],
+                        stage_colour(s).filled(),
+                    )))?;
+                }
+            }
+            i = j + 1;
+        }
+        let host_y = y_of(n - 1);
+        let mut i = 0;
+        while i < t.len() {
+            if tr.host_active[i] > 0.5 {
+                let mut j = i;
+                while j + 1 < t.len() && tr.host_active[j + 1] > 0.5 {
+                    j += 1;
+                }
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(t[i], host_y - 0.32), (end_of(j), host_y + 0.32)],
+                    HOST_COLOUR.filled(),
+                )))?;
+                i = j + 1;
+            } else {
+                i += 1;
+            }
+        }
+        let mut entries = Vec::new();
+        if let Some((stage, at)) = self.outcome() {
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((at, n as f64 - 0.4))
+                    + Text::new(
+                        stage.to_string(),
+                        (-6, 4),
+                        anchored(TICK_SIZE, stage_colour(stage), HPos::Right, VPos::Top),
+                    ),
+            ))?;
+            entries.push(LegendEntry::new(
+                Swatch::Line(stage_colour(stage)),
+                format!("{stage} (week {})", fmt_tick(at)),
+            ));
+        }
+        if !self.stage_changes().is_empty() {
+            entries.push(LegendEntry::new(
+                Swatch::Dashed(RGBColor(150, 150, 150)),
+                "stage change",
+            ));
+        }
+        let (w, _) = legend.dim_in_pixel();
+        draw_legend(legend, (6, 44), w.saturating_sub(12), None, &entries)?;
+        Ok(())
+    }
+}
+
+impl Picture for TracePicture<'_> {
+    fn size(&self) -> (u32, u32) {
+        TRACE_SIZE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawFail> {
+        let tr = self.trace;
+        let last_t = tr.time.last().copied().unwrap_or(0.0);
+        let title = match self.outcome() {
+            Some((stage, t)) => format!("History of one trial: {stage} in week {}", fmt_tick(t)),
+            None => format!(
+                "History of one trial: still active at week {} (censored)",
+                fmt_tick(last_t)
+            ),
+        };
+        let body = draw_title(
+            root,
+            &title,
+            Some("panels share the time axis; dashed grey lines mark stage changes"),
+        )?;
+        let (w, h) = body.dim_in_pixel();
+        let (plots, legends) = body.split_horizontally(w.saturating_sub(LEGEND_COL_W));
+        let line_h = (h as f64 * 0.235) as u32;
+        let cuts = [line_h, 2 * line_h, 3 * line_h];
+        let plot_cells = plots.split_by_breakpoints([] as [u32; 0], cuts);
+        let legend_cells = legends.split_by_breakpoints([] as [u32; 0], cuts);
+
+        let p = &PALETTE;
+        self.draw_lines(
+            &plot_cells[0],
+            &legend_cells[0],
+            "Participants",
+            &[
+                Line {
+                    name: "participants",
+                    values: &tr.participants,
+                    colour: p[0],
+                    dashed: false,
+                    right: false,
+                },
+                Line {
+                    name: "active contributors",
+                    values: &tr.active,
+                    colour: p[1],
+                    dashed: false,
+                    right: false,
+                },
+            ],
+            "people",
+            "people",
+            "people",
+        )?;
+        self.draw_lines(
+            &plot_cells[1],
+            &legend_cells[1],
+            "Shared assets and brand",
+            &[
+                Line {
+                    name: "shared assets",
+                    values: &tr.assets,
+                    colour: p[2],
+                    dashed: false,
+                    right: false,
+                },
+                Line {
+                    name: "brand",
+                    values: &tr.brand,
+                    colour: p[3],
+                    dashed: false,
+                    right: true,
+                },
+            ],
+            "shared assets",
+            "brand",
+            "level",
+        )?;
+        self.draw_lines(
+            &plot_cells[2],
+            &legend_cells[2],
+            "Money",
+            &[
+                Line {
+                    name: "host spend (cumulative)",
+                    values: &tr.host_spend,
+                    colour: p[0],
+                    dashed: false,
+                    right: false,
+                },
+                Line {
+                    name: "revenue per week",
+                    values: &tr.revenue,
+                    colour: p[2],
+                    dashed: false,
+                    right: true,
+                },
+                Line {
+                    name: "operating cost per week",
+                    values: &tr.operating_cost,
+                    colour: p[1],
+                    dashed: true,
+                    right: true,
+                },
+            ],
+            "cumulative host spend",
+            "per week",
+            "money",
+        )?;
+        self.draw_stages(&plot_cells[3], &legend_cells[3])?;
+        Ok(())
+    }
+}

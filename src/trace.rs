@@ -1,0 +1,105 @@
+//! `hothouse trace`: re-runs one trial exactly (same seed as its row in `trials.csv`) and writes
+//! its week-by-week history.
+
+use crate::error::Error;
+use crate::model::{Model, StepRecord, TrialResult, Workspace, trial_seed};
+use crate::outcome::Outcome;
+use crate::output::{self, num};
+use crate::scenario::Scenario;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Columns of `trace.csv`, in order.
+pub const TRACE_COLUMNS: &[&str] = &[
+    "time",
+    "stage",
+    "participants",
+    "active",
+    "mean_motivation",
+    "assets",
+    "brand",
+    "host_active",
+    "host_investment",
+    "host_spend",
+    "revenue",
+    "operating_cost",
+    "newcomers",
+    "leavers",
+];
+
+/// One trial's history and result.
+#[derive(Debug, Clone)]
+pub struct Trace {
+    pub seed: u64,
+    pub steps: Vec<StepRecord>,
+    pub result: TrialResult,
+}
+
+/// Re-runs trial `trial` of variant `variant`.
+pub fn trace(scenario: &Scenario, variant: usize, trial: u64) -> Result<Trace, Error> {
+    let variants = scenario.variants();
+    let Some(v) = variants.get(variant) else {
+        return Err(Error::Usage(format!(
+            "--variant {variant} does not exist; this scenario has variants 0 to {}",
+            variants.len() - 1
+        )));
+    };
+    if trial >= scenario.trials {
+        return Err(Error::Usage(format!(
+            "--trial {trial} does not exist; this run has trials 0 to {}",
+            scenario.trials - 1
+        )));
+    }
+    let model = Model::new(v.params.clone(), scenario.steps).map_err(Error::BadInput)?;
+    let seed = trial_seed(scenario.seed, trial);
+    let mut steps = Vec::with_capacity(scenario.steps as usize + 1);
+    let result = model.run_observed(seed, &mut Workspace::new(), |r| steps.push(r.clone()));
+    Ok(Trace {
+        seed,
+        steps,
+        result,
+    })
+}
+
+/// Writes `trace.csv` (and `trace.png` when `plot`) into `dir`, each file atomically.
+pub fn write(trace: &Trace, dir: &Path, plot: bool) -> Result<Vec<PathBuf>, Error> {
+    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let path = dir.join("trace.csv");
+    w.write_record(TRACE_COLUMNS)
+        .map_err(|e| Error::csv(&path, e))?;
+    let last = trace.steps.len().saturating_sub(1);
+    for (i, s) in trace.steps.iter().enumerate() {
+        let stage = if i == last && trace.result.outcome != Outcome::Censored {
+            trace.result.outcome.as_str()
+        } else {
+            s.stage.as_str()
+        };
+        w.write_record([
+            s.time.to_string(),
+            stage.to_string(),
+            s.participants.to_string(),
+            s.active.to_string(),
+            num(s.mean_motivation),
+            num(s.assets),
+            num(s.brand),
+            u8::from(s.host_active).to_string(),
+            num(s.host_investment),
+            num(s.host_spend),
+            num(s.revenue),
+            num(s.operating_cost),
+            s.newcomers.to_string(),
+            s.leavers.to_string(),
+        ])
+        .map_err(|e| Error::csv(&path, e))?;
+    }
+    let bytes = w.into_inner().map_err(|e| Error::csv(&path, e.error()))?;
+    output::write_atomic(&path, &bytes)?;
+    let mut files = vec![path.clone()];
+    if plot {
+        let png = dir.join("trace.png");
+        crate::plots::draw_trace(&path, &png)?;
+        files.push(png);
+    }
+    Ok(files)
+}
