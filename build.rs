@@ -36,6 +36,9 @@ fn main() {
         ("rand_distr", "HOTHOUSE_RAND_DISTR_VERSION"),
     ] {
         let req = requirement(&manifest, name);
-        println!("cargo:rustc-env={var}={}", locked_version(&lock, name, &req));
+        println!(
+            "cargo:rustc-env={var}={}",
+            locked_version(&lock, name, &req)
+        );
     }
 }

@@ -3,13 +3,13 @@
 //! what would change the odds?
 //!
 //! The library holds the engine; the `hothouse` binary is a thin command line over it.
-//! - [`parameters`]: every model parameter, its range, default and meaning.
-//! - [`scenario`]: scenario files and their sweeps.
-//! - [`model`]: the agent-based model of one community.
-//! - [`simulation`]: many seeded trials in parallel, streamed into counts and files.
-//! - [`statistics`]: survival analysis of the outcomes.
-//! - [`output`]: the output folder's files.
-//! - [`plots`]: pictures.
+//! - [`parameters`] — every model parameter, its range, default and meaning.
+//! - [`scenario`] — scenario files and their sweeps.
+//! - [`model`] — the agent-based model of one community.
+//! - [`simulation`] — many seeded trials in parallel, streamed into counts and files.
+//! - [`statistics`] — survival analysis of the outcomes.
+//! - [`output`] — the output folder's files.
+//! - [`plots`] — pictures.
 
 pub mod error;
 pub mod manifest;

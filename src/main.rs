@@ -130,7 +130,11 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { EXIT_BAD_INPUT as u8 } else { 0 });
+            return ExitCode::from(if e.use_stderr() {
+                EXIT_BAD_INPUT as u8
+            } else {
+                0
+            });
         }
     };
     match dispatch(cli.command) {
@@ -145,11 +149,12 @@ fn main() -> ExitCode {
 fn report(e: &Error) {
     match e {
         Error::Scenario(s) => {
-            let handler = miette::GraphicalReportHandler::new_themed(if std::io::stderr().is_terminal() {
-                miette::GraphicalTheme::unicode()
-            } else {
-                miette::GraphicalTheme::unicode_nocolor()
-            });
+            let handler =
+                miette::GraphicalReportHandler::new_themed(if std::io::stderr().is_terminal() {
+                    miette::GraphicalTheme::unicode()
+                } else {
+                    miette::GraphicalTheme::unicode_nocolor()
+                });
             let mut text = String::new();
             if handler.render_report(&mut text, s.as_ref()).is_ok() {
                 eprint!("error: {text}");
@@ -185,7 +190,10 @@ fn default_out(s: &Scenario) -> PathBuf {
 fn dispatch(cmd: Command) -> Result<(), Error> {
     match cmd {
         Command::Run(a) => run(a),
-        Command::Check { scenario, overrides } => {
+        Command::Check {
+            scenario,
+            overrides,
+        } => {
             let (s, _) = load(&scenario, &overrides)?;
             print_check(&s);
             Ok(())
@@ -233,11 +241,18 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
 
 fn run(a: RunArgs) -> Result<(), Error> {
     let (s, text) = load(&a.scenario, &a.overrides)?;
-    let shard = a.shard.as_deref().map(Shard::parse).transpose().map_err(Error::Usage)?;
+    let shard = a
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(Error::Usage)?;
     let threads = match a.threads {
         Some(0) => return Err(Error::Usage("--threads 0: give at least 1 thread".into())),
         Some(n) => n,
-        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        None => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
     };
     let target = a.out.clone().unwrap_or_else(|| default_out(&s));
     output::check_target(&target, a.force)?;
@@ -252,7 +267,9 @@ fn run(a: RunArgs) -> Result<(), Error> {
             }
         });
     }
-    let range = shard.map(|sh| sh.trial_range(s.trials)).unwrap_or((0, s.trials));
+    let range = shard
+        .map(|sh| sh.trial_range(s.trials))
+        .unwrap_or((0, s.trials));
     let total = (range.1 - range.0) * s.variant_count() as u64;
     let bar = if a.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
@@ -293,7 +310,9 @@ fn run(a: RunArgs) -> Result<(), Error> {
             range.1 - range.0,
             s.steps,
             s.seed,
-            shard.map(|sh| format!(", shard {}/{}", sh.index, sh.count)).unwrap_or_default()
+            shard
+                .map(|sh| format!(", shard {}/{}", sh.index, sh.count))
+                .unwrap_or_default()
         );
         print_summary(&r);
     }

@@ -18,7 +18,8 @@ pub struct Shard {
 impl Shard {
     /// Parses `K/N` with 1 <= K <= N.
     pub fn parse(s: &str) -> Result<Shard, String> {
-        let err = || format!("--shard {s}: expected K/N with whole numbers 1 <= K <= N, such as 2/8");
+        let err =
+            || format!("--shard {s}: expected K/N with whole numbers 1 <= K <= N, such as 2/8");
         let (k, n) = s.split_once('/').ok_or_else(err)?;
         let index: u64 = k.trim().parse().map_err(|_| err())?;
         let count: u64 = n.trim().parse().map_err(|_| err())?;
@@ -144,10 +145,7 @@ impl Manifest {
             ))
         })?;
         serde_json::from_str(&text).map_err(|e| {
-            Error::BadInput(format!(
-                "{}: not a hothouse manifest ({e})",
-                path.display()
-            ))
+            Error::BadInput(format!("{}: not a hothouse manifest ({e})", path.display()))
         })
     }
 

@@ -35,7 +35,10 @@ pub fn check_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, Manifest)>, Error>
     let (first_dir, first) = &shards[0];
     for (d, m) in &shards[1..] {
         let mismatch = if m.version != first.version {
-            Some(format!("hothouse version {} against {}", m.version, first.version))
+            Some(format!(
+                "hothouse version {} against {}",
+                m.version, first.version
+            ))
         } else if m.scenario_text != first.scenario_text {
             Some("a different scenario file".to_string())
         } else if m.seed != first.seed {
@@ -146,29 +149,50 @@ pub fn read_counts(dir: &Path, variants: usize, steps: u32) -> Result<Vec<Outcom
 }
 
 /// Merges shard folders into `target`.
-pub fn merge(dirs: &[PathBuf], target: &Path, force: bool, plots: bool) -> Result<RunReport, Error> {
+pub fn merge(
+    dirs: &[PathBuf],
+    target: &Path,
+    force: bool,
+    plots: bool,
+) -> Result<RunReport, Error> {
     let started = SystemTime::now();
     let clock = Instant::now();
     output::check_target(target, force)?;
     let shards = check_shards(dirs)?;
     let first = &shards[0].1;
     let scenario = Scenario::parse(&first.scenario_path, &first.scenario_text)?
-        .with_overrides(Some(first.trials), Some(first.seed), Some(u64::from(first.steps)))
+        .with_overrides(
+            Some(first.trials),
+            Some(first.seed),
+            Some(u64::from(first.steps)),
+        )
         .map_err(bad)?;
     let variants = scenario.variants();
     let mut counts = vec![OutcomeCounts::new(scenario.steps); variants.len()];
     let mut agent_steps = 0;
     for (dir, m) in &shards {
-        for (total, c) in counts.iter_mut().zip(read_counts(dir, variants.len(), scenario.steps)?) {
+        for (total, c) in counts
+            .iter_mut()
+            .zip(read_counts(dir, variants.len(), scenario.steps)?)
+        {
             total.merge(&c);
         }
         agent_steps += m.agent_steps;
     }
-    let mut manifest = Manifest::new("merge", &scenario, &first.scenario_path, &first.scenario_text, &variants);
+    let mut manifest = Manifest::new(
+        "merge",
+        &scenario,
+        &first.scenario_path,
+        &first.scenario_text,
+        &variants,
+    );
     manifest.threads = shards.iter().map(|(_, m)| m.threads).max().unwrap_or(1);
     manifest.agent_steps = agent_steps;
     manifest.trials_csv = first.trials_csv;
-    manifest.merged_from = shards.iter().map(|(d, _)| d.display().to_string()).collect();
+    manifest.merged_from = shards
+        .iter()
+        .map(|(d, _)| d.display().to_string())
+        .collect();
 
     let staging = output::staging_dir(target);
     let result = staging.join("result");
@@ -223,7 +247,8 @@ fn interleave_trials(dirs: &[PathBuf], variants: usize, w: &mut dyn Write) -> Re
                 }
                 match peeked {
                     Some(rec) if rec.get(0) == Some(tag.as_bytes()) => {
-                        out.write_byte_record(rec).map_err(|e| Error::csv(&*path, e))?;
+                        out.write_byte_record(rec)
+                            .map_err(|e| Error::csv(&*path, e))?;
                         *peeked = None;
                     }
                     _ => break,

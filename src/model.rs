@@ -193,10 +193,13 @@ impl Model {
         let investment = p.host.investment;
         // Host effect f(I) = I / (I + I_half): diminishing returns to investment (MODEL.md §host).
         let host_effect_full = investment / (investment + p.host.half_effect);
-        let spend_per_week =
-            investment * p.host.day_rate * (1.0 + p.approach.structure * p.approach.planning_overhead);
-        let productivity = p.benefit.productivity * (1.0 + p.approach.structure * p.approach.productivity_gain);
-        let ownership_base = p.agenda.participant_share * (1.0 - p.approach.structure * p.approach.ownership_penalty);
+        let spend_per_week = investment
+            * p.host.day_rate
+            * (1.0 + p.approach.structure * p.approach.planning_overhead);
+        let productivity =
+            p.benefit.productivity * (1.0 + p.approach.structure * p.approach.productivity_gain);
+        let ownership_base = p.agenda.participant_share
+            * (1.0 - p.approach.structure * p.approach.ownership_penalty);
         let fade = if p.core_idea.half_life > 0.0 {
             0.5f64.powf(1.0 / p.core_idea.half_life)
         } else {
@@ -261,7 +264,8 @@ impl Model {
             participant_steps += u64::from(n);
             let f = if host_active { host_effect_full } else { 0.0 };
             // Pull of the core idea, fading towards its floor (MODEL.md §core idea).
-            let cause = p.core_idea.strength * (p.core_idea.floor + (1.0 - p.core_idea.floor) * fading_pull);
+            let cause = p.core_idea.strength
+                * (p.core_idea.floor + (1.0 - p.core_idea.floor) * fading_pull);
             fading_pull *= fade;
             // Non-rival benefit from shared assets, concave (MODEL.md §benefit).
             let benefit = p.benefit.strength * assets / (assets + p.benefit.half_saturation);
@@ -269,12 +273,15 @@ impl Model {
             let social = if critical_mass == 0 {
                 p.participation.social_weight
             } else {
-                p.participation.social_weight * (f64::from(active_prev) / f64::from(critical_mass)).min(1.0)
+                p.participation.social_weight
+                    * (f64::from(active_prev) / f64::from(critical_mass)).min(1.0)
             };
             let ownership = ownership_base * (1.0 - p.agenda.host_crowding * f);
             let cost = p.participation.cost * (1.0 - p.host.facilitation * f)
                 + p.participation.coordination_cost * f64::from(n) / f64::from(population);
-            let common = benefit + social + p.agenda.ownership_weight * ownership + p.brand.weight * brand - cost;
+            let common =
+                benefit + social + p.agenda.ownership_weight * ownership + p.brand.weight * brand
+                    - cost;
             let base_leave = p.attrition.base_rate
                 * (1.0 - p.attrition.ownership_protection * ownership)
                 * (1.0 - p.brand.retention * brand);
@@ -301,7 +308,11 @@ impl Model {
                 };
                 let idle = if contributes { 0 } else { ws.idle[i] + 1 };
                 ws.idle[i] = idle;
-                let hazard = if u < 0.0 { base_leave + dissatisfied } else { base_leave };
+                let hazard = if u < 0.0 {
+                    base_leave + dissatisfied
+                } else {
+                    base_leave
+                };
                 let leaves = (idle_limit > 0 && idle >= idle_limit)
                     || rng.random::<f64>() < hazard
                     || (ws.newcomer[i] && rng.random::<f64>() >= newcomer_stay);
@@ -341,14 +352,22 @@ impl Model {
             peak = peak.max(n);
 
             // Shared assets: production minus decay (MODEL.md §benefit).
-            let host_build = if host_active { p.host.build_rate * investment } else { 0.0 };
-            assets = assets * (1.0 - p.benefit.decay) + productivity * f64::from(active) + host_build;
+            let host_build = if host_active {
+                p.host.build_rate * investment
+            } else {
+                0.0
+            };
+            assets =
+                assets * (1.0 - p.benefit.decay) + productivity * f64::from(active) + host_build;
             // Brand recognition follows visible outputs (MODEL.md §brand).
             let visible = assets / (assets + p.benefit.half_saturation);
-            brand = (brand + p.brand.growth * visible * (1.0 - brand) - p.brand.decay * brand).clamp(0.0, 1.0);
+            brand = (brand + p.brand.growth * visible * (1.0 - brand) - p.brand.decay * brand)
+                .clamp(0.0, 1.0);
             // Economics (MODEL.md §economics).
-            let revenue = p.economics.revenue_per_asset * assets * (1.0 + p.economics.brand_premium * brand);
-            let operating_cost = p.economics.fixed_cost + p.economics.cost_per_participant * f64::from(n);
+            let revenue =
+                p.economics.revenue_per_asset * assets * (1.0 + p.economics.brand_premium * brand);
+            let operating_cost =
+                p.economics.fixed_cost + p.economics.cost_per_participant * f64::from(n);
             revenue_total += revenue;
             final_balance = revenue - operating_cost;
             if host_active {
@@ -370,7 +389,11 @@ impl Model {
             };
             stage = stage.max(reached);
 
-            below_run = if active < critical_mass { below_run + 1 } else { 0 };
+            below_run = if active < critical_mass {
+                below_run + 1
+            } else {
+                0
+            };
             funded_run = if stage == Stage::Formalising && revenue >= operating_cost {
                 funded_run + 1
             } else {
@@ -396,7 +419,10 @@ impl Model {
             });
 
             // Outcomes: fizzling is checked before graduation (MODEL.md §outcomes).
-            if n == 0 || below_run >= p.community.fizzle_patience || (!host_active && deficit > p.economics.reserve) {
+            if n == 0
+                || below_run >= p.community.fizzle_patience
+                || (!host_active && deficit > p.economics.reserve)
+            {
                 outcome = Outcome::Fizzled;
                 time = t;
                 break;
@@ -410,7 +436,9 @@ impl Model {
             if host_active
                 && ((p.host.commitment > 0 && t >= p.host.commitment)
                     || below_run >= p.host.patience
-                    || (p.host.review_week > 0 && t == p.host.review_week && stage == Stage::Convening))
+                    || (p.host.review_week > 0
+                        && t == p.host.review_week
+                        && stage == Stage::Convening))
             {
                 host_active = false;
                 host_withdrew = t;

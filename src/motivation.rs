@@ -8,7 +8,10 @@ use rand_distr::{Beta, Distribution, Normal};
 #[derive(Debug, Clone)]
 pub enum MotivationSampler {
     Fixed(f64),
-    Uniform { low: f64, width: f64 },
+    Uniform {
+        low: f64,
+        width: f64,
+    },
     Beta(Beta<f64>),
     /// Normal truncated to [0, 1] by rejection.
     TruncatedNormal(Normal<f64>),

@@ -195,7 +195,11 @@ pub fn logrank_rows(counts: &[OutcomeCounts]) -> Vec<(String, String, statistics
         ));
     }
     let all: Vec<&OutcomeCounts> = counts.iter().collect();
-    rows.push(("0".to_string(), "all".to_string(), statistics::logrank(&all)));
+    rows.push((
+        "0".to_string(),
+        "all".to_string(),
+        statistics::logrank(&all),
+    ));
     rows
 }
 

@@ -68,7 +68,10 @@ impl Kind {
             }
             (Kind::Float { min, max }, ParamValue::Float(x)) => {
                 if !x.is_finite() {
-                    Err(format!("{x} is not a finite number; expected {}", self.allowed()))
+                    Err(format!(
+                        "{x} is not a finite number; expected {}",
+                        self.allowed()
+                    ))
                 } else if x < min || x > max {
                     Err(format!("{x} is out of range; expected {}", self.allowed()))
                 } else {
@@ -77,7 +80,10 @@ impl Kind {
             }
             (Kind::PositiveFloat { max }, ParamValue::Float(x)) => {
                 if !x.is_finite() {
-                    Err(format!("{x} is not a finite number; expected {}", self.allowed()))
+                    Err(format!(
+                        "{x} is not a finite number; expected {}",
+                        self.allowed()
+                    ))
                 } else if *x <= 0.0 || x > max {
                     Err(format!("{x} is out of range; expected {}", self.allowed()))
                 } else {
@@ -106,10 +112,9 @@ impl Kind {
                 "{other} is a number; expected {} (a quoted string)",
                 self.allowed()
             )),
-            (_, ParamValue::Text(s)) => Err(format!(
-                "\"{s}\" is text; expected {}",
-                self.allowed()
-            )),
+            (_, ParamValue::Text(s)) => {
+                Err(format!("\"{s}\" is text; expected {}", self.allowed()))
+            }
         }
     }
 }
@@ -274,9 +279,18 @@ macro_rules! parameters {
 
 const NO_MAX: f64 = 1e9;
 const UNIT: Kind = Kind::Float { min: 0.0, max: 1.0 };
-const NONNEG: Kind = Kind::Float { min: 0.0, max: NO_MAX };
-const WEEKS: Kind = Kind::Int { min: 0, max: 1_000_000 };
-const PEOPLE: Kind = Kind::Int { min: 1, max: 10_000_000 };
+const NONNEG: Kind = Kind::Float {
+    min: 0.0,
+    max: NO_MAX,
+};
+const WEEKS: Kind = Kind::Int {
+    min: 0,
+    max: 1_000_000,
+};
+const PEOPLE: Kind = Kind::Int {
+    min: 1,
+    max: 10_000_000,
+};
 
 parameters! {
     /// The community's size, its pool of potential members and when it counts as dead.
@@ -491,7 +505,10 @@ mod tests {
         let p = Parameters::default();
         for s in SPECS {
             let v = p.get(s.path).expect(s.path);
-            let checked = s.kind.check(&v).unwrap_or_else(|e| panic!("{}: {e}", s.path));
+            let checked = s
+                .kind
+                .check(&v)
+                .unwrap_or_else(|e| panic!("{}: {e}", s.path));
             let mut q = p.clone();
             assert!(q.set(s.path, &checked), "{}", s.path);
             assert_eq!(q, p, "{}", s.path);

@@ -295,7 +295,11 @@ fn build(root: &Spanned<Raw>, sink: &mut ProblemSink) -> Scenario {
         }
     }
     if !have_name && !top.iter().any(|(k, _)| k == "name") {
-        sink.push(None, "the key `name` is missing; add name = \"my-study\" at the top".into(), None);
+        sink.push(
+            None,
+            "the key `name` is missing; add name = \"my-study\" at the top".into(),
+            None,
+        );
     }
     if sink.is_empty() {
         if let Err(msg) = check_cells(scenario.variant_count(), scenario.steps) {
@@ -311,7 +315,11 @@ fn build(root: &Spanned<Raw>, sink: &mut ProblemSink) -> Scenario {
                     let which = if scenario.sweep.is_empty() {
                         String::new()
                     } else {
-                        format!(" (in variant {}: {})", variant.index, variant.label(&scenario))
+                        format!(
+                            " (in variant {}: {})",
+                            variant.index,
+                            variant.label(&scenario)
+                        )
                     };
                     sink.push(None, format!("{msg}{which}"), None);
                 }
@@ -336,7 +344,10 @@ fn set_base(params: &mut Parameters, path: &str, value: &Spanned<Raw>, sink: &mu
             .collect();
         sink.push(
             span,
-            format!("unknown key `{path}`; [{group}] allows {}", fields.join(", ")),
+            format!(
+                "unknown key `{path}`; [{group}] allows {}",
+                fields.join(", ")
+            ),
             parameters::suggest(path).map(|s| format!("did you mean `{s}`?")),
         );
         return;
@@ -450,7 +461,11 @@ fn read_sweep(
                     }
                 }
                 Err(msg) => {
-                    sink.push(ispan, format!("sweep `{path}`: {msg}"), Some(unit_help(spec)));
+                    sink.push(
+                        ispan,
+                        format!("sweep `{path}`: {msg}"),
+                        Some(unit_help(spec)),
+                    );
                     ok = false;
                 }
             }
@@ -497,7 +512,9 @@ pub fn cross_check(p: &Parameters) -> Vec<String> {
         _ => {}
     }
     let l = &p.lifecycle;
-    if !(l.exploring_assets <= l.collaborating_assets && l.collaborating_assets <= l.formalising_assets) {
+    if !(l.exploring_assets <= l.collaborating_assets
+        && l.collaborating_assets <= l.formalising_assets)
+    {
         out.push(format!(
             "stage thresholds must not decrease: `lifecycle.exploring_assets` = {} <= `lifecycle.collaborating_assets` = {} <= `lifecycle.formalising_assets` = {}",
             l.exploring_assets, l.collaborating_assets, l.formalising_assets
@@ -557,7 +574,9 @@ impl<'de> Deserialize<'de> for Raw {
                 Ok(Raw::Int(v))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Raw, E> {
-                Ok(i64::try_from(v).map(Raw::Int).unwrap_or(Raw::Float(v as f64)))
+                Ok(i64::try_from(v)
+                    .map(Raw::Int)
+                    .unwrap_or(Raw::Float(v as f64)))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Raw, E> {
                 Ok(Raw::Float(v))
@@ -636,10 +655,18 @@ mod tests {
         let e = Scenario::parse("t.toml", text).unwrap_err();
         let lines = e.lines();
         assert_eq!(lines.len(), 3, "{lines:?}");
-        assert!(lines[0].starts_with("t.toml:2:10: `trials`"), "{}", lines[0]);
+        assert!(
+            lines[0].starts_with("t.toml:2:10: `trials`"),
+            "{}",
+            lines[0]
+        );
         assert!(lines[1].contains("host.investmnt"), "{}", lines[1]);
         assert!(lines[1].starts_with("t.toml:4:"), "{}", lines[1]);
-        assert!(lines[2].contains("`brand.initial` = 2 is out of range"), "{}", lines[2]);
+        assert!(
+            lines[2].contains("`brand.initial` = 2 is out of range"),
+            "{}",
+            lines[2]
+        );
     }
 
     #[test]

@@ -171,14 +171,30 @@ pub fn run(
             let mut w = csv::WriterBuilder::new()
                 .has_headers(false)
                 .from_writer(std::io::BufWriter::new(file));
-            let result = simulate_variant(&model, scenario.seed, range, &pool, cancel, progress, |trial, s, r| {
-                w.write_record(output::trial_record(v.index, trial, s, r))
-                    .map_err(|e| Error::csv(&rows_path, e))
-            })?;
+            let result = simulate_variant(
+                &model,
+                scenario.seed,
+                range,
+                &pool,
+                cancel,
+                progress,
+                |trial, s, r| {
+                    w.write_record(output::trial_record(v.index, trial, s, r))
+                        .map_err(|e| Error::csv(&rows_path, e))
+                },
+            )?;
             output::finish_csv(&rows_path, w)?;
             result
         } else {
-            simulate_variant(&model, scenario.seed, range, &pool, cancel, progress, |_, _, _| Ok(()))?
+            simulate_variant(
+                &model,
+                scenario.seed,
+                range,
+                &pool,
+                cancel,
+                progress,
+                |_, _, _| Ok(()),
+            )?
         };
         let done = VariantDone {
             agent_steps: steps,
@@ -265,7 +281,10 @@ fn prepare_staging(staging: &Path, fingerprint: &Fingerprint, resume: bool) -> R
         if staging.exists() {
             let text = fs::read(&fp_path).map_err(|e| Error::io(&fp_path, e))?;
             let old: Fingerprint = serde_json::from_slice(&text).map_err(|e| {
-                Error::BadInput(format!("{}: damaged ({e}); run again without --resume", fp_path.display()))
+                Error::BadInput(format!(
+                    "{}: damaged ({e}); run again without --resume",
+                    fp_path.display()
+                ))
             })?;
             if &old != fingerprint {
                 return Err(Error::BadInput(format!(
@@ -284,7 +303,8 @@ fn prepare_staging(staging: &Path, fingerprint: &Fingerprint, resume: bool) -> R
     }
     let dir = staging.join("variants");
     fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let json = serde_json::to_vec_pretty(fingerprint).map_err(|e| Error::BadInput(e.to_string()))?;
+    let json =
+        serde_json::to_vec_pretty(fingerprint).map_err(|e| Error::BadInput(e.to_string()))?;
     output::write_atomic(&fp_path, &json)
 }
 
@@ -314,9 +334,7 @@ pub fn assemble(
         let path = dir.join("trials.csv");
         let mut w = output::create_csv(&path, output::TRIAL_COLUMNS)?;
         w.flush().map_err(|e| Error::io(&path, e))?;
-        let mut file = w
-            .into_inner()
-            .map_err(|e| Error::csv(&path, e.error()))?;
+        let mut file = w.into_inner().map_err(|e| Error::csv(&path, e.error()))?;
         copy_rows(&mut file)?;
         file.flush().map_err(|e| Error::io(&path, e))?;
         file.get_ref().sync_all().map_err(|e| Error::io(&path, e))?;

@@ -76,7 +76,12 @@ pub(crate) fn arrange(
             })
             .collect();
         return Arrangement {
-            shared_legend: Some(members.iter().map(|m| (m.colour, m.label.clone())).collect()),
+            shared_legend: Some(
+                members
+                    .iter()
+                    .map(|m| (m.colour, m.label.clone()))
+                    .collect(),
+            ),
             panels: vec![Panel {
                 title: None,
                 members,
@@ -113,7 +118,11 @@ pub(crate) fn arrange(
     }
 }
 
-fn by_colour_parameter(params: &[String], items: &[Vec<String>], max: usize) -> Option<Arrangement> {
+fn by_colour_parameter(
+    params: &[String],
+    items: &[Vec<String>],
+    max: usize,
+) -> Option<Arrangement> {
     if params.len() < 2 || items.iter().any(|v| v.len() != params.len()) {
         return None;
     }
@@ -133,9 +142,9 @@ fn by_colour_parameter(params: &[String], items: &[Vec<String>], max: usize) -> 
                 None => groups.push((k, vec![i])),
             }
         }
-        let unique_within = groups.iter().all(|(_, g)| {
-            distinct(g.iter().map(|&i| items[i][c].as_str())).len() == g.len()
-        });
+        let unique_within = groups
+            .iter()
+            .all(|(_, g)| distinct(g.iter().map(|&i| items[i][c].as_str())).len() == g.len());
         if !unique_within || groups.len() < 2 {
             continue;
         }

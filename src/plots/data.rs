@@ -273,7 +273,10 @@ impl RunData {
         if let Some(c) = curves.iter().find(|c| sweep.values_of(c.variant).is_none()) {
             return Err(unknown(SURVIVAL_CSV, c.variant));
         }
-        if let Some(r) = summary.iter().find(|r| sweep.values_of(r.variant).is_none()) {
+        if let Some(r) = summary
+            .iter()
+            .find(|r| sweep.values_of(r.variant).is_none())
+        {
             return Err(unknown(SUMMARY_CSV, r.variant));
         }
         Ok(RunData {

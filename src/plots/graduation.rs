@@ -9,9 +9,9 @@ use super::arrange::{Arrangement, Panel, arrange, distinct, label};
 use super::data::{RunData, SummaryRow};
 use super::layout::{KeyAxis, LEGEND_W, canvas_size, edges, split_panels};
 use super::style::{
-    AXIS_DESC_SIZE, GRID, INK, LEGEND_SIZE, LegendEntry, MUTED, PALETTE, PANEL_TITLE_SIZE,
-    Swatch, TICK_SIZE, anchored, colour, draw_inset_legend, draw_legend, draw_title, fmt_prob,
-    fmt_tick, ink_on, legend_width, text, text_size, viridis,
+    AXIS_DESC_SIZE, GRID, INK, LEGEND_SIZE, LegendEntry, MUTED, PALETTE, PANEL_TITLE_SIZE, Swatch,
+    TICK_SIZE, anchored, colour, draw_inset_legend, draw_legend, draw_title, fmt_prob, fmt_tick,
+    ink_on, legend_width, text, text_size, viridis,
 };
 use super::{DrawFail, Picture};
 
@@ -251,7 +251,9 @@ impl<'a> GraduationPicture<'a> {
                 .unwrap_or(10)
                 + 16;
             let room = w.saturating_sub(120).max(1);
-            let every = (widest as usize * self.x.values.len()).div_ceil(room as usize).max(1);
+            let every = (widest as usize * self.x.values.len())
+                .div_ceil(room as usize)
+                .max(1);
             (0..self.x.values.len())
                 .step_by(every)
                 .map(|i| i as f64)
@@ -277,7 +279,11 @@ impl<'a> GraduationPicture<'a> {
                 let cap = (x1 - x0) / pw.max(1) as f64 * 7.0;
                 let n = panel.members.len();
                 let dodge = if n > 1 {
-                    (self.x.min_gap() * 0.5 / n as f64).min(if categorical { 0.1 } else { f64::MAX })
+                    (self.x.min_gap() * 0.5 / n as f64).min(if categorical {
+                        0.1
+                    } else {
+                        f64::MAX
+                    })
                 } else {
                     0.0
                 };
@@ -295,7 +301,10 @@ impl<'a> GraduationPicture<'a> {
                     if !categorical {
                         chart.draw_series(LineSeries::new(line.clone(), col.stroke_width(2)))?;
                     } else if n > 1 {
-                        chart.draw_series(LineSeries::new(line.clone(), col.mix(0.45).stroke_width(1)))?;
+                        chart.draw_series(LineSeries::new(
+                            line.clone(),
+                            col.mix(0.45).stroke_width(1),
+                        ))?;
                     }
                     for (x, r) in &pts {
                         let x = x + shift;
@@ -313,14 +322,21 @@ impl<'a> GraduationPicture<'a> {
                             }
                         }
                     }
-                    chart.draw_series(line.iter().map(|&(x, p)| Circle::new((x, p), 6, col.filled())))?;
+                    chart.draw_series(
+                        line.iter()
+                            .map(|&(x, p)| Circle::new((x, p), 6, col.filled())),
+                    )?;
                     if annotate {
                         for (x, r) in &pts {
                             let Some(p) = r.p else { continue };
                             let s = if no_sweep {
                                 let mut s = format!("P(graduate) = {}", fmt_prob(p));
                                 if let (Some(lo), Some(hi)) = (r.lower, r.upper) {
-                                    s.push_str(&format!(" (95% CI {} to {})", fmt_prob(lo), fmt_prob(hi)));
+                                    s.push_str(&format!(
+                                        " (95% CI {} to {})",
+                                        fmt_prob(lo),
+                                        fmt_prob(hi)
+                                    ));
                                 }
                                 s
                             } else {
@@ -328,7 +344,11 @@ impl<'a> GraduationPicture<'a> {
                             };
                             chart.draw_series(std::iter::once(
                                 EmptyElement::at((x + shift, p))
-                                    + Text::new(s, (12, -10), anchored(TICK_SIZE, INK, HPos::Left, VPos::Bottom)),
+                                    + Text::new(
+                                        s,
+                                        (12, -10),
+                                        anchored(TICK_SIZE, INK, HPos::Left, VPos::Bottom),
+                                    ),
                             ))?;
                         }
                     }
@@ -346,8 +366,8 @@ impl<'a> GraduationPicture<'a> {
         }
 
         if categorical {
-            let mut chart = builder
-                .build_cartesian_2d(KeyAxis::new(x0, x1, key_points), 0.0..1.0)?;
+            let mut chart =
+                builder.build_cartesian_2d(KeyAxis::new(x0, x1, key_points), 0.0..1.0)?;
             chart
                 .configure_mesh()
                 .bold_line_style(GRID)
@@ -503,8 +523,16 @@ impl<'a> HeatmapPicture<'a> {
         )?;
         let xv = self.x.values.clone();
         let yv = self.y.values.clone();
-        let fmt_x = move |v: &f64| xv.get(v.round().max(0.0) as usize).cloned().unwrap_or_default();
-        let fmt_y = move |v: &f64| yv.get(v.round().max(0.0) as usize).cloned().unwrap_or_default();
+        let fmt_x = move |v: &f64| {
+            xv.get(v.round().max(0.0) as usize)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let fmt_y = move |v: &f64| {
+            yv.get(v.round().max(0.0) as usize)
+                .cloned()
+                .unwrap_or_default()
+        };
         chart
             .configure_mesh()
             .disable_mesh()
@@ -547,7 +575,10 @@ impl<'a> HeatmapPicture<'a> {
                     }
                 };
                 chart.draw_series(std::iter::once(Rectangle::new(corners, bg.filled())))?;
-                chart.draw_series(std::iter::once(Rectangle::new(corners, WHITE.stroke_width(2))))?;
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    corners,
+                    WHITE.stroke_width(2),
+                )))?;
                 if size < 10.0 {
                     continue;
                 }
@@ -556,7 +587,9 @@ impl<'a> HeatmapPicture<'a> {
                     (Some(p), Some(r)) => (
                         fmt_prob(p),
                         match (r.lower, r.upper) {
-                            (Some(lo), Some(hi)) => Some(format!("{} to {}", fmt_prob(lo), fmt_prob(hi))),
+                            (Some(lo), Some(hi)) => {
+                                Some(format!("{} to {}", fmt_prob(lo), fmt_prob(hi)))
+                            }
                             _ => None,
                         },
                     ),
@@ -569,7 +602,11 @@ impl<'a> HeatmapPicture<'a> {
                 };
                 chart.draw_series(std::iter::once(
                     EmptyElement::at((xf, yf))
-                        + Text::new(main, (0, main_dy), anchored(size, ink, HPos::Center, VPos::Center)),
+                        + Text::new(
+                            main,
+                            (0, main_dy),
+                            anchored(size, ink, HPos::Center, VPos::Center),
+                        ),
                 ))?;
                 if let Some(s) = sub {
                     chart.draw_series(std::iter::once(
@@ -594,7 +631,10 @@ impl Picture for HeatmapPicture<'_> {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawFail> {
         let params = &self.run.sweep.params;
-        let title = format!("Probability of graduating, by {} and {}", params[0], params[1]);
+        let title = format!(
+            "Probability of graduating, by {} and {}",
+            params[0], params[1]
+        );
         let mut subtitle = "each cell: share of trials that graduated".to_string();
         let two_lines = self.panels.len() <= 4;
         if two_lines {
@@ -639,10 +679,16 @@ fn draw_colour_bar<DB: DrawingBackend>(
             viridis(v0 + 0.5 / steps as f64).filled(),
         ))?;
     }
-    area.draw(&Rectangle::new([(x, top), (x + w, bottom)], INK.stroke_width(1)))?;
+    area.draw(&Rectangle::new(
+        [(x, top), (x + w, bottom)],
+        INK.stroke_width(1),
+    ))?;
     for t in [0.0, 0.25, 0.5, 0.75, 1.0] {
         let y = bottom - ((bottom - top) as f64 * t) as i32;
-        area.draw(&PathElement::new(vec![(x + w, y), (x + w + 6, y)], INK.stroke_width(1)))?;
+        area.draw(&PathElement::new(
+            vec![(x + w, y), (x + w + 6, y)],
+            INK.stroke_width(1),
+        ))?;
         area.draw(&Text::new(
             fmt_tick(t),
             (x + w + 10, y),
@@ -651,7 +697,10 @@ fn draw_colour_bar<DB: DrawingBackend>(
     }
     if missing {
         let y = bottom + 30;
-        area.draw(&Rectangle::new([(x, y), (x + w, y + 18)], RGBColor(235, 235, 235).filled()))?;
+        area.draw(&Rectangle::new(
+            [(x, y), (x + w, y + 18)],
+            RGBColor(235, 235, 235).filled(),
+        ))?;
         area.draw(&Text::new(
             "no data",
             (x + w + 10, y + 9),

@@ -28,12 +28,8 @@ const MIN_PANEL_H: u32 = 300;
 /// Canvas size for `n` panels: [`PICTURE_SIZE`], grown so that each panel keeps a readable size.
 pub(crate) fn canvas_size(n: usize) -> (u32, u32) {
     let (rows, cols) = grid_shape(n);
-    let w = PICTURE_SIZE
-        .0
-        .max(cols as u32 * MIN_PANEL_W + LEGEND_W);
-    let h = PICTURE_SIZE
-        .1
-        .max(rows as u32 * MIN_PANEL_H + HEADER_H);
+    let w = PICTURE_SIZE.0.max(cols as u32 * MIN_PANEL_W + LEGEND_W);
+    let h = PICTURE_SIZE.1.max(rows as u32 * MIN_PANEL_H + HEADER_H);
     (w, h)
 }
 

@@ -123,7 +123,11 @@ pub(crate) fn viridis(v: f64) -> RGBColor {
         (173, 220, 48),
         (253, 231, 37),
     ];
-    let v = if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.0 };
+    let v = if v.is_finite() {
+        v.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let x = v * (STOPS.len() - 1) as f64;
     let i = (x.floor() as usize).min(STOPS.len() - 2);
     let f = x - i as f64;
@@ -259,7 +263,11 @@ pub(crate) fn legend_height<DB: DrawingBackend>(
     let style = text(LEGEND_SIZE, INK);
     let line_h = text_size(area, "Hg", &style).1 as i32 + LINE_GAP;
     let text_max = (width as i32 - SWATCH_W - SWATCH_GAP).max(40) as u32;
-    let mut h = if title.is_some() { line_h + ENTRY_GAP } else { 0 };
+    let mut h = if title.is_some() {
+        line_h + ENTRY_GAP
+    } else {
+        0
+    };
     for e in entries {
         h += wrap(area, &e.label, &style, text_max).len().max(1) as i32 * line_h + ENTRY_GAP;
     }
@@ -278,7 +286,11 @@ pub(crate) fn draw_inset_legend<DB: DrawingBackend>(
     let height = legend_height(area, width, None, entries);
     let pad = 8;
     let x = 12;
-    let y = if top { 12 } else { h as i32 - 12 - height - 2 * pad };
+    let y = if top {
+        12
+    } else {
+        h as i32 - 12 - height - 2 * pad
+    };
     area.draw(&Rectangle::new(
         [(x, y), (x + width as i32 + pad, y + height + 2 * pad)],
         WHITE.mix(0.85).filled(),
@@ -333,13 +345,19 @@ fn draw_swatch<DB: DrawingBackend>(
     let x1 = x + SWATCH_W;
     match swatch {
         Swatch::Line(c) => {
-            area.draw(&PathElement::new(vec![(x, mid), (x1, mid)], c.stroke_width(3)))?;
+            area.draw(&PathElement::new(
+                vec![(x, mid), (x1, mid)],
+                c.stroke_width(3),
+            ))?;
         }
         Swatch::Dashed(c) => {
             let mut sx = x;
             while sx < x1 {
                 let ex = (sx + 7).min(x1);
-                area.draw(&PathElement::new(vec![(sx, mid), (ex, mid)], c.stroke_width(3)))?;
+                area.draw(&PathElement::new(
+                    vec![(sx, mid), (ex, mid)],
+                    c.stroke_width(3),
+                ))?;
                 sx += 12;
             }
         }
@@ -348,7 +366,10 @@ fn draw_swatch<DB: DrawingBackend>(
                 [(x, mid - 8), (x1, mid + 8)],
                 c.mix(0.18).filled(),
             ))?;
-            area.draw(&PathElement::new(vec![(x, mid), (x1, mid)], c.stroke_width(3)))?;
+            area.draw(&PathElement::new(
+                vec![(x, mid), (x1, mid)],
+                c.stroke_width(3),
+            ))?;
         }
         Swatch::Band(c) => {
             area.draw(&Rectangle::new(
@@ -358,7 +379,10 @@ fn draw_swatch<DB: DrawingBackend>(
         }
         Swatch::Space => {}
         Swatch::Point(c) => {
-            area.draw(&PathElement::new(vec![(x, mid), (x1, mid)], c.stroke_width(2)))?;
+            area.draw(&PathElement::new(
+                vec![(x, mid), (x1, mid)],
+                c.stroke_width(2),
+            ))?;
             let cx = x + SWATCH_W / 2;
             area.draw(&PathElement::new(
                 vec![(cx, mid - 9), (cx, mid + 9)],

@@ -8,9 +8,8 @@ use super::arrange::{Arrangement, Panel, arrange, label};
 use super::data::{Curve, RunData};
 use super::layout::{LEGEND_W, canvas_size, edges, split_panels};
 use super::style::{
-    AXIS_DESC_SIZE, GRID, INK, LegendEntry, NEUTRAL, PALETTE, PANEL_TITLE_SIZE, Swatch,
-    TICK_SIZE, colour, draw_inset_legend, draw_legend, draw_title, fmt_tick, legend_width,
-    nice_max, text,
+    AXIS_DESC_SIZE, GRID, INK, LegendEntry, NEUTRAL, PALETTE, PANEL_TITLE_SIZE, Swatch, TICK_SIZE,
+    colour, draw_inset_legend, draw_legend, draw_title, fmt_tick, legend_width, nice_max, text,
 };
 use super::{DrawFail, Picture};
 
@@ -27,7 +26,12 @@ fn arrange_curves(run: &RunData, max: usize) -> Arrangement {
     let items: Vec<Vec<String>> = run
         .curves
         .iter()
-        .map(|c| run.sweep.values_of(c.variant).map(<[String]>::to_vec).unwrap_or_default())
+        .map(|c| {
+            run.sweep
+                .values_of(c.variant)
+                .map(<[String]>::to_vec)
+                .unwrap_or_default()
+        })
         .collect();
     let labels: Vec<String> = run
         .curves
@@ -79,12 +83,15 @@ pub(crate) fn step_paths(time: &[f64], y: &[Option<f64>]) -> Vec<Vec<(f64, f64)>
 }
 
 /// Polygons of the band between two step functions, one per stretch where both are known.
-fn band_polygons(time: &[f64], lower: &[Option<f64>], upper: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
+fn band_polygons(
+    time: &[f64],
+    lower: &[Option<f64>],
+    upper: &[Option<f64>],
+) -> Vec<Vec<(f64, f64)>> {
     let mut out = Vec::new();
     let mut start = 0;
-    let valid = |i: usize| {
-        lower[i].is_some_and(f64::is_finite) && upper[i].is_some_and(f64::is_finite)
-    };
+    let valid =
+        |i: usize| lower[i].is_some_and(f64::is_finite) && upper[i].is_some_and(f64::is_finite);
     while start < time.len() {
         if !valid(start) {
             start += 1;
@@ -165,7 +172,8 @@ fn draw_panel<DB: DrawingBackend>(
         Kind::Survival => {
             for (c, col) in &curves {
                 for poly in band_polygons(&c.time, &c.lower, &c.upper) {
-                    chart.draw_series(std::iter::once(Polygon::new(poly, col.mix(0.13).filled())))?;
+                    chart
+                        .draw_series(std::iter::once(Polygon::new(poly, col.mix(0.13).filled())))?;
                 }
             }
             for (c, col) in &curves {
@@ -255,7 +263,10 @@ fn draw_curves<DB: DrawingBackend>(
         match kind {
             Kind::Survival => {
                 e.push(LegendEntry::new(Swatch::Space, ""));
-                e.push(LegendEntry::new(Swatch::Band(NEUTRAL), "95% confidence band"));
+                e.push(LegendEntry::new(
+                    Swatch::Band(NEUTRAL),
+                    "95% confidence band",
+                ));
             }
             Kind::Cif => e.extend(cif_key()),
         }

@@ -5,11 +5,11 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::data::Trace;
-use super::style::{
-    AXIS_DESC_SIZE, GRID, INK, LegendEntry, PALETTE, PANEL_TITLE_SIZE, Swatch, TICK_SIZE,
-    anchored, draw_legend, draw_title, fmt_tick, nice_max, text,
-};
 use super::layout::KeyAxis;
+use super::style::{
+    AXIS_DESC_SIZE, GRID, INK, LegendEntry, PALETTE, PANEL_TITLE_SIZE, Swatch, TICK_SIZE, anchored,
+    draw_legend, draw_title, fmt_tick, nice_max, text,
+};
 use super::{DrawFail, Picture, TRACE_SIZE};
 
 const TIME_DESC: &str = "time (weeks)";
@@ -69,7 +69,11 @@ fn segments(t: &[f64], v: &[f64]) -> Vec<Vec<(f64, f64)>> {
 fn extent(values: &[&[f64]]) -> (f64, f64) {
     let mut lo: f64 = 0.0;
     let mut hi: f64 = 0.0;
-    for v in values.iter().flat_map(|v| v.iter()).filter(|v| v.is_finite()) {
+    for v in values
+        .iter()
+        .flat_map(|v| v.iter())
+        .filter(|v| v.is_finite())
+    {
         lo = lo.min(*v);
         hi = hi.max(*v);
     }
@@ -128,7 +132,11 @@ impl<'a> TracePicture<'a> {
     ) -> Result<(), DrawFail> {
         let t = &self.trace.time;
         let (x0, x1) = self.x_range();
-        let left: Vec<&[f64]> = lines.iter().filter(|l| !l.right).map(|l| l.values).collect();
+        let left: Vec<&[f64]> = lines
+            .iter()
+            .filter(|l| !l.right)
+            .map(|l| l.values)
+            .collect();
         let right: Vec<&[f64]> = lines.iter().filter(|l| l.right).map(|l| l.values).collect();
         let (llo, lhi) = extent(&left);
         let (rlo, rhi) = extent(&right);
@@ -283,10 +291,8 @@ impl<'a> TracePicture<'a> {
             // no right axis here: keep its room empty so the time axes line up
             .margin_right(8 + RIGHT_AREA);
         let ys: Vec<f64> = (0..n).map(|i| i as f64).collect();
-        let mut chart = builder.build_cartesian_2d(
-            x0..x1,
-            KeyAxis::new(-0.6, n as f64 - 0.4, ys),
-        )?;
+        let mut chart =
+            builder.build_cartesian_2d(x0..x1, KeyAxis::new(-0.6, n as f64 - 0.4, ys))?;
         chart
             .configure_mesh()
             .bold_line_style(GRID)
