@@ -1,1 +1,100 @@
-fn main() {}
+//! Speed of the simulator on the default parameters (104 weekly steps).
+//!
+//! - `trial/batch64`: 64 trials with fixed seeds on one thread, reusing one workspace, as the
+//!   runner does. Throughput is in participant-steps (one participant simulated for one week),
+//!   the unit of `agent_steps` in `manifest.json`.
+//! - `run/threads/N`: `simulate_variant` over 2,000 trials on a rayon pool of N = 1 and 2
+//!   threads, the whole parallel runner without file output. Throughput is in trials.
+//!
+//! `cargo bench` takes about a minute; `cargo bench -- trial` runs one group only.
+//! `cargo test --release --benches` runs every benchmark once, as a quick check that it works.
+//! docs/PERFORMANCE.md records measured figures and how they compare with the targets.
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use hothouse::model::{Model, Workspace, trial_seed};
+use hothouse::parameters::Parameters;
+use hothouse::simulation::{simulate_variant, thread_pool};
+use std::hint::black_box;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+/// The master seed of scenarios/default.toml.
+const SEED: u64 = 20_200_323;
+/// The horizon of scenarios/default.toml: two years of weeks.
+const STEPS: u32 = 104;
+/// Trials in one sample of the single-trial benchmark.
+const BATCH: u64 = 64;
+/// Trials in one whole run.
+const RUN_TRIALS: u64 = 2_000;
+
+fn default_model() -> Model {
+    Model::new(Parameters::default(), STEPS).expect("the default parameters are valid")
+}
+
+/// Runs trials `0..BATCH` and returns the participant-steps they simulated.
+fn run_batch(model: &Model, ws: &mut Workspace) -> u64 {
+    (0..BATCH)
+        .map(|i| {
+            model
+                .run(black_box(trial_seed(SEED, i)), ws)
+                .participant_steps
+        })
+        .sum()
+}
+
+fn bench_trial(c: &mut Criterion) {
+    let model = default_model();
+    let mut ws = Workspace::new();
+    // The seeds are fixed, so the work per sample is fixed: count it once.
+    let participant_steps = run_batch(&model, &mut ws);
+    assert!(participant_steps > 0);
+
+    let mut group = c.benchmark_group("trial");
+    group
+        .throughput(Throughput::Elements(participant_steps))
+        .sample_size(50)
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(8));
+    group.bench_function(BenchmarkId::new("batch64", participant_steps), |b| {
+        b.iter(|| run_batch(&model, &mut ws))
+    });
+    group.finish();
+}
+
+fn bench_run(c: &mut Criterion) {
+    let model = default_model();
+    let cancel = AtomicBool::new(false);
+    let progress = |_: u64| {};
+
+    let mut group = c.benchmark_group("run");
+    group
+        .throughput(Throughput::Elements(RUN_TRIALS))
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(12));
+    for threads in [1usize, 2] {
+        let pool = thread_pool(threads).expect("thread pool");
+        group.bench_function(BenchmarkId::new("threads", threads), |b| {
+            b.iter(|| {
+                let (counts, agent_steps) = simulate_variant(
+                    &model,
+                    SEED,
+                    (0, RUN_TRIALS),
+                    &pool,
+                    &cancel,
+                    &progress,
+                    |_, _, r| {
+                        black_box(r);
+                        Ok(())
+                    },
+                )
+                .expect("run");
+                black_box((counts, agent_steps))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_trial, bench_run);
+criterion_main!(benches);

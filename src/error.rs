@@ -60,6 +60,12 @@ impl<'a> ProblemSink<'a> {
 
     /// Records a problem at an optional byte range of the file.
     pub fn push(&mut self, span: Option<Range<usize>>, message: String, help: Option<String>) {
+        // Keep the span inside the text and on character boundaries, so that rendering it can
+        // never fail, whatever offsets the caller passes.
+        let span = span.map(|r| {
+            let start = floor_char_boundary(self.text, r.start);
+            start..floor_char_boundary(self.text, r.end).max(start)
+        });
         let prefix = match &span {
             Some(r) => {
                 let (line, col) = line_col(self.text, r.start);
@@ -69,7 +75,7 @@ impl<'a> ProblemSink<'a> {
         };
         self.problems.push(Problem {
             message: format!("{prefix}: {message}"),
-            span: span.map(|r| SourceSpan::from(r.start..r.end.max(r.start))),
+            span: span.map(|r| SourceSpan::from(r.start..r.end)),
             help,
         });
     }
@@ -91,10 +97,19 @@ impl<'a> ProblemSink<'a> {
     }
 }
 
-/// 1-based line and column (in characters) of a byte offset.
+/// The largest character boundary of `text` at or before `offset` (at most `text.len()`).
+fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut i = offset.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// 1-based line and column (in characters) of a byte offset. An offset inside a character
+/// counts as that character; one past the end, as the end.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
+    let before = &text[..floor_char_boundary(text, offset)];
     let line = before.matches('\n').count() + 1;
     let col = before
         .rsplit('\n')
@@ -188,5 +203,20 @@ mod tests {
         assert_eq!(line_col(t, 6), (2, 1));
         assert_eq!(line_col(t, 8), (2, 3));
         assert_eq!(line_col(t, 999), (3, 1));
+    }
+
+    #[test]
+    fn line_col_inside_a_character() {
+        let t = "é\nb";
+        assert_eq!(line_col(t, 1), (1, 1));
+        assert_eq!(line_col(t, 3), (2, 1));
+    }
+
+    #[test]
+    fn spans_are_kept_inside_the_text() {
+        let mut sink = ProblemSink::new("f", "é");
+        sink.push(Some(1..99), "x".into(), None);
+        let e = sink.finish().unwrap_err();
+        assert_eq!(e.lines(), vec!["f:1:1: x".to_string()]);
     }
 }

@@ -341,41 +341,36 @@ fn print_check(s: &Scenario) {
 }
 
 fn print_summary(r: &RunReport) {
-    let m = &r.manifest;
-    let paths: Vec<&str> = if let Some(v) = m.variants.first() {
-        v.values.keys().map(String::as_str).collect()
-    } else {
-        Vec::new()
-    };
-    let _ = paths;
+    let width = r
+        .labels
+        .iter()
+        .map(String::len)
+        .max()
+        .unwrap_or(0)
+        .clamp(12, 60);
     println!(
-        "{:>7}  {:<38} {:>8} {:>24} {:>8} {:>8} {:>9}",
-        "variant", "swept values", "trials", "P(graduate) [95% CI]", "median", "RMST", "logrank p"
+        "{:>7}  {:<width$} {:>8} {:>24} {:>9} {:>8} {:>11}",
+        "variant", "swept values", "trials", "P(graduate) [95% CI]", "median", "RMST", "log-rank p"
     );
+    let p_text = |p: f64| {
+        if p < 0.001 {
+            "<0.001".to_string()
+        } else {
+            format!("{p:.3}")
+        }
+    };
     let p_vs_0 = |v: usize| -> String {
         r.logrank
             .iter()
             .find(|(a, b, _)| a == "0" && *b == v.to_string())
-            .map(|(_, _, t)| format!("{:.3}", t.p_value))
+            .map(|(_, _, t)| p_text(t.p_value))
             .unwrap_or_else(|| "-".into())
     };
     for (i, s) in r.summaries.iter().enumerate() {
-        let label = m
-            .variants
-            .get(i)
-            .map(|v| {
-                v.values
-                    .iter()
-                    .map(|(k, x)| format!("{k}={x}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .filter(|l| !l.is_empty())
-            .unwrap_or_else(|| "(base)".into());
         println!(
-            "{:>7}  {:<38} {:>8} {:>24} {:>8} {:>8.1} {:>9}",
+            "{:>7}  {:<width$} {:>8} {:>24} {:>9} {:>8.1} {:>11}",
             i,
-            label,
+            r.labels.get(i).map(String::as_str).unwrap_or(""),
             s.trials,
             format!(
                 "{:.3} [{:.3}, {:.3}]",
@@ -383,15 +378,24 @@ fn print_summary(r: &RunReport) {
             ),
             s.median_survival
                 .map(|t| format!("{t} wk"))
-                .unwrap_or_else(|| "-".into()),
+                .unwrap_or_else(|| "not hit".into()),
             s.rmst,
-            if i == 0 { "ref".to_string() } else { p_vs_0(i) }
+            if i == 0 {
+                "(ref)".to_string()
+            } else {
+                p_vs_0(i)
+            }
         );
     }
     if let Some((_, _, t)) = r.logrank.iter().find(|(_, b, _)| b == "all") {
         println!(
-            "log-rank test across all variants: chi2 = {:.2}, df = {}, p = {:.3e}",
-            t.chi2, t.df, t.p_value
+            "log-rank test across all variants: chi2 = {:.2}, df = {}, p = {}",
+            t.chi2,
+            t.df,
+            p_text(t.p_value)
         );
     }
+    println!(
+        "median = median weeks to fizzle (Kaplan-Meier); RMST = mean weeks not fizzled within the horizon"
+    );
 }

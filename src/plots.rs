@@ -58,7 +58,7 @@ pub const TRACE_SIZE: (u32, u32) = (1200, 1000);
 pub enum PlotError {
     /// A CSV file the pictures are drawn from is not there.
     #[error(
-        "{}: file not found; {hint}",
+        "{}: not found; {hint}",
         path.display()
     )]
     MissingFile {
@@ -103,7 +103,7 @@ pub enum PlotError {
         message: String,
     },
     /// A column the picture needs is not in the file's header.
-    #[error("{}: missing column `{column}` (the header has: {found}); the file must come from `hothouse` (run it again with this version), or add the column", path.display())]
+    #[error("{}: missing column `{column}` (the header has: {found}); redo the run with this version of hothouse, or add the column", path.display())]
     MissingColumn {
         /// The file being read.
         path: PathBuf,

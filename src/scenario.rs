@@ -2,14 +2,19 @@
 //! concept and a `[sweep]` table whose Cartesian product gives the variants.
 //!
 //! Every problem in a file is collected (not just the first) and reported with its line and
-//! column, the key, the value and what is allowed, before any work starts.
+//! column, the key, the value and what is allowed, before any work starts. The file is read with
+//! the TOML parser's error recovery, so several syntax errors are reported at once, and the rest
+//! of the file is still checked (except where a syntax error makes the reading uncertain).
 
-use crate::error::{ProblemSink, ScenarioError};
-use crate::parameters::{self, MotivationDistribution, ParamValue, Parameters, SPECS};
+use crate::error::{ProblemSink, ScenarioError, line_col};
+use crate::parameters::{
+    self, Kind, MotivationDistribution, ParamSpec, ParamValue, Parameters, SPECS,
+};
 use serde::Serialize;
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use std::fmt;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 /// Largest number of trials per variant (the per-time counts are 64-bit).
 pub const MAX_TRIALS: u64 = 1_000_000_000_000;
@@ -62,20 +67,47 @@ impl Variant {
 
 impl Scenario {
     /// Reads and validates a scenario file. `file` is used in messages.
+    ///
+    /// Never panics, whatever the text; every problem found is in the error.
     pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+        let (root, errors) = DeTable::parse_recoverable(text);
+        let syntax = syntax_problems(text, errors);
+        let mut reader = Reader::new(text);
+        let top = convert_table(root.get_ref());
+        let scenario = reader.build(&top);
+
         let mut sink = ProblemSink::new(file, text);
-        let root: Spanned<Raw> = match toml::from_str(text) {
-            Ok(v) => v,
-            Err(e) => {
-                sink.push(
-                    e.span(),
-                    format!("this is not valid TOML: {}", e.message().trim()),
-                    Some("see https://toml.io for the syntax".to_string()),
-                );
-                return Err(sink.finish().expect_err("a problem was pushed"));
+        // Where the TOML could not be read, the recovered document is uncertain: keep only the
+        // other problems that are well away from every syntax error.
+        let error_lines: HashSet<usize> = syntax
+            .iter()
+            .filter_map(|f| f.span.as_ref())
+            .flat_map(|r| [line_col(text, r.start).0, line_col(text, r.end).0])
+            .collect();
+        let error_offsets: Vec<usize> = syntax
+            .iter()
+            .filter_map(|f| f.span.as_ref().map(|r| r.start))
+            .collect();
+        let uncertain = |f: &Found| -> bool {
+            match &f.span {
+                _ if f.whole_file => true,
+                None => true,
+                Some(r) => {
+                    error_lines.contains(&line_col(text, r.start).0)
+                        || error_offsets.iter().any(|&e| r.start <= e && e <= r.end)
+                }
             }
         };
-        let scenario = build(&root, &mut sink);
+        let have_syntax = !syntax.is_empty();
+        for f in syntax {
+            sink.push(f.span, f.message, f.help);
+        }
+        for f in reader.found {
+            if have_syntax && uncertain(&f) {
+                continue;
+            }
+            sink.push(f.span, f.message, f.help);
+        }
         sink.finish()?;
         Ok(scenario)
     }
@@ -97,13 +129,16 @@ impl Scenario {
         if let Some(s) = steps {
             self.steps = check_steps(s)?;
         }
-        check_cells(self.variant_count(), self.steps).map_err(|e| e.to_string())?;
+        check_cells(self.variant_count(), self.steps)?;
         Ok(self)
     }
 
     /// Number of variants: the product of the sweep lists' lengths (1 without a sweep).
+    /// Saturates at `usize::MAX` rather than overflowing.
     pub fn variant_count(&self) -> usize {
-        self.sweep.iter().map(|(_, v)| v.len()).product()
+        self.sweep
+            .iter()
+            .fold(1usize, |n, (_, v)| n.saturating_mul(v.len()))
     }
 
     /// The swept parameters' paths.
@@ -114,26 +149,31 @@ impl Scenario {
     /// The variants, in order: the Cartesian product of the sweep lists with the first-listed
     /// parameter varying slowest and the last fastest (like nested loops in file order).
     pub fn variants(&self) -> Vec<Variant> {
-        let n = self.variant_count();
-        (0..n)
-            .map(|index| {
-                let mut rest = index;
-                let mut values = vec![ParamValue::Int(0); self.sweep.len()];
-                for (k, (_, list)) in self.sweep.iter().enumerate().rev() {
-                    values[k] = list[rest % list.len()].clone();
-                    rest /= list.len();
-                }
-                let mut params = self.base.clone();
-                for ((path, _), v) in self.sweep.iter().zip(&values) {
-                    params.set(path, v);
-                }
-                Variant {
-                    index,
-                    values,
-                    params,
-                }
-            })
+        (0..self.variant_count())
+            .map(|index| self.variant_at(index))
             .collect()
+    }
+
+    /// Variant `index` (which must be below [`Scenario::variant_count`]).
+    fn variant_at(&self, index: usize) -> Variant {
+        let mut rest = index;
+        let mut values = vec![ParamValue::Int(0); self.sweep.len()];
+        for (k, (_, list)) in self.sweep.iter().enumerate().rev() {
+            if list.is_empty() {
+                continue;
+            }
+            values[k] = list[rest % list.len()].clone();
+            rest /= list.len();
+        }
+        let mut params = self.base.clone();
+        for ((path, _), v) in self.sweep.iter().zip(&values) {
+            params.set(path, v);
+        }
+        Variant {
+            index,
+            values,
+            params,
+        }
     }
 }
 
@@ -196,182 +236,825 @@ fn check_cells(variants: usize, steps: u32) -> Result<(), String> {
 
 const RUN_KEYS: &[&str] = &["name", "description", "seed", "trials", "steps", "sweep"];
 
-fn build(root: &Spanned<Raw>, sink: &mut ProblemSink) -> Scenario {
-    let mut scenario = Scenario {
-        name: String::new(),
-        description: String::new(),
-        seed: 1,
-        trials: 1000,
-        steps: 104,
-        base: Parameters::default(),
-        sweep: Vec::new(),
+/// How many variants breaking one cross-parameter rule are listed one by one.
+const RULE_EXAMPLES: usize = 3;
+
+/// A problem found while reading the document, before it goes to the sink.
+struct Found {
+    span: Option<Range<usize>>,
+    message: String,
+    help: Option<String>,
+    /// Only meaningful when the whole file could be read (missing keys, cross-parameter rules).
+    whole_file: bool,
+}
+
+/// A TOML value with the byte span where it was written.
+#[derive(Debug, Clone)]
+struct Node {
+    span: Range<usize>,
+    raw: Raw,
+}
+
+/// A key of a table, the span of the key, and its value.
+#[derive(Debug, Clone)]
+struct Entry {
+    key: String,
+    key_span: Range<usize>,
+    value: Node,
+}
+
+impl Entry {
+    /// From the key to the end of the value.
+    fn span(&self) -> Range<usize> {
+        let start = self.key_span.start.min(self.value.span.start);
+        start..self.value.span.end.max(start)
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Raw {
+    Bool(bool),
+    Int(i64),
+    /// A whole number that does not fit in 64 bits.
+    BigInt,
+    Float(f64),
+    /// A real number too large to store (such as 1e400).
+    BigFloat,
+    Str(String),
+    Datetime,
+    Array(Vec<Node>),
+    Table(Vec<Entry>),
+}
+
+fn convert(value: &Spanned<DeValue<'_>>) -> Node {
+    let raw = match value.get_ref() {
+        DeValue::String(s) => Raw::Str(s.to_string()),
+        DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+            Ok(v) => Raw::Int(v),
+            Err(_) => Raw::BigInt,
+        },
+        DeValue::Float(f) => read_float(f.as_str()),
+        DeValue::Boolean(b) => Raw::Bool(*b),
+        DeValue::Datetime(_) => Raw::Datetime,
+        DeValue::Array(items) => Raw::Array(items.iter().map(convert).collect()),
+        DeValue::Table(t) => Raw::Table(convert_table(t)),
     };
-    let Raw::Table(top) = root.get_ref() else {
-        sink.push(None, "the file must be a TOML document".into(), None);
-        return scenario;
-    };
-    let mut have_name = false;
-    for (key, value) in top {
-        let span = Some(value.span());
-        match (key.as_str(), value.get_ref()) {
-            ("name", Raw::Str(s)) => {
-                if s.trim().is_empty() {
-                    sink.push(span, "`name` is empty; give the study a short name".into(), None);
-                } else {
-                    scenario.name = s.clone();
-                    have_name = true;
-                }
-            }
-            ("description", Raw::Str(s)) => scenario.description = s.clone(),
-            ("seed", Raw::Int(i)) if *i >= 0 => scenario.seed = *i as u64,
-            ("seed", Raw::Int(i)) => sink.push(
-                span,
-                format!("`seed` = {i} is negative; expected a whole number from 0 to {}", i64::MAX),
-                None,
-            ),
-            ("trials", Raw::Int(i)) => match u64::try_from(*i).map_err(|_| ()).and_then(|t| {
-                check_trials(t).map_err(|_| ())
-            }) {
-                Ok(t) => scenario.trials = t,
-                Err(()) => sink.push(
-                    span,
-                    format!("`trials` = {i} is out of range; expected a whole number from 1 to {MAX_TRIALS}"),
-                    None,
-                ),
-            },
-            ("steps", Raw::Int(i)) => match u64::try_from(*i).map_err(|_| ()).and_then(|s| {
-                check_steps(s).map_err(|_| ())
-            }) {
-                Ok(s) => scenario.steps = s,
-                Err(()) => sink.push(
-                    span,
-                    format!("`steps` = {i} is out of range; expected a whole number of weeks from 1 to {MAX_STEPS}"),
-                    None,
-                ),
-            },
-            ("name" | "description", other) => sink.push(
-                span,
-                format!("`{key}` must be a quoted string, not {}", other.describe()),
-                None,
-            ),
-            ("seed" | "trials" | "steps", other) => sink.push(
-                span,
-                format!("`{key}` must be a whole number, not {}", other.describe()),
-                None,
-            ),
-            ("sweep", Raw::Table(entries)) => {
-                let mut flat = Vec::new();
-                flatten_sweep("", entries, &mut flat);
-                scenario.sweep = read_sweep(&flat, sink);
-            }
-            ("sweep", other) => sink.push(
-                span,
-                format!(
-                    "`sweep` must be a table mapping parameter paths to lists, not {}",
-                    other.describe()
-                ),
-                Some("write [sweep] then lines such as \"host.investment\" = [0, 1, 2]".into()),
-            ),
-            (group, Raw::Table(entries)) if parameters::GROUPS.contains(&group) => {
-                for (field, v) in entries {
-                    let path = format!("{group}.{field}");
-                    set_base(&mut scenario.base, &path, v, sink);
-                }
-            }
-            (group, _) if parameters::GROUPS.contains(&group) => sink.push(
-                span,
-                format!("`{group}` must be a table ([{group}]) of parameters"),
-                None,
-            ),
-            (other, _) => {
-                let mut allowed: Vec<&str> = RUN_KEYS.to_vec();
-                allowed.extend(parameters::GROUPS);
-                sink.push(
-                    span,
-                    format!("unknown key `{other}`; the top level allows {}", allowed.join(", ")),
-                    parameters::suggest(other).map(|s| format!("did you mean `{s}` (inside [{}])?", group_of(s))),
-                )
+    Node {
+        span: value.span(),
+        raw,
+    }
+}
+
+fn read_float(s: &str) -> Raw {
+    let unsigned = s.trim_start_matches(['+', '-']);
+    let negative = s.starts_with('-');
+    match unsigned {
+        "nan" => return Raw::Float(f64::NAN),
+        "inf" => {
+            return Raw::Float(if negative {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            });
+        }
+        _ => {}
+    }
+    match s.replace('_', "").parse::<f64>() {
+        Ok(x) if x.is_finite() => Raw::Float(x),
+        _ => Raw::BigFloat,
+    }
+}
+
+fn convert_table(t: &DeTable<'_>) -> Vec<Entry> {
+    t.iter()
+        .map(|(k, v)| Entry {
+            key: k.get_ref().to_string(),
+            key_span: k.span(),
+            value: convert(v),
+        })
+        .collect()
+}
+
+/// The document's syntax errors, at most one per line (later ones on a line usually follow from
+/// the first), in file order.
+fn syntax_problems(text: &str, errors: Vec<toml::de::Error>) -> Vec<Found> {
+    let mut errors: Vec<(Option<Range<usize>>, String)> = errors
+        .into_iter()
+        .map(|e| (e.span(), e.message().trim().to_string()))
+        .collect();
+    errors.sort_by_key(|(span, _)| span.as_ref().map(|r| r.start));
+    let mut lines = HashSet::new();
+    let mut out = Vec::new();
+    for (span, message) in errors {
+        if let Some(r) = &span {
+            if !lines.insert(line_col(text, r.start).0) {
+                continue;
             }
         }
+        let near = span
+            .as_ref()
+            .map(|r| shown(text, r))
+            .filter(|s| !s.is_empty());
+        let message = match (message.as_str(), &near) {
+            ("duplicate key", Some(k)) => {
+                format!("`{k}` is defined twice; each key and table may appear only once")
+            }
+            ("recursion limit", _) => {
+                "tables or lists are nested too deeply to be a scenario (this is not valid TOML here)"
+                    .to_string()
+            }
+            (m, Some(near)) => format!("this is not valid TOML: {m} (at `{near}`)"),
+            (m, None) => format!("this is not valid TOML: {m}"),
+        };
+        out.push(Found {
+            span,
+            message,
+            help: Some(
+                "see https://toml.io for the syntax: text needs quotes (name = \"my-study\"), \
+                 tables are written [host], lists [1, 2, 3]"
+                    .to_string(),
+            ),
+            whole_file: false,
+        });
     }
-    if !have_name && !top.iter().any(|(k, _)| k == "name") {
-        sink.push(
-            None,
-            "the key `name` is missing; add name = \"my-study\" at the top".into(),
-            None,
+    out
+}
+
+/// The text written at `span`, on one line, without control characters and at most 60
+/// characters long.
+fn shown(text: &str, span: &Range<usize>) -> String {
+    let start = floor_boundary(text, span.start);
+    let end = floor_boundary(text, span.end.max(span.start));
+    let raw = text.get(start..end).unwrap_or("").trim();
+    let mut out = String::new();
+    for (i, c) in raw.chars().enumerate() {
+        if i == 60 {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// A key as it would be written in TOML: bare when it can be, quoted otherwise.
+fn show_key(key: &str) -> String {
+    if !key.is_empty()
+        && key.len() <= 60
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        key.to_string()
+    } else {
+        let mut s: String = key.chars().take(60).collect();
+        if key.chars().count() > 60 {
+            s.push('…');
+        }
+        format!("{s:?}")
+    }
+}
+
+/// Why a value cannot be used for a parameter.
+enum Bad {
+    /// The right type but a wrong value: a message starting with the value as written.
+    Value(String),
+    /// The wrong type.
+    Type,
+}
+
+/// Reads a scenario document into a [`Scenario`], collecting problems.
+struct Reader<'t> {
+    text: &'t str,
+    found: Vec<Found>,
+    /// Parameter paths with a problem (in the base or the sweep).
+    bad: HashSet<String>,
+    /// Where each parameter was set in the base tables.
+    base_spans: HashMap<String, Range<usize>>,
+    /// Where each swept parameter was listed.
+    sweep_spans: HashMap<String, Range<usize>>,
+    sweep_span: Option<Range<usize>>,
+}
+
+impl<'t> Reader<'t> {
+    fn new(text: &'t str) -> Self {
+        Self {
+            text,
+            found: Vec::new(),
+            bad: HashSet::new(),
+            base_spans: HashMap::new(),
+            sweep_spans: HashMap::new(),
+            sweep_span: None,
+        }
+    }
+
+    fn push(&mut self, span: Option<Range<usize>>, message: String, help: Option<String>) {
+        self.found.push(Found {
+            span,
+            message,
+            help,
+            whole_file: false,
+        });
+    }
+
+    fn push_whole(&mut self, span: Option<Range<usize>>, message: String, help: Option<String>) {
+        self.found.push(Found {
+            span,
+            message,
+            help,
+            whole_file: true,
+        });
+    }
+
+    fn shown(&self, node: &Node) -> String {
+        shown(self.text, &node.span)
+    }
+
+    /// "the number 1e400", "the text \"abc\"", "a list", ...
+    fn describe(&self, node: &Node) -> String {
+        let s = self.shown(node);
+        match &node.raw {
+            Raw::Bool(_) => format!("the boolean {s}"),
+            Raw::Int(_) | Raw::BigInt | Raw::Float(_) | Raw::BigFloat => format!("the number {s}"),
+            Raw::Str(_) => format!("the text {s}"),
+            Raw::Datetime => format!("the date or time {s}"),
+            Raw::Array(_) => "a list".to_string(),
+            Raw::Table(_) => "a table".to_string(),
+        }
+    }
+
+    fn build(&mut self, top: &[Entry]) -> Scenario {
+        let mut scenario = Scenario {
+            name: String::new(),
+            description: String::new(),
+            seed: 1,
+            trials: 1000,
+            steps: 104,
+            base: Parameters::default(),
+            sweep: Vec::new(),
+        };
+        let mut name_given = false;
+        for entry in top {
+            let span = Some(entry.value.span.clone());
+            let key = entry.key.as_str();
+            match (key, &entry.value.raw) {
+                ("name", _) => {
+                    name_given = true;
+                    match &entry.value.raw {
+                        Raw::Str(s) if s.trim().is_empty() => self.push(
+                            span,
+                            "`name` is empty; give the study a short name such as name = \"host-investment\"".into(),
+                            None,
+                        ),
+                        Raw::Str(s) => scenario.name = s.clone(),
+                        _ => {
+                            let what = self.describe(&entry.value);
+                            self.push(
+                                span,
+                                format!("`name` must be quoted text, not {what}"),
+                                Some("write name = \"my-study\"".into()),
+                            )
+                        }
+                    }
+                }
+                ("description", Raw::Str(s)) => scenario.description = s.clone(),
+                ("description", _) => {
+                    let what = self.describe(&entry.value);
+                    self.push(
+                        span,
+                        format!("`description` must be quoted text, not {what}"),
+                        None,
+                    )
+                }
+                ("seed", _) => {
+                    if let Some(s) = self.whole_number("seed", &entry.value, 0, i64::MAX as u64, "")
+                    {
+                        scenario.seed = s;
+                    }
+                }
+                ("trials", _) => {
+                    if let Some(t) = self.whole_number("trials", &entry.value, 1, MAX_TRIALS, "") {
+                        scenario.trials = t;
+                    }
+                }
+                ("steps", _) => {
+                    if let Some(s) =
+                        self.whole_number("steps", &entry.value, 1, MAX_STEPS, " of weeks")
+                    {
+                        scenario.steps = s as u32;
+                    }
+                }
+                ("sweep", Raw::Table(entries)) => {
+                    self.sweep_span = Some(entry.span());
+                    let mut flat = Vec::new();
+                    self.flatten_sweep("", entries, &mut flat);
+                    scenario.sweep = self.read_sweep(&flat);
+                }
+                ("sweep", _) => {
+                    let what = self.describe(&entry.value);
+                    self.push(
+                        span,
+                        format!(
+                            "`sweep` must be a table mapping parameter paths to lists of values, not {what}"
+                        ),
+                        Some("write [sweep] on its own line, then lines such as host.investment = [0, 1, 2]".into()),
+                    )
+                }
+                (group, Raw::Table(entries)) if parameters::GROUPS.contains(&group) => {
+                    for e in entries {
+                        self.set_base(&mut scenario.base, group, e);
+                    }
+                }
+                (group, Raw::Array(_)) if parameters::GROUPS.contains(&group) => {
+                    self.bad_group(group);
+                    self.push(
+                        span,
+                        format!(
+                            "`{group}` must be one table [{group}], not a list of tables [[{group}]]"
+                        ),
+                        None,
+                    )
+                }
+                (group, _) if parameters::GROUPS.contains(&group) => {
+                    self.bad_group(group);
+                    let what = self.describe(&entry.value);
+                    self.push(
+                        span,
+                        format!(
+                            "`{group}` must be a table of parameters ([{group}] followed by lines such as name = value), not {what}"
+                        ),
+                        Some(format!("[{group}] allows {}", fields_of(group).join(", "))),
+                    )
+                }
+                (other, _) => self.unknown_top_key(other, entry),
+            }
+        }
+        if !name_given {
+            self.push_whole(
+                Some(0..0),
+                "the key `name` is missing; add name = \"my-study\" at the top of the file".into(),
+                Some("the name is used for the output folder, output/<name>/".into()),
+            );
+        }
+        let lens: Vec<usize> = scenario.sweep.iter().map(|(_, v)| v.len()).collect();
+        let too_many = lens
+            .iter()
+            .try_fold(1usize, |n, &l| n.checked_mul(l))
+            .is_none_or(|n| n > MAX_VARIANTS);
+        if too_many {
+            let product = lens
+                .iter()
+                .map(|l| l.to_string())
+                .collect::<Vec<_>>()
+                .join(" x ");
+            self.push(
+                self.sweep_span.clone(),
+                format!(
+                    "the sweep has {product} variants, more than the {MAX_VARIANTS} allowed in one scenario; sweep fewer values or split the study into several scenarios"
+                ),
+                None,
+            );
+        } else if let Err(msg) = check_cells(scenario.variant_count(), scenario.steps) {
+            self.push(self.sweep_span.clone(), msg, None);
+        } else {
+            self.cross_check_all(&scenario);
+        }
+        scenario
+    }
+
+    /// Marks every parameter of a group as having a problem, so that rules involving them are
+    /// not checked against defaults the user did not mean.
+    fn bad_group(&mut self, group: &str) {
+        for s in SPECS.iter().filter(|s| group_of(s.path) == group) {
+            self.bad.insert(s.path.to_string());
+        }
+    }
+
+    fn unknown_top_key(&mut self, key: &str, entry: &Entry) {
+        let shown_key = show_key(key);
+        let mut allowed: Vec<&str> = RUN_KEYS.to_vec();
+        allowed.extend(parameters::GROUPS);
+        let help = if let Some(spec) = parameters::spec(key) {
+            // "host.investment" = 1 at the top: a quoted key is one name, not a path.
+            let (group, field) = key.split_once('.').unwrap_or((key, ""));
+            self.bad.insert(spec.path.to_string());
+            Some(format!(
+                "a quoted key is one name, not a path: write {group}.{field} = … without quotes, or {field} = … under [{group}]"
+            ))
+        } else if let Some(near) = nearest(key, &allowed) {
+            Some(format!("did you mean `{near}`?"))
+        } else if let Some(spec) = SPECS.iter().find(|s| field_of(s.path) == key) {
+            Some(format!(
+                "`{key}` is a parameter of [{}]; write it under [{}]",
+                group_of(spec.path),
+                group_of(spec.path)
+            ))
+        } else {
+            parameters::suggest(key)
+                .map(|s| format!("did you mean `{s}` (inside [{}])?", group_of(s)))
+        };
+        self.push(
+            Some(entry.key_span.clone()),
+            format!(
+                "unknown key `{shown_key}`; the top level allows {}",
+                allowed.join(", ")
+            ),
+            help,
         );
     }
-    if sink.is_empty() {
-        if let Err(msg) = check_cells(scenario.variant_count(), scenario.steps) {
-            sink.push(None, msg, None);
-        }
+
+    /// A whole-number run setting (`seed`, `trials`, `steps`) in `min..=max`.
+    fn whole_number(
+        &mut self,
+        key: &str,
+        node: &Node,
+        min: u64,
+        max: u64,
+        unit: &str,
+    ) -> Option<u64> {
+        let allowed = format!("a whole number{unit} from {min} to {max}");
+        let span = Some(node.span.clone());
+        let s = self.shown(node);
+        let message = match &node.raw {
+            Raw::Int(i) => match u64::try_from(*i) {
+                Ok(v) if (min..=max).contains(&v) => return Some(v),
+                _ if *i < 0 => format!("`{key}` = {s} is negative; expected {allowed}"),
+                _ => format!("`{key}` = {s} is out of range; expected {allowed}"),
+            },
+            Raw::BigInt => {
+                format!("`{key}` = {s} is too large to store; expected {allowed}")
+            }
+            Raw::Float(x) if x.is_finite() && x.fract() == 0.0 && x.abs() < 9e15 => format!(
+                "`{key}` = {s} is written as a real number; write it as a whole number ({}) without a decimal point or exponent; expected {allowed}",
+                *x as i64
+            ),
+            Raw::Float(x) if !x.is_finite() => {
+                format!("`{key}` = {s} is not a finite number; expected {allowed}")
+            }
+            Raw::Float(_) => format!("`{key}` = {s} is not a whole number; expected {allowed}"),
+            Raw::BigFloat => format!("`{key}` = {s} is too large to store; expected {allowed}"),
+            _ => format!("`{key}` must be {allowed}, not {}", self.describe(node)),
+        };
+        self.push(span, message, None);
+        None
     }
-    // Cross-parameter rules, checked on the base and on every variant.
-    if sink.is_empty() {
-        let mut seen = std::collections::BTreeSet::new();
-        for variant in scenario.variants() {
-            for msg in cross_check(&variant.params) {
-                if seen.insert(msg.clone()) {
-                    let which = if scenario.sweep.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            " (in variant {}: {})",
-                            variant.index,
-                            variant.label(&scenario)
-                        )
-                    };
-                    sink.push(None, format!("{msg}{which}"), None);
+
+    /// Checks a value written for a parameter and returns it in canonical form.
+    fn check_param(&self, spec: &ParamSpec, node: &Node) -> Result<ParamValue, Bad> {
+        let s = self.shown(node);
+        let allowed = spec.kind.allowed();
+        let numeric = !matches!(spec.kind, Kind::Choice(_));
+        let value = match (&node.raw, numeric) {
+            (Raw::Int(i), true) => ParamValue::Int(*i),
+            (Raw::Float(x), true) => {
+                if matches!(spec.kind, Kind::Int { .. })
+                    && x.is_finite()
+                    && x.fract() == 0.0
+                    && x.abs() < 9e15
+                {
+                    return Err(Bad::Value(format!(
+                        "{s} is written as a real number; write it as a whole number ({}) without a decimal point or exponent; expected {allowed}",
+                        *x as i64
+                    )));
                 }
+                ParamValue::Float(*x)
+            }
+            (Raw::BigInt, true) => {
+                return Err(Bad::Value(format!(
+                    "{s} is too large to store; expected {allowed}"
+                )));
+            }
+            (Raw::BigFloat, true) => {
+                return Err(Bad::Value(format!(
+                    "{s} is too large to store; expected {allowed}"
+                )));
+            }
+            (Raw::Str(t), false) => ParamValue::Text(t.clone()),
+            _ => return Err(Bad::Type),
+        };
+        spec.kind.check(&value).map_err(|msg| {
+            // Kind::check starts its message with the value; show it as the user wrote it.
+            let mut rendered = vec![value.to_string()];
+            match &value {
+                ParamValue::Int(i) => rendered.push((*i as f64).to_string()),
+                ParamValue::Text(t) => rendered.push(format!("\"{t}\"")),
+                ParamValue::Float(_) => {}
+            }
+            let rest = rendered
+                .iter()
+                .filter(|r| !r.is_empty())
+                .find_map(|r| msg.strip_prefix(r.as_str()));
+            match rest {
+                Some(rest) => Bad::Value(format!("{s}{rest}")),
+                None => Bad::Value(msg),
+            }
+        })
+    }
+
+    fn set_base(&mut self, params: &mut Parameters, group: &str, entry: &Entry) {
+        let path = format!("{group}.{}", entry.key);
+        let shown_path = format!("{group}.{}", show_key(&entry.key));
+        let Some(spec) = parameters::spec(&path) else {
+            let help = match SPECS
+                .iter()
+                .find(|s| field_of(s.path) == entry.key && group_of(s.path) != group)
+            {
+                Some(s) => Some(format!(
+                    "`{}` belongs in [{}]",
+                    field_of(s.path),
+                    group_of(s.path)
+                )),
+                None => parameters::suggest(&path).map(|s| format!("did you mean `{s}`?")),
+            };
+            self.push(
+                Some(entry.key_span.clone()),
+                format!(
+                    "unknown key `{shown_path}`; [{group}] allows {}",
+                    fields_of(group).join(", ")
+                ),
+                help,
+            );
+            return;
+        };
+        let span = Some(entry.value.span.clone());
+        match self.check_param(spec, &entry.value) {
+            Ok(v) => {
+                params.set(spec.path, &v);
+                self.base_spans.insert(path, entry.span());
+            }
+            Err(Bad::Value(msg)) => {
+                self.bad.insert(path.clone());
+                self.push(span, format!("`{path}` = {msg}"), Some(unit_help(spec)));
+            }
+            Err(Bad::Type) => {
+                self.bad.insert(path.clone());
+                let what = self.describe(&entry.value);
+                self.push(
+                    span,
+                    format!("`{path}` must be {}, not {what}", spec.kind.allowed()),
+                    Some(unit_help(spec)),
+                );
             }
         }
     }
-    scenario
+
+    fn flatten_sweep<'a>(
+        &mut self,
+        prefix: &str,
+        entries: &'a [Entry],
+        out: &mut Vec<(String, &'a Entry)>,
+    ) {
+        for entry in entries {
+            let path = if prefix.is_empty() {
+                entry.key.clone()
+            } else {
+                format!("{prefix}.{}", entry.key)
+            };
+            match &entry.value.raw {
+                Raw::Table(inner) if parameters::spec(&path).is_none() => {
+                    if inner.is_empty() {
+                        self.push(
+                            Some(entry.key_span.clone()),
+                            format!(
+                                "sweep `{}` is an empty table; list values such as {}.name = [1, 2]",
+                                show_path(&path),
+                                show_path(&path)
+                            ),
+                            None,
+                        );
+                    } else {
+                        self.flatten_sweep(&path, inner, out);
+                    }
+                }
+                _ => out.push((path, entry)),
+            }
+        }
+    }
+
+    fn read_sweep(&mut self, entries: &[(String, &Entry)]) -> Vec<(String, Vec<ParamValue>)> {
+        let mut sweep: Vec<(String, Vec<ParamValue>)> = Vec::new();
+        for (path, entry) in entries {
+            let value = &entry.value;
+            let span = Some(value.span.clone());
+            let shown_path = show_path(path);
+            let Some(spec) = parameters::spec(path) else {
+                let group = group_of(path);
+                let help = parameters::suggest(path)
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .or_else(|| {
+                        parameters::GROUPS
+                            .contains(&group)
+                            .then(|| format!("[{group}] has {}", fields_of(group).join(", ")))
+                    })
+                    .or_else(|| {
+                        Some(format!(
+                            "a sweep path is group.name, where group is one of {}",
+                            parameters::GROUPS.join(", ")
+                        ))
+                    });
+                self.push(
+                    Some(entry.key_span.clone()),
+                    format!(
+                        "unknown sweep path `{shown_path}`; a sweep path names a parameter as group.name, such as host.investment"
+                    ),
+                    help,
+                );
+                continue;
+            };
+            if sweep.iter().any(|(p, _)| p == path) || self.sweep_spans.contains_key(path.as_str()) {
+                self.push(
+                    Some(entry.key_span.clone()),
+                    format!("sweep `{path}` is given twice; list all its values once"),
+                    None,
+                );
+                self.bad.insert(path.clone());
+                continue;
+            }
+            self.sweep_spans.insert(path.clone(), entry.span());
+            let Raw::Array(items) = &value.raw else {
+                let what = self.describe(value);
+                self.push(
+                    span,
+                    format!(
+                        "sweep `{path}` must be a list of values such as [1, 2, 3], not {what}"
+                    ),
+                    Some(format!("each value must be {}", spec.kind.allowed())),
+                );
+                self.bad.insert(path.clone());
+                continue;
+            };
+            if items.is_empty() {
+                self.push(
+                    span,
+                    format!(
+                        "sweep `{path}` is an empty list, which would give zero variants; list at least one value"
+                    ),
+                    None,
+                );
+                self.bad.insert(path.clone());
+                continue;
+            }
+            let mut values: Vec<ParamValue> = Vec::new();
+            let mut seen: HashSet<ValueKey> = HashSet::new();
+            let mut ok = true;
+            for item in items {
+                let ispan = Some(item.span.clone());
+                match self.check_param(spec, item) {
+                    Ok(v) => {
+                        if seen.insert(ValueKey::of(&v)) {
+                            values.push(v);
+                        } else {
+                            let s = self.shown(item);
+                            self.push(
+                                ispan,
+                                format!(
+                                    "sweep `{path}` lists {s} more than once; each value may appear once"
+                                ),
+                                None,
+                            );
+                            ok = false;
+                        }
+                    }
+                    Err(Bad::Value(msg)) => {
+                        self.push(
+                            ispan,
+                            format!("sweep `{path}`: {msg}"),
+                            Some(unit_help(spec)),
+                        );
+                        ok = false;
+                    }
+                    Err(Bad::Type) => {
+                        let what = self.describe(item);
+                        self.push(
+                            ispan,
+                            format!(
+                                "sweep `{path}`: {what} is not allowed; expected {}",
+                                spec.kind.allowed()
+                            ),
+                            Some(unit_help(spec)),
+                        );
+                        ok = false;
+                    }
+                }
+            }
+            if ok {
+                sweep.push((path.clone(), values));
+            } else {
+                self.bad.insert(path.clone());
+            }
+        }
+        sweep
+    }
+
+    /// Checks the rules that involve several parameters on every variant, skipping rules that
+    /// involve a parameter already reported as wrong.
+    fn cross_check_all(&mut self, scenario: &Scenario) {
+        // Per rule: the first few variants that break it, and how many distinct breaches.
+        let mut broken: BTreeMap<&'static str, (Vec<(usize, Broken)>, HashSet<String>)> =
+            BTreeMap::new();
+        for index in 0..scenario.variant_count() {
+            let variant = scenario.variant_at(index);
+            for b in broken_rules(&variant.params) {
+                if b.paths.iter().any(|p| self.bad.contains(*p)) {
+                    continue;
+                }
+                let (list, seen) = broken.entry(b.rule).or_default();
+                if seen.insert(b.message.clone()) && list.len() < RULE_EXAMPLES {
+                    list.push((index, b));
+                }
+            }
+        }
+        for (_, (list, seen)) in broken {
+            let more = seen.len().saturating_sub(list.len());
+            for (index, b) in list.iter().take(RULE_EXAMPLES) {
+                let variant = scenario.variant_at(*index);
+                let swept = b
+                    .paths
+                    .iter()
+                    .find_map(|p| self.sweep_spans.get(*p).cloned());
+                let (span, which) = match swept {
+                    Some(span) => (
+                        Some(span),
+                        format!(" (in variant {index}: {})", variant.label(scenario)),
+                    ),
+                    None => (
+                        b.paths
+                            .iter()
+                            .find_map(|p| self.base_spans.get(*p).cloned()),
+                        String::new(),
+                    ),
+                };
+                self.push_whole(span, format!("{}{which}", b.message), b.help.clone());
+            }
+            if more > 0 {
+                let span = list[0]
+                    .1
+                    .paths
+                    .iter()
+                    .find_map(|p| self.sweep_spans.get(*p).cloned());
+                self.push_whole(
+                    span,
+                    format!("… and {more} more variant(s) break the same rule as above"),
+                    None,
+                );
+            }
+        }
+    }
+}
+
+/// A sweep value as a set key, for finding repeated values quickly.
+#[derive(PartialEq, Eq, Hash)]
+enum ValueKey {
+    Int(i64),
+    Float(u64),
+    Text(String),
+}
+
+impl ValueKey {
+    fn of(v: &ParamValue) -> Self {
+        match v {
+            ParamValue::Int(i) => ValueKey::Int(*i),
+            // +0.0 and -0.0 are the same value.
+            ParamValue::Float(x) => ValueKey::Float((*x + 0.0).to_bits()),
+            ParamValue::Text(t) => ValueKey::Text(t.clone()),
+        }
+    }
 }
 
 fn group_of(path: &str) -> &str {
     path.split('.').next().unwrap_or(path)
 }
 
-fn set_base(params: &mut Parameters, path: &str, value: &Spanned<Raw>, sink: &mut ProblemSink) {
-    let span = Some(value.span());
-    let Some(spec) = parameters::spec(path) else {
-        let group = group_of(path);
-        let fields: Vec<&str> = SPECS
-            .iter()
-            .filter(|s| group_of(s.path) == group)
-            .map(|s| &s.path[group.len() + 1..])
-            .collect();
-        sink.push(
-            span,
-            format!(
-                "unknown key `{path}`; [{group}] allows {}",
-                fields.join(", ")
-            ),
-            parameters::suggest(path).map(|s| format!("did you mean `{s}`?")),
-        );
-        return;
-    };
-    match value.get_ref().to_param() {
-        Some(v) => match spec.kind.check(&v) {
-            Ok(v) => {
-                params.set(path, &v);
-            }
-            Err(msg) => sink.push(span, format!("`{path}` = {msg}"), Some(unit_help(spec))),
-        },
-        None => sink.push(
-            span,
-            format!(
-                "`{path}` must be {}, not {}",
-                spec.kind.allowed(),
-                value.get_ref().describe()
-            ),
-            None,
-        ),
-    }
+fn field_of(path: &str) -> &str {
+    path.split_once('.').map(|(_, f)| f).unwrap_or(path)
 }
 
-fn unit_help(spec: &parameters::ParamSpec) -> String {
+fn fields_of(group: &str) -> Vec<&'static str> {
+    SPECS
+        .iter()
+        .filter(|s| group_of(s.path) == group)
+        .map(|s| field_of(s.path))
+        .collect()
+}
+
+/// A dotted path with each part shown as a TOML key.
+fn show_path(path: &str) -> String {
+    path.split('.').map(show_key).collect::<Vec<_>>().join(".")
+}
+
+fn unit_help(spec: &ParamSpec) -> String {
     if spec.unit.is_empty() {
         spec.doc.to_string()
     } else {
@@ -379,134 +1062,87 @@ fn unit_help(spec: &parameters::ParamSpec) -> String {
     }
 }
 
-fn flatten_sweep<'a>(
-    prefix: &str,
-    entries: &'a [(String, Spanned<Raw>)],
-    out: &mut Vec<(String, &'a Spanned<Raw>)>,
-) {
-    for (key, value) in entries {
-        let path = if prefix.is_empty() {
-            key.clone()
-        } else {
-            format!("{prefix}.{key}")
-        };
-        match value.get_ref() {
-            Raw::Table(inner) if parameters::spec(&path).is_none() => {
-                flatten_sweep(&path, inner, out)
-            }
-            _ => out.push((path, value)),
-        }
+/// The closest of `candidates` to `word`, when it is a near miss (at most 2 edits).
+fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    if word.chars().count() > 100 {
+        return None;
     }
+    candidates
+        .iter()
+        .map(|c| (edit_distance(word, c), *c))
+        .filter(|(d, c)| *d <= 2 && *d < c.len())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
 }
 
-fn read_sweep(
-    entries: &[(String, &Spanned<Raw>)],
-    sink: &mut ProblemSink,
-) -> Vec<(String, Vec<ParamValue>)> {
-    let mut sweep = Vec::new();
-    for (path, value) in entries {
-        let span = Some(value.span());
-        let Some(spec) = parameters::spec(path) else {
-            sink.push(
-                span,
-                format!("unknown sweep path `{path}`; a sweep path names a parameter as group.name"),
-                parameters::suggest(path)
-                    .map(|s| format!("did you mean `{s}`?"))
-                    .or_else(|| Some("`hothouse check` on a scenario lists the parameters; docs/MODEL.md explains them".into())),
-            );
-            continue;
-        };
-        let Raw::Array(items) = value.get_ref() else {
-            sink.push(
-                span,
-                format!(
-                    "sweep `{path}` must be a list of values such as [1, 2, 3], not {}",
-                    value.get_ref().describe()
-                ),
-                None,
-            );
-            continue;
-        };
-        if items.is_empty() {
-            sink.push(
-                span,
-                format!("sweep `{path}` is an empty list, which would give zero variants; list at least one value"),
-                None,
-            );
-            continue;
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
         }
-        let mut values: Vec<ParamValue> = Vec::new();
-        let mut ok = true;
-        for item in items {
-            let ispan = Some(item.span());
-            let checked = match item.get_ref().to_param() {
-                Some(v) => spec.kind.check(&v),
-                None => Err(format!(
-                    "{} is not allowed; expected {}",
-                    item.get_ref().describe(),
-                    spec.kind.allowed()
-                )),
-            };
-            match checked {
-                Ok(v) => {
-                    if values.contains(&v) {
-                        sink.push(
-                            ispan,
-                            format!("sweep `{path}` lists {v} twice; each value may appear once"),
-                            None,
-                        );
-                        ok = false;
-                    } else {
-                        values.push(v);
-                    }
-                }
-                Err(msg) => {
-                    sink.push(
-                        ispan,
-                        format!("sweep `{path}`: {msg}"),
-                        Some(unit_help(spec)),
-                    );
-                    ok = false;
-                }
-            }
-        }
-        if sweep.iter().any(|(p, _): &(String, _)| p == path) {
-            sink.push(span, format!("sweep `{path}` is given twice"), None);
-            ok = false;
-        }
-        if ok {
-            sweep.push((path.clone(), values));
-        }
+        prev = cur;
     }
-    sweep
+    prev[b.len()]
+}
+
+/// A broken cross-parameter rule.
+struct Broken {
+    rule: &'static str,
+    /// The parameters the rule involves, most specific first.
+    paths: &'static [&'static str],
+    message: String,
+    help: Option<String>,
 }
 
 /// Rules that involve more than one parameter. Returns one message per broken rule.
 pub fn cross_check(p: &Parameters) -> Vec<String> {
+    broken_rules(p).into_iter().map(|b| b.message).collect()
+}
+
+fn broken_rules(p: &Parameters) -> Vec<Broken> {
     let mut out = Vec::new();
     if p.community.initial_participants > p.community.population {
-        out.push(format!(
-            "`community.initial_participants` = {} is larger than `community.population` = {}; the population includes the participants",
-            p.community.initial_participants, p.community.population
-        ));
+        out.push(Broken {
+            rule: "population",
+            paths: &["community.initial_participants", "community.population"],
+            message: format!(
+                "`community.initial_participants` = {} is larger than `community.population` = {}; the population includes the participants",
+                p.community.initial_participants, p.community.population
+            ),
+            help: Some("raise community.population or lower community.initial_participants".into()),
+        });
     }
     match p.motivation.distribution {
         MotivationDistribution::Uniform if p.motivation.low >= p.motivation.high => {
-            out.push(format!(
-                "`motivation.low` = {} must be below `motivation.high` = {} for a uniform distribution",
-                p.motivation.low, p.motivation.high
-            ))
+            out.push(Broken {
+                rule: "uniform",
+                paths: &["motivation.low", "motivation.high", "motivation.distribution"],
+                message: format!(
+                    "`motivation.low` = {} must be below `motivation.high` = {} for a uniform distribution",
+                    p.motivation.low, p.motivation.high
+                ),
+                help: Some("for everyone to have the same motivation, use distribution = \"fixed\" and value".into()),
+            })
         }
         MotivationDistribution::Normal => {
             use statrs::distribution::{ContinuousCDF, Normal};
             let mass = Normal::new(p.motivation.mean, p.motivation.sd)
                 .map(|n| n.cdf(1.0) - n.cdf(0.0))
                 .unwrap_or(0.0);
-            if mass < 1e-3 {
-                out.push(format!(
-                    "`motivation.mean` = {} with `motivation.sd` = {} puts almost no probability (< 0.001) in [0, 1], so the truncated normal cannot be drawn; move the mean into [0, 1] or widen sd",
-                    p.motivation.mean, p.motivation.sd
-                ));
+            if mass.is_nan() || mass < 1e-3 {
+                out.push(Broken {
+                    rule: "normal",
+                    paths: &["motivation.sd", "motivation.mean", "motivation.distribution"],
+                    message: format!(
+                        "`motivation.mean` = {} with `motivation.sd` = {} puts almost no probability (< 0.001) in [0, 1], so the truncated normal cannot be drawn; use a smaller sd (or another distribution)",
+                        p.motivation.mean, p.motivation.sd
+                    ),
+                    help: None,
+                });
             }
         }
         _ => {}
@@ -515,101 +1151,21 @@ pub fn cross_check(p: &Parameters) -> Vec<String> {
     if !(l.exploring_assets <= l.collaborating_assets
         && l.collaborating_assets <= l.formalising_assets)
     {
-        out.push(format!(
-            "stage thresholds must not decrease: `lifecycle.exploring_assets` = {} <= `lifecycle.collaborating_assets` = {} <= `lifecycle.formalising_assets` = {}",
-            l.exploring_assets, l.collaborating_assets, l.formalising_assets
-        ));
+        out.push(Broken {
+            rule: "thresholds",
+            paths: &[
+                "lifecycle.exploring_assets",
+                "lifecycle.collaborating_assets",
+                "lifecycle.formalising_assets",
+            ],
+            message: format!(
+                "stage thresholds must not decrease: `lifecycle.exploring_assets` = {} <= `lifecycle.collaborating_assets` = {} <= `lifecycle.formalising_assets` = {}",
+                l.exploring_assets, l.collaborating_assets, l.formalising_assets
+            ),
+            help: None,
+        });
     }
     out
-}
-
-/// A TOML value with the byte spans of its parts, read through serde so that every value keeps
-/// where it was written.
-#[derive(Debug, Clone)]
-enum Raw {
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Str(String),
-    Other(&'static str),
-    Array(Vec<Spanned<Raw>>),
-    Table(Vec<(String, Spanned<Raw>)>),
-}
-
-impl Raw {
-    fn to_param(&self) -> Option<ParamValue> {
-        match self {
-            Raw::Int(i) => Some(ParamValue::Int(*i)),
-            Raw::Float(x) => Some(ParamValue::Float(*x)),
-            Raw::Str(s) => Some(ParamValue::Text(s.clone())),
-            _ => None,
-        }
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            Raw::Bool(b) => format!("the boolean {b}"),
-            Raw::Int(i) => format!("the number {i}"),
-            Raw::Float(x) => format!("the number {x}"),
-            Raw::Str(s) => format!("the text \"{s}\""),
-            Raw::Other(what) => format!("a {what}"),
-            Raw::Array(_) => "a list".to_string(),
-            Raw::Table(_) => "a table".to_string(),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Raw {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Raw;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a TOML value")
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Raw, E> {
-                Ok(Raw::Bool(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Raw, E> {
-                Ok(Raw::Int(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Raw, E> {
-                Ok(i64::try_from(v)
-                    .map(Raw::Int)
-                    .unwrap_or(Raw::Float(v as f64)))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Raw, E> {
-                Ok(Raw::Float(v))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Raw, E> {
-                Ok(Raw::Str(v.to_string()))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Raw, E> {
-                Ok(Raw::Str(v))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element::<Spanned<Raw>>()? {
-                    items.push(item);
-                }
-                Ok(Raw::Array(items))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
-                let mut entries = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    // A TOML datetime arrives as a map with a private key; record it as such.
-                    if key.starts_with("$__toml_private") {
-                        let _: de::IgnoredAny = map.next_value()?;
-                        return Ok(Raw::Other("date or time"));
-                    }
-                    let value = map.next_value::<Spanned<Raw>>()?;
-                    entries.push((key, value));
-                }
-                Ok(Raw::Table(entries))
-            }
-        }
-        d.deserialize_any(V)
-    }
 }
 
 #[cfg(test)]

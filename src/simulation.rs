@@ -37,6 +37,8 @@ pub struct RunSettings {
 #[derive(Debug, Clone)]
 pub struct RunReport {
     pub out: PathBuf,
+    /// Each variant's swept values, as "path = value, ...".
+    pub labels: Vec<String>,
     pub files: Vec<PathBuf>,
     pub summaries: Vec<Summary>,
     pub logrank: Vec<(String, String, statistics::LogRank)>,
@@ -364,6 +366,7 @@ pub fn assemble(
     files.push(dir.join("manifest.json"));
     Ok(RunReport {
         out: dir.to_path_buf(),
+        labels: variants.iter().map(|v| v.label(scenario)).collect(),
         files,
         summaries,
         logrank,

@@ -67,7 +67,9 @@ fn write_run(dir: &Path, params: &[&str], variants: &[Vec<&str>], steps: usize) 
     }
     m.push_str(",trials,graduated,fizzled,censored,p_graduate,p_graduate_lower,p_graduate_upper,median_survival,rmst\n");
     for (i, vals) in variants.iter().enumerate() {
-        writeln!(v, "{i},{}", vals.join(",")).unwrap();
+        // ",a,b" (or "" without a sweep): the swept values after the variant column
+        let swept: String = vals.iter().map(|x| format!(",{x}")).collect();
+        writeln!(v, "{i}{swept}").unwrap();
         let hazard = 0.02 + 0.01 * i as f64;
         let mut surv: f64 = 1.0;
         let mut cif_g = 0.0;
@@ -100,8 +102,7 @@ fn write_run(dir: &Path, params: &[&str], variants: &[Vec<&str>], steps: usize) 
         let p = (0.2 + 0.05 * i as f64).min(0.95);
         writeln!(
             m,
-            "{i},{},100,{},{},0,{p},{},{},{median},{rmst}",
-            vals.join(","),
+            "{i}{swept},100,{},{},0,{p},{},{},{median},{rmst}",
             (p * 100.0) as u32,
             100 - (p * 100.0) as u32,
             p - 0.08,

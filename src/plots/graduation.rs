@@ -342,11 +342,13 @@ impl<'a> GraduationPicture<'a> {
                             } else {
                                 fmt_prob(p)
                             };
+                            // above the interval's upper end, clear of the line and the dot
+                            let top = r.upper.unwrap_or(p).max(p);
                             chart.draw_series(std::iter::once(
-                                EmptyElement::at((x + shift, p))
+                                EmptyElement::at((x + shift, top))
                                     + Text::new(
                                         s,
-                                        (12, -10),
+                                        (4, -6),
                                         anchored(TICK_SIZE, INK, HPos::Left, VPos::Bottom),
                                     ),
                             ))?;

@@ -2,6 +2,7 @@
 //! outcomes), one curve (or pair of curves) per variant.
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::arrange::{Arrangement, Panel, arrange, label};
@@ -178,19 +179,19 @@ fn draw_panel<DB: DrawingBackend>(
             }
             for (c, col) in &curves {
                 for path in step_paths(&c.time, &c.survival) {
-                    chart.draw_series(LineSeries::new(path, col.stroke_width(3)))?;
+                    draw_path(&mut chart, path, *col, false)?;
                 }
             }
         }
         Kind::Cif => {
             for (c, col) in &curves {
                 for path in step_paths(&c.time, &c.cif_fizzled) {
-                    chart.draw_series(DashedLineSeries::new(path, 10, 7, col.stroke_width(3)))?;
+                    draw_path(&mut chart, path, *col, true)?;
                 }
             }
             for (c, col) in &curves {
                 for path in step_paths(&c.time, &c.cif_graduated) {
-                    chart.draw_series(LineSeries::new(path, col.stroke_width(3)))?;
+                    draw_path(&mut chart, path, *col, false)?;
                 }
             }
         }
@@ -213,6 +214,23 @@ fn draw_panel<DB: DrawingBackend>(
         }
         let area = chart.plotting_area().strip_coord_spec();
         draw_inset_legend(&area, kind == Kind::Cif, &entries)?;
+    }
+    Ok(())
+}
+
+/// A curve (solid or dashed); a lone point, which a line cannot show, as a dot.
+fn draw_path<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    path: Vec<(f64, f64)>,
+    col: RGBColor,
+    dashed: bool,
+) -> Result<(), DrawFail> {
+    if path.len() == 1 {
+        chart.draw_series(std::iter::once(Circle::new(path[0], 4, col.filled())))?;
+    } else if dashed {
+        chart.draw_series(DashedLineSeries::new(path, 10, 7, col.stroke_width(3)))?;
+    } else {
+        chart.draw_series(LineSeries::new(path, col.stroke_width(3)))?;
     }
     Ok(())
 }

@@ -188,6 +188,16 @@ impl<'a> TracePicture<'a> {
         for l in lines {
             let style = l.colour.stroke_width(3);
             for seg in segments(t, l.values) {
+                if seg.len() == 1 {
+                    // a lone value, which a line cannot show
+                    let dot = std::iter::once(Circle::new(seg[0], 4, l.colour.filled()));
+                    if dual && l.right {
+                        chart.draw_secondary_series(dot)?;
+                    } else {
+                        chart.draw_series(dot)?;
+                    }
+                    continue;
+                }
                 match (l.dashed, dual && l.right) {
                     (false, false) => {
                         chart.draw_series(LineSeries::new(seg, style))?;
