@@ -167,6 +167,7 @@ impl Error {
             Error::Scenario(_) | Error::Usage(_) | Error::OutputExists(_) | Error::BadInput(_) => {
                 EXIT_BAD_INPUT
             }
+            Error::Plot(e) if e.is_input_error() => EXIT_BAD_INPUT,
             _ => EXIT_FAILURE,
         }
     }

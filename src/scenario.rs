@@ -273,7 +273,7 @@ impl Entry {
 
 #[derive(Debug, Clone)]
 enum Raw {
-    Bool(bool),
+    Bool,
     Int(i64),
     /// A whole number that does not fit in 64 bits.
     BigInt,
@@ -294,7 +294,7 @@ fn convert(value: &Spanned<DeValue<'_>>) -> Node {
             Err(_) => Raw::BigInt,
         },
         DeValue::Float(f) => read_float(f.as_str()),
-        DeValue::Boolean(b) => Raw::Bool(*b),
+        DeValue::Boolean(_) => Raw::Bool,
         DeValue::Datetime(_) => Raw::Datetime,
         DeValue::Array(items) => Raw::Array(items.iter().map(convert).collect()),
         DeValue::Table(t) => Raw::Table(convert_table(t)),
@@ -363,6 +363,12 @@ fn syntax_problems(text: &str, errors: Vec<toml::de::Error>) -> Vec<Found> {
                 "tables or lists are nested too deeply to be a scenario (this is not valid TOML here)"
                     .to_string()
             }
+            (m, None) if m.starts_with("string values must be quoted") => {
+                "this is not valid TOML: a value is missing after `=`".to_string()
+            }
+            (m, Some(near)) if m.starts_with("string values must be quoted") => format!(
+                "this is not valid TOML: `{near}` is not a number, boolean, date, list or table, and text must be in quotes (\"{near}\")"
+            ),
             (m, Some(near)) => format!("this is not valid TOML: {m} (at `{near}`)"),
             (m, None) => format!("this is not valid TOML: {m}"),
         };
@@ -486,7 +492,7 @@ impl<'t> Reader<'t> {
     fn describe(&self, node: &Node) -> String {
         let s = self.shown(node);
         match &node.raw {
-            Raw::Bool(_) => format!("the boolean {s}"),
+            Raw::Bool => format!("the boolean {s}"),
             Raw::Int(_) | Raw::BigInt | Raw::Float(_) | Raw::BigFloat => format!("the number {s}"),
             Raw::Str(_) => format!("the text {s}"),
             Raw::Datetime => format!("the date or time {s}"),
@@ -767,16 +773,22 @@ impl<'t> Reader<'t> {
         let path = format!("{group}.{}", entry.key);
         let shown_path = format!("{group}.{}", show_key(&entry.key));
         let Some(spec) = parameters::spec(&path) else {
-            let help = match SPECS
+            let elsewhere = SPECS
                 .iter()
-                .find(|s| field_of(s.path) == entry.key && group_of(s.path) != group)
-            {
-                Some(s) => Some(format!(
+                .find(|s| field_of(s.path) == entry.key && group_of(s.path) != group);
+            let help = if RUN_KEYS.contains(&entry.key.as_str()) {
+                Some(format!(
+                    "`{}` is a run setting: write it at the top of the file, before the first [table]; every line after [{group}] belongs to [{group}]",
+                    entry.key
+                ))
+            } else if let Some(s) = elsewhere {
+                Some(format!(
                     "`{}` belongs in [{}]",
                     field_of(s.path),
                     group_of(s.path)
-                )),
-                None => parameters::suggest(&path).map(|s| format!("did you mean `{s}`?")),
+                ))
+            } else {
+                parameters::suggest(&path).map(|s| format!("did you mean `{s}`?"))
             };
             self.push(
                 Some(entry.key_span.clone()),
@@ -873,7 +885,8 @@ impl<'t> Reader<'t> {
                 );
                 continue;
             };
-            if sweep.iter().any(|(p, _)| p == path) || self.sweep_spans.contains_key(path.as_str()) {
+            if sweep.iter().any(|(p, _)| p == path) || self.sweep_spans.contains_key(path.as_str())
+            {
                 self.push(
                     Some(entry.key_span.clone()),
                     format!("sweep `{path}` is given twice; list all its values once"),

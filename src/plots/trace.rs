@@ -2,12 +2,11 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, VPos};
 
 use super::data::Trace;
 use super::layout::KeyAxis;
 use super::style::{
-    AXIS_DESC_SIZE, GRID, INK, LegendEntry, PALETTE, PANEL_TITLE_SIZE, Swatch, TICK_SIZE, anchored,
+    AXIS_DESC_SIZE, GRID, INK, LegendEntry, PALETTE, PANEL_TITLE_SIZE, Swatch, TICK_SIZE,
     draw_legend, draw_title, fmt_tick, nice_max, text,
 };
 use super::{DrawFail, Picture, TRACE_SIZE};
@@ -324,7 +323,9 @@ impl<'a> TracePicture<'a> {
         } else {
             1.0
         };
-        let end_of = |i: usize| t.get(i + 1).copied().unwrap_or(t[i] + dt).min(x1);
+        // nothing lasts beyond the outcome
+        let end = self.outcome().map_or(x1, |(_, at)| at.min(x1));
+        let end_of = |i: usize| t.get(i + 1).copied().unwrap_or(t[i] + dt).min(end);
         let mut i = 0;
         while i < t.len() {
             let s = &tr.stage[i];
@@ -362,14 +363,6 @@ impl<'a> TracePicture<'a> {
         }
         let mut entries = Vec::new();
         if let Some((stage, at)) = self.outcome() {
-            chart.draw_series(std::iter::once(
-                EmptyElement::at((at, n as f64 - 0.4))
-                    + Text::new(
-                        stage.to_string(),
-                        (-6, 4),
-                        anchored(TICK_SIZE, stage_colour(stage), HPos::Right, VPos::Top),
-                    ),
-            ))?;
             entries.push(LegendEntry::new(
                 Swatch::Line(stage_colour(stage)),
                 format!("{stage} (week {})", fmt_tick(at)),

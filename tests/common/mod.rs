@@ -33,7 +33,9 @@ pub fn model(params: Parameters, steps: u32) -> Model {
 /// (trial `i` uses `trial_seed(master, i)`).
 pub fn run_trials(model: &Model, master: u64, n: u64) -> Vec<TrialResult> {
     let mut ws = Workspace::new();
-    (0..n).map(|i| model.run(trial_seed(master, i), &mut ws)).collect()
+    (0..n)
+        .map(|i| model.run(trial_seed(master, i), &mut ws))
+        .collect()
 }
 
 /// Runs one trial and keeps its week-by-week records (week 0 first).
@@ -65,7 +67,9 @@ impl ChiSquareTest {
             lambda += (p1 - p0).powi(2) / p0;
         }
         lambda *= n as f64;
-        let critical = ChiSquared::new(self.df as f64).unwrap().inverse_cdf(1.0 - alpha);
+        let critical = ChiSquared::new(self.df as f64)
+            .unwrap()
+            .inverse_cdf(1.0 - alpha);
         noncentral_chi_square_sf(critical, self.df, lambda)
     }
 }
@@ -112,7 +116,10 @@ pub fn chi_square_gof(observed: &[u64], probs: &[f64], min_expected: f64) -> Chi
             None => bins.push((start, probs.len() - 1, o_acc, e_acc)),
         }
     }
-    assert!(bins.len() >= 2, "too few observations for a chi-square test");
+    assert!(
+        bins.len() >= 2,
+        "too few observations for a chi-square test"
+    );
     let statistic: f64 = bins
         .iter()
         .map(|&(_, _, o, e)| (o as f64 - e).powi(2) / e)
