@@ -233,7 +233,7 @@ impl<'a> GraduationPicture<'a> {
         let x_desc = if no_sweep || !bottom {
             String::new()
         } else {
-            self.run.sweep.params[0].clone()
+            with_unit(&self.run.sweep.params[0])
         };
         let y_desc = if left { Y_DESC } else { "" };
 
@@ -541,8 +541,16 @@ impl<'a> HeatmapPicture<'a> {
             .axis_style(INK)
             .label_style(text(TICK_SIZE, INK))
             .axis_desc_style(text(AXIS_DESC_SIZE, INK))
-            .x_desc(if bottom { params[0].as_str() } else { "" })
-            .y_desc(if left { params[1].as_str() } else { "" })
+            .x_desc(if bottom {
+                with_unit(&params[0])
+            } else {
+                String::new()
+            })
+            .y_desc(if left {
+                with_unit(&params[1])
+            } else {
+                String::new()
+            })
             .x_label_formatter(&fmt_x)
             .y_label_formatter(&fmt_y)
             .draw()?;
@@ -710,4 +718,13 @@ fn draw_colour_bar<DB: DrawingBackend>(
         ))?;
     }
     Ok(())
+}
+
+/// A swept parameter's axis title with its unit from the parameter registry, such as
+/// "host.investment (staff-days/week)".
+fn with_unit(path: &str) -> String {
+    match crate::parameters::spec(path) {
+        Some(spec) if !spec.unit.is_empty() => format!("{path} ({})", spec.unit),
+        _ => path.to_string(),
+    }
 }
