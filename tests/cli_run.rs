@@ -412,3 +412,91 @@ fn check_prints_variants_and_writes_nothing() {
     );
     assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn plot_redraws_a_runs_pictures_from_its_csv_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("pics");
+    hothouse()
+        .arg("run")
+        .arg(repo("scenarios/brand-and-recruitment.toml"))
+        .args(["--trials", "40", "--steps", "30", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let pictures = [
+        "survival.png",
+        "survival.svg",
+        "cif.png",
+        "cif.svg",
+        "graduation.png",
+        "graduation.svg",
+        "graduation_heatmap.png",
+        "graduation_heatmap.svg",
+    ];
+    let mut before = Vec::new();
+    for p in pictures {
+        let bytes = fs::read(out.join(p)).unwrap_or_else(|_| panic!("{p} missing"));
+        if p.ends_with(".png") {
+            assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{p} is not a PNG");
+        } else {
+            let text = String::from_utf8(bytes.clone()).unwrap();
+            assert!(text.contains("<svg"), "{p} is not an SVG");
+        }
+        before.push(bytes);
+        fs::remove_file(out.join(p)).unwrap();
+    }
+    let svg = String::from_utf8(before[1].clone()).unwrap();
+    assert!(
+        svg.contains("brand.initial = 0.3"),
+        "legend names variants by swept values"
+    );
+    assert!(svg.contains("time (weeks)"), "axis title with unit");
+    hothouse().arg("plot").arg(&out).assert().success();
+    for (p, old) in pictures.iter().zip(&before) {
+        assert_eq!(
+            &fs::read(out.join(p)).unwrap(),
+            old,
+            "{p} redrawn differently"
+        );
+    }
+    // A folder that is not an output folder is bad input.
+    let o = hothouse().arg("plot").arg(tmp.path()).output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn trace_writes_its_history_and_picture() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("trace");
+    let o = hothouse()
+        .arg("trace")
+        .arg(repo("scenarios/default.toml"))
+        .args(["--variant", "0", "--trial", "3", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = fs::read_to_string(out.join("trace.csv")).unwrap();
+    assert!(csv.starts_with("time,stage,participants,active,"));
+    assert!(csv.lines().nth(1).unwrap().starts_with("0,convening,10,"));
+    let png = fs::read(out.join("trace.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // Variants and trials that do not exist are bad input.
+    for args in [["--variant", "1"], ["--trial", "2000"]] {
+        let o = hothouse()
+            .arg("trace")
+            .arg(repo("scenarios/default.toml"))
+            .args(args)
+            .arg("--out")
+            .arg(tmp.path().join("x"))
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2));
+    }
+}
