@@ -25,7 +25,7 @@ pub struct Problem {
 
 /// Every problem found in one scenario file, with its text for rendering.
 #[derive(Debug, Error, Diagnostic)]
-#[error("{} has {} problem{}; nothing was run", .file, .problems.len(), if .problems.len() == 1 { "" } else { "s" })]
+#[error("{} has {} problem{}; nothing was run", .file, .total, if *.total == 1 { "" } else { "s" })]
 #[diagnostic(code(hothouse::scenario))]
 pub struct ScenarioError {
     pub file: String,
@@ -33,6 +33,9 @@ pub struct ScenarioError {
     pub source_code: NamedSource<String>,
     #[related]
     pub problems: Vec<Problem>,
+    /// How many problems were found: more than `problems` holds when there were more than
+    /// [`MAX_PROBLEMS`] (the last problem then says how many are not shown).
+    pub total: usize,
 }
 
 impl ScenarioError {
@@ -42,11 +45,17 @@ impl ScenarioError {
     }
 }
 
+/// Most problems reported for one file; beyond this a last problem says how many more there are
+/// (a generated file with thousands of bad values would otherwise flood the terminal).
+pub const MAX_PROBLEMS: usize = 100;
+
 /// Collects problems in a scenario file, turning byte offsets into `file:line:column` prefixes.
 pub struct ProblemSink<'a> {
     file: &'a str,
     text: &'a str,
     problems: Vec<Problem>,
+    /// Problems found beyond [`MAX_PROBLEMS`].
+    more: usize,
 }
 
 impl<'a> ProblemSink<'a> {
@@ -55,11 +64,16 @@ impl<'a> ProblemSink<'a> {
             file,
             text,
             problems: Vec::new(),
+            more: 0,
         }
     }
 
     /// Records a problem at an optional byte range of the file.
     pub fn push(&mut self, span: Option<Range<usize>>, message: String, help: Option<String>) {
+        if self.problems.len() >= MAX_PROBLEMS {
+            self.more += 1;
+            return;
+        }
         // Keep the span inside the text and on character boundaries, so that rendering it can
         // never fail, whatever offsets the caller passes.
         let span = span.map(|r| {
@@ -85,13 +99,24 @@ impl<'a> ProblemSink<'a> {
     }
 
     /// The collected problems as an error, or `Ok(())` when there are none.
-    pub fn finish(self) -> Result<(), ScenarioError> {
+    pub fn finish(mut self) -> Result<(), ScenarioError> {
         if self.problems.is_empty() {
             return Ok(());
+        }
+        if self.more > 0 {
+            self.problems.push(Problem {
+                message: format!(
+                    "{}: … and {} more problem(s) not shown; fix the ones above and check again",
+                    self.file, self.more
+                ),
+                span: None,
+                help: None,
+            });
         }
         Err(ScenarioError {
             file: self.file.to_string(),
             source_code: NamedSource::new(self.file, self.text.to_string()),
+            total: self.problems.len() + self.more - usize::from(self.more > 0),
             problems: self.problems,
         })
     }
@@ -211,6 +236,17 @@ mod tests {
         let t = "é\nb";
         assert_eq!(line_col(t, 1), (1, 1));
         assert_eq!(line_col(t, 3), (2, 1));
+    }
+
+    #[test]
+    fn a_flood_of_problems_is_cut_short() {
+        let mut sink = ProblemSink::new("f", "x");
+        for i in 0..MAX_PROBLEMS + 7 {
+            sink.push(None, format!("p{i}"), None);
+        }
+        let lines = sink.finish().unwrap_err().lines();
+        assert_eq!(lines.len(), MAX_PROBLEMS + 1);
+        assert!(lines[MAX_PROBLEMS].contains("7 more problem(s)"));
     }
 
     #[test]

@@ -263,7 +263,7 @@ fn run(a: RunArgs) -> Result<(), Error> {
         let _ = ctrlc::set_handler(move || {
             if cancel.swap(true, Ordering::SeqCst) {
                 // A second Ctrl-C: stop at once; the staging folder keeps finished variants.
-                std::process::exit(130);
+                std::process::exit(hothouse::error::EXIT_FAILURE);
             }
         });
     }

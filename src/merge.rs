@@ -256,8 +256,8 @@ fn interleave_trials(dirs: &[PathBuf], variants: usize, w: &mut dyn Write) -> Re
             }
         }
     }
-    for (path, _, peeked) in &readers {
-        if peeked.is_some() {
+    for (path, records, peeked) in readers.iter_mut() {
+        if peeked.is_some() || records.next().is_some() {
             return Err(bad(format!(
                 "{}: has rows out of variant order or of unknown variants",
                 path.display()

@@ -196,8 +196,11 @@ impl Model {
         let spend_per_week = investment
             * p.host.day_rate
             * (1.0 + p.approach.structure * p.approach.planning_overhead);
-        let productivity =
-            p.benefit.productivity * (1.0 + p.approach.structure * p.approach.productivity_gain);
+        // A plan makes tasks clear, in so far as the domain is known (Cynefin; MODEL.md §cost).
+        let known = 1.0 - p.approach.uncertainty;
+        let plan_clarity = 1.0 - p.approach.structure * p.approach.clarity * known;
+        let productivity = p.benefit.productivity
+            * (1.0 + p.approach.structure * p.approach.productivity_gain * known);
         let ownership_base = p.agenda.participant_share
             * (1.0 - p.approach.structure * p.approach.ownership_penalty);
         let fade = if p.core_idea.half_life > 0.0 {
@@ -277,7 +280,7 @@ impl Model {
                     * (f64::from(active_prev) / f64::from(critical_mass)).min(1.0)
             };
             let ownership = ownership_base * (1.0 - p.agenda.host_crowding * f);
-            let cost = p.participation.cost * (1.0 - p.host.facilitation * f)
+            let cost = p.participation.cost * (1.0 - p.host.facilitation * f) * plan_clarity
                 + p.participation.coordination_cost * f64::from(n) / f64::from(population);
             let common =
                 benefit + social + p.agenda.ownership_weight * ownership + p.brand.weight * brand

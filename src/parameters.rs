@@ -393,8 +393,12 @@ parameters! {
             "0 informal and emergent, 1 structured and planned";
         planning_overhead: f64 = 1.0, Kind::Float { min: 0.0, max: 1e3 }, "",
             "extra host spend per staff-day at full structure (1 doubles it)";
-        productivity_gain: f64 = 0.5, Kind::Float { min: 0.0, max: 1e3 }, "",
-            "extra assets per contribution at full structure (0.5 is 50% more)";
+        productivity_gain: f64 = 1.0, Kind::Float { min: 0.0, max: 1e3 }, "",
+            "extra assets per contribution at full structure in a fully known domain (1 doubles them)";
+        clarity: f64 = 0.1, UNIT, "",
+            "share of the cost of contributing that a plan removes at full structure in a fully known domain";
+        uncertainty: f64 = 0.5, UNIT, "",
+            "how complex the problem domain is (Cynefin): 0 complicated (plans work), 1 complex (plans do not help)";
         ownership_penalty: f64 = 0.5, UNIT, "",
             "share of participants' ownership lost at full structure";
     }

@@ -71,7 +71,7 @@ impl Scenario {
     /// Never panics, whatever the text; every problem found is in the error.
     pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         let (root, errors) = DeTable::parse_recoverable(text);
-        let syntax = syntax_problems(text, errors);
+        let (syntax, regions) = syntax_problems(text, errors);
         let mut reader = Reader::new(text);
         let top = convert_table(root.get_ref());
         let scenario = reader.build(&top);
@@ -79,33 +79,26 @@ impl Scenario {
         let mut sink = ProblemSink::new(file, text);
         // Where the TOML could not be read, the recovered document is uncertain: keep only the
         // other problems that are well away from every syntax error.
-        let error_lines: HashSet<usize> = syntax
-            .iter()
-            .filter_map(|f| f.span.as_ref())
-            .flat_map(|r| [line_col(text, r.start).0, line_col(text, r.end).0])
-            .collect();
-        let error_offsets: Vec<usize> = syntax
-            .iter()
-            .filter_map(|f| f.span.as_ref().map(|r| r.start))
-            .collect();
         let uncertain = |f: &Found| -> bool {
             match &f.span {
                 _ if f.whole_file => true,
                 None => true,
-                Some(r) => {
-                    error_lines.contains(&line_col(text, r.start).0)
-                        || error_offsets.iter().any(|&e| r.start <= e && e <= r.end)
-                }
+                Some(r) => regions
+                    .iter()
+                    .any(|u| u.contains(&r.start) || (r.start <= u.start && u.start <= r.end)),
             }
         };
         let have_syntax = !syntax.is_empty();
-        for f in syntax {
-            sink.push(f.span, f.message, f.help);
-        }
-        for f in reader.found {
-            if have_syntax && uncertain(&f) {
-                continue;
-            }
+        let mut all: Vec<Found> = reader
+            .found
+            .into_iter()
+            .filter(|f| !(have_syntax && uncertain(f)))
+            .collect();
+        all.extend(syntax);
+        // In file order; problems without a place last. The sort is stable, so problems at the
+        // same place keep the order they were found in.
+        all.sort_by_key(|f| f.span.as_ref().map_or(usize::MAX, |r| r.start));
+        for f in all {
             sink.push(f.span, f.message, f.help);
         }
         sink.finish()?;
@@ -337,12 +330,40 @@ fn convert_table(t: &DeTable<'_>) -> Vec<Entry> {
 
 /// The document's syntax errors, at most one per line (later ones on a line usually follow from
 /// the first), in file order.
-fn syntax_problems(text: &str, errors: Vec<toml::de::Error>) -> Vec<Found> {
+///
+/// Also returns the regions of the text that the parser's recovery makes uncertain: the lines of
+/// every error and, after a broken table header, everything up to the next header.
+fn syntax_problems(text: &str, errors: Vec<toml::de::Error>) -> (Vec<Found>, Vec<Range<usize>>) {
     let mut errors: Vec<(Option<Range<usize>>, String)> = errors
         .into_iter()
         .map(|e| (e.span(), e.message().trim().to_string()))
         .collect();
     errors.sort_by_key(|(span, _)| span.as_ref().map(|r| r.start));
+    let regions = errors
+        .iter()
+        .filter_map(|(span, message)| {
+            let r = span.as_ref()?;
+            let start = text[..floor_boundary(text, r.start)]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let end_of_line = |from: usize| {
+                let from = floor_boundary(text, from);
+                text[from..].find('\n').map_or(text.len(), |i| from + i)
+            };
+            let mut end = end_of_line(r.end.max(r.start));
+            if message.contains("table") {
+                // Until the next line that starts a table.
+                while end < text.len() {
+                    let next = end + 1;
+                    if text[next..].trim_start().starts_with('[') {
+                        break;
+                    }
+                    end = end_of_line(next);
+                }
+            }
+            Some(start..end + 1)
+        })
+        .collect();
     let mut lines = HashSet::new();
     let mut out = Vec::new();
     for (span, message) in errors {
@@ -359,8 +380,8 @@ fn syntax_problems(text: &str, errors: Vec<toml::de::Error>) -> Vec<Found> {
             ("duplicate key", Some(k)) => {
                 format!("`{k}` is defined twice; each key and table may appear only once")
             }
-            ("recursion limit", _) => {
-                "tables or lists are nested too deeply to be a scenario (this is not valid TOML here)"
+            (m, _) if m.contains("recursion") || m.contains("recurse") => {
+                "tables or lists are nested too deeply to be read (this is not valid TOML here)"
                     .to_string()
             }
             (m, None) if m.starts_with("string values must be quoted") => {
@@ -383,7 +404,7 @@ fn syntax_problems(text: &str, errors: Vec<toml::de::Error>) -> Vec<Found> {
             whole_file: false,
         });
     }
-    out
+    (out, regions)
 }
 
 /// The text written at `span`, on one line, without control characters and at most 60
@@ -1172,7 +1193,7 @@ fn broken_rules(p: &Parameters) -> Vec<Broken> {
                 "lifecycle.formalising_assets",
             ],
             message: format!(
-                "stage thresholds must not decrease: `lifecycle.exploring_assets` = {} <= `lifecycle.collaborating_assets` = {} <= `lifecycle.formalising_assets` = {}",
+                "stage thresholds must not decrease, but `lifecycle.exploring_assets` = {}, `lifecycle.collaborating_assets` = {} and `lifecycle.formalising_assets` = {}; they must satisfy exploring <= collaborating <= formalising",
                 l.exploring_assets, l.collaborating_assets, l.formalising_assets
             ),
             help: None,
@@ -1232,9 +1253,62 @@ mod tests {
         assert!(lines[1].contains("host.investmnt"), "{}", lines[1]);
         assert!(lines[1].starts_with("t.toml:4:"), "{}", lines[1]);
         assert!(
-            lines[2].contains("`brand.initial` = 2 is out of range"),
+            lines[2].contains("`brand.initial` = 2.0 is out of range"),
             "{}",
             lines[2]
+        );
+    }
+
+    #[test]
+    fn several_syntax_errors_are_all_reported() {
+        let text = "name = \"t\"\ntrials = 10 0\nsteps = -1\n[brand]\ndecay = 0.1 0.2\n";
+        let lines = Scenario::parse("t.toml", text).unwrap_err().lines();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines[0].starts_with("t.toml:2:10:"), "{}", lines[0]);
+        assert!(lines[1].starts_with("t.toml:3:9: `steps`"), "{}", lines[1]);
+        assert!(lines[2].starts_with("t.toml:5:9:"), "{}", lines[2]);
+    }
+
+    #[test]
+    fn numbers_too_large_to_store_are_reported_not_fatal() {
+        let text = "name = \"t\"\ntrials = 99999999999999999999\n[host]\ninvestment = 1e400\n";
+        let lines = Scenario::parse("t.toml", text).unwrap_err().lines();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].contains("too large"), "{}", lines[0]);
+        assert!(
+            lines[1].contains("`host.investment` = 1e400"),
+            "{}",
+            lines[1]
+        );
+    }
+
+    #[test]
+    fn broken_table_header_does_not_misplace_its_keys() {
+        let text = "name = \"t\"\n[host\ninvestment = 1\n[brand]\ninitial = 7\n";
+        let lines = Scenario::parse("t.toml", text).unwrap_err().lines();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].starts_with("t.toml:2:"), "{}", lines[0]);
+        assert!(lines[1].contains("brand.initial"), "{}", lines[1]);
+    }
+
+    #[test]
+    fn variant_count_saturates() {
+        let mut s = Scenario::parse("t.toml", MINIMAL).unwrap();
+        let list: Vec<ParamValue> = (0..1 << 16).map(ParamValue::Int).collect();
+        s.sweep = (0..5).map(|i| (format!("p{i}"), list.clone())).collect();
+        assert_eq!(s.variant_count(), usize::MAX);
+        assert!(s.with_overrides(None, None, None).is_err());
+    }
+
+    #[test]
+    fn cross_rule_breaches_are_summarised() {
+        let text = "name = \"t\"\n[community]\npopulation = 10\n[sweep]\ncommunity.initial_participants = [11, 12, 13, 14, 15]\n";
+        let lines = Scenario::parse("t.toml", text).unwrap_err().lines();
+        assert_eq!(lines.len(), RULE_EXAMPLES + 1, "{lines:?}");
+        assert!(lines[0].contains("(in variant 0:"), "{}", lines[0]);
+        assert!(
+            lines[RULE_EXAMPLES].contains("2 more variant(s)"),
+            "{lines:?}"
         );
     }
 

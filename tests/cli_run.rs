@@ -407,7 +407,7 @@ fn check_prints_variants_and_writes_nothing() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("9 variant(s)"), "{text}");
     assert!(
-        text.contains("variant 8: approach.structure = 1, host.investment = 2"),
+        text.contains("variant 8: approach.structure = 1, approach.uncertainty = 1"),
         "{text}"
     );
     assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);

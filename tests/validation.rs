@@ -537,7 +537,10 @@ formalising_brand = 0.0
         let ownership = p.agenda.participant_share
             * (1.0 - p.approach.structure * p.approach.ownership_penalty)
             * (1.0 - p.agenda.host_crowding * f);
-        let cost = p.participation.cost * (1.0 - p.host.facilitation * f)
+        // A plan removes part of the cost, in so far as the domain is known (Cynefin).
+        let plan_clarity =
+            1.0 - p.approach.structure * p.approach.clarity * (1.0 - p.approach.uncertainty);
+        let cost = p.participation.cost * (1.0 - p.host.facilitation * f) * plan_clarity
             + p.participation.coordination_cost * n0 / f64::from(p.community.population);
         v * p.core_idea.strength
             + social
@@ -580,7 +583,7 @@ formalising_brand = 0.0
             (
                 "host 2, brand 0.5, half-structured, 40 founders",
                 format!(
-                    "name = \"w1\"\n[community]\ninitial_participants = 40\npopulation = 200\n[motivation]\ndistribution = \"fixed\"\nvalue = 0.3\n[host]\ninvestment = 2.0\n[brand]\ninitial = 0.5\n[approach]\nstructure = 0.5\n{no_leaving}"
+                    "name = \"w1\"\n[community]\ninitial_participants = 40\npopulation = 200\n[motivation]\ndistribution = \"fixed\"\nvalue = 0.3\n[host]\ninvestment = 2.0\n[brand]\ninitial = 0.5\n[approach]\nstructure = 0.5\nclarity = 0.6\nuncertainty = 0.2\n{no_leaving}"
                 ),
             ),
             (
@@ -832,7 +835,8 @@ mod bookkeeping {
 
     macro_rules! ensure {
         ($cond:expr, $($fmt:tt)*) => {
-            if !$cond {
+            let holds: bool = $cond;
+            if !holds {
                 return Err(format!($($fmt)*));
             }
         };
@@ -880,8 +884,9 @@ mod bookkeeping {
         let invest = p.host.investment;
         let spend_week =
             invest * p.host.day_rate * (1.0 + p.approach.structure * p.approach.planning_overhead);
-        let productivity =
-            p.benefit.productivity * (1.0 + p.approach.structure * p.approach.productivity_gain);
+        let known = 1.0 - p.approach.uncertainty;
+        let productivity = p.benefit.productivity
+            * (1.0 + p.approach.structure * p.approach.productivity_gain * known);
         let e = &p.economics;
         let l = &p.lifecycle;
 
@@ -1293,6 +1298,10 @@ mod bookkeeping {
                 "[approach]\nstructure = 1.0\nplanning_overhead = 1000.0",
             ),
             (
+                "structured plan in a known domain removes all cost",
+                "[approach]\nstructure = 1.0\nclarity = 1.0\nuncertainty = 0.0\nproductivity_gain = 1000.0",
+            ),
+            (
                 "one founder",
                 "[community]\ninitial_participants = 1\ncritical_mass = 1",
             ),
@@ -1382,6 +1391,8 @@ mod bookkeeping {
         ("approach.structure", 0.0, 1.0),
         ("approach.planning_overhead", 0.0, 5.0),
         ("approach.productivity_gain", 0.0, 2.0),
+        ("approach.clarity", 0.0, 1.0),
+        ("approach.uncertainty", 0.0, 1.0),
         ("approach.ownership_penalty", 0.0, 1.0),
         ("recruitment.external", 0.0, 0.1),
         ("recruitment.outreach", 0.0, 0.1),
@@ -1476,7 +1487,7 @@ mod bookkeeping {
     #[ignore = "long tier: cargo test --release --test validation -- --ignored"]
     fn long_tier_bookkeeping() {
         check_bundled(u64::MAX);
-        random_cases(5000, 20);
+        random_cases(2000, 20);
     }
 }
 
