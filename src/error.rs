@@ -26,7 +26,6 @@ pub struct Problem {
 /// Every problem found in one scenario file, with its text for rendering.
 #[derive(Debug, Error, Diagnostic)]
 #[error("{} has {} problem{}; nothing was run", .file, .total, if *.total == 1 { "" } else { "s" })]
-#[diagnostic(code(hothouse::scenario))]
 pub struct ScenarioError {
     pub file: String,
     #[source_code]

@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 #[command(
     name = "hothouse",
     version,
+    propagate_version = true,
     about = "Will a collaborative data community fizzle out or graduate? Agent-based Monte-Carlo answers.",
     long_about = None
 )]
@@ -155,14 +156,16 @@ fn report(e: &Error) {
                 } else {
                     miette::GraphicalTheme::unicode_nocolor()
                 });
+            // One report: the count, then every problem with its line, key, value, what is
+            // allowed and a pointer into the file.
             let mut text = String::new();
             if handler.render_report(&mut text, s.as_ref()).is_ok() {
-                eprint!("error: {text}");
+                eprint!("{text}");
             } else {
                 eprintln!("error: {s}");
-            }
-            for line in s.lines() {
-                eprintln!("  - {line}");
+                for line in s.lines() {
+                    eprintln!("  {line}");
+                }
             }
         }
         other => eprintln!("error: {other}"),

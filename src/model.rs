@@ -61,8 +61,10 @@ pub struct TrialResult {
     pub assets: f64,
     /// Brand recognition at the end.
     pub brand: f64,
-    /// Total host spend (money).
+    /// Total host spend on facilitation: staff time (money).
     pub host_spend: f64,
+    /// Operating shortfall the host paid while present: the sum of max(0, cost - revenue) (money).
+    pub host_covered: f64,
     /// Weeks the host supported the community.
     pub host_weeks: u32,
     /// Week the host withdrew (0 when it never did, or there was no host).
@@ -89,8 +91,10 @@ pub struct StepRecord {
     pub brand: f64,
     pub host_active: bool,
     pub host_investment: f64,
-    /// Cumulative host spend (money).
+    /// Cumulative host spend on facilitation (money).
     pub host_spend: f64,
+    /// Cumulative operating shortfall paid by the host (money).
+    pub host_covered: f64,
     /// Revenue this week (money/week).
     pub revenue: f64,
     /// Operating cost this week (money/week).
@@ -223,6 +227,7 @@ impl Model {
         let mut stage = Stage::Convening;
         let mut host_active = investment > 0.0;
         let mut host_spend = 0.0f64;
+        let mut host_covered = 0.0f64;
         let mut host_weeks = 0u32;
         let mut host_withdrew = 0u32;
         let mut deficit = 0.0f64;
@@ -255,6 +260,7 @@ impl Model {
             host_active,
             host_investment: if host_active { investment } else { 0.0 },
             host_spend,
+            host_covered,
             revenue: 0.0,
             operating_cost: 0.0,
             newcomers: 0,
@@ -375,6 +381,7 @@ impl Model {
             final_balance = revenue - operating_cost;
             if host_active {
                 host_spend += spend_per_week;
+                host_covered += (operating_cost - revenue).max(0.0);
                 host_weeks += 1;
             } else {
                 deficit = (deficit + operating_cost - revenue).max(0.0);
@@ -415,6 +422,7 @@ impl Model {
                 host_active,
                 host_investment: if host_active { investment } else { 0.0 },
                 host_spend,
+                host_covered,
                 revenue,
                 operating_cost,
                 newcomers,
@@ -459,6 +467,7 @@ impl Model {
             assets,
             brand,
             host_spend,
+            host_covered,
             host_weeks,
             host_withdrew,
             revenue: revenue_total,

@@ -24,6 +24,7 @@ pub const TRIAL_COLUMNS: &[&str] = &[
     "assets",
     "brand",
     "host_spend",
+    "host_covered",
     "host_weeks",
     "host_withdrew",
     "revenue",
@@ -67,7 +68,7 @@ pub fn num(x: f64) -> String {
 }
 
 /// One row of `trials.csv` as text fields.
-pub fn trial_record(variant: usize, trial: u64, seed: u64, r: &TrialResult) -> [String; 18] {
+pub fn trial_record(variant: usize, trial: u64, seed: u64, r: &TrialResult) -> [String; 19] {
     [
         variant.to_string(),
         trial.to_string(),
@@ -81,6 +82,7 @@ pub fn trial_record(variant: usize, trial: u64, seed: u64, r: &TrialResult) -> [
         num(r.assets),
         num(r.brand),
         num(r.host_spend),
+        num(r.host_covered),
         r.host_weeks.to_string(),
         r.host_withdrew.to_string(),
         num(r.revenue),

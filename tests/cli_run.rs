@@ -344,6 +344,7 @@ fn interrupted_run_keeps_old_results_and_resume_completes_it() {
         .args(args)
         .args(["--no-plots", "--quiet", "--force", "--out"])
         .arg(&out)
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     // Wait until at least one variant has finished (but not all), then press Ctrl-C.

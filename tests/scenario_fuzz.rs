@@ -6,7 +6,7 @@
 //!
 //! A coverage-guided version of the same check lives in `fuzz/` (`cargo fuzz run scenario`).
 
-use hothouse::parameters::SPECS;
+use hothouse::parameters::{Kind, ParamSpec, SPECS};
 use hothouse::scenario::{self, MAX_VARIANTS, Scenario};
 use proptest::prelude::*;
 
@@ -177,11 +177,64 @@ fn document() -> impl Strategy<Value = String> {
     })
 }
 
+/// A value inside the allowed range of a parameter, as TOML text.
+fn valid_value(spec: ParamSpec) -> BoxedStrategy<String> {
+    match spec.kind {
+        Kind::Float { min, max } => (min..=max).prop_map(|x| format!("{x:?}")).boxed(),
+        Kind::PositiveFloat { max } => (1e-6..=max).prop_map(|x| format!("{x:?}")).boxed(),
+        Kind::Int { min, max } => (min..=max.min(1000)).prop_map(|i| i.to_string()).boxed(),
+        Kind::Choice(names) => prop::sample::select(names)
+            .prop_map(|n| format!("\"{n}\""))
+            .boxed(),
+    }
+}
+
+/// A parameter set to a value in its range: `path = value`.
+fn valid_setting() -> impl Strategy<Value = (&'static str, String)> {
+    proptest::sample::select(SPECS).prop_flat_map(|spec| (Just(spec.path), valid_value(spec)))
+}
+
+/// A sweep entry with values in range (sometimes repeated).
+fn valid_sweep_entry() -> impl Strategy<Value = String> {
+    proptest::sample::select(SPECS).prop_flat_map(|spec| {
+        prop::collection::vec(valid_value(spec), 1..4)
+            .prop_map(move |v| format!("{} = [{}]", spec.path, v.join(", ")))
+    })
+}
+
+/// A mostly valid scenario: a name, parameters in range (as dotted keys), a sweep, and now and
+/// then one random line from [`line`].
+fn mostly_valid_document() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec(valid_setting(), 0..8),
+        prop::collection::vec(valid_sweep_entry(), 0..4),
+        prop::option::weighted(0.3, line()),
+        prop::option::of(1u64..50),
+    )
+        .prop_map(|(settings, sweep, extra, trials)| {
+            let mut text = String::from("name = \"fuzz\"\n");
+            if let Some(t) = trials {
+                text.push_str(&format!("trials = {t}\n"));
+            }
+            for (path, v) in settings {
+                text.push_str(&format!("{path} = {v}\n"));
+            }
+            if !sweep.is_empty() {
+                text.push_str("[sweep]\n");
+                text.push_str(&sweep.join("\n"));
+                text.push('\n');
+            }
+            if let Some(line) = extra {
+                text.push_str(&line);
+            }
+            text
+        })
+}
+
 /// Everything that must hold for the result of parsing `text`.
 fn check(text: &str) -> Result<(), TestCaseError> {
     match Scenario::parse("fuzz.toml", text) {
         Ok(s) => {
-            eprintln!("STAT ok {}", s.variant_count());
             prop_assert!(s.variant_count() >= 1);
             prop_assert!(s.variant_count() <= MAX_VARIANTS);
             prop_assert!(!s.name.trim().is_empty());
@@ -210,7 +263,6 @@ fn check(text: &str) -> Result<(), TestCaseError> {
             let _ = s.clone().with_overrides(Some(1), Some(u64::MAX), Some(1));
         }
         Err(e) => {
-            eprintln!("STAT err {}", e.problems.len());
             prop_assert!(!e.problems.is_empty());
             prop_assert_eq!(e.lines().len(), e.problems.len());
             for line in e.lines() {
@@ -246,6 +298,15 @@ proptest! {
 
     #[test]
     fn toml_ish_documents_never_panic(text in document()) {
+        check(&text)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases(200)))]
+
+    #[test]
+    fn mostly_valid_documents_never_panic(text in mostly_valid_document()) {
         check(&text)?;
     }
 }
@@ -287,9 +348,7 @@ fn known_hard_inputs() {
         "name = \"x\"\n[sweep]\n{}",
         SPECS
             .iter()
-            .filter(
-                |s| matches!(s.kind, hothouse::parameters::Kind::Float { max, .. } if max >= 1.0)
-            )
+            .filter(|s| matches!(s.kind, Kind::Float { max, .. } if max >= 1.0))
             .map(|s| format!("{} = [0, 0.25, 0.5, 0.75, 1]\n", s.path))
             .collect::<String>()
     );

@@ -10,7 +10,7 @@
 //! 3. `directions`: the claims of the ODI Leeds case study, each as a paired test over common
 //!    random numbers.
 //!
-//! Run: `cargo test --release --test validation` (about 10 s), and the longer tier with
+//! Run: `cargo test --release --test validation` (a few seconds), and the longer tier with
 //! `cargo test --release --test validation -- --ignored`. Add `--nocapture` to see the numbers.
 
 mod common;
