@@ -280,8 +280,16 @@ fn run(a: RunArgs) -> Result<(), Error> {
         let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         b.set_style(
             ProgressStyle::with_template(
-                "{bar:40} {human_pos}/{human_len} trials  {per_sec}  eta {eta}",
+                "{bar:40} {human_pos}/{human_len} trials  {rate}  eta {eta}",
             )
+            .map(|s| {
+                s.with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.0} trials/s", state.per_sec());
+                    },
+                )
+            })
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         b
