@@ -98,6 +98,8 @@ impl<'a> ProblemSink<'a> {
     }
 
     /// The collected problems as an error, or `Ok(())` when there are none.
+    // The error is large, but made at most once per file, on the way out.
+    #[allow(clippy::result_large_err)]
     pub fn finish(mut self) -> Result<(), ScenarioError> {
         if self.problems.is_empty() {
             return Ok(());

@@ -6,7 +6,7 @@
 //! the TOML parser's error recovery, so several syntax errors are reported at once, and the rest
 //! of the file is still checked (except where a syntax error makes the reading uncertain).
 
-use crate::error::{ProblemSink, ScenarioError, line_col};
+use crate::error::{MAX_PROBLEMS, ProblemSink, ScenarioError};
 use crate::parameters::{
     self, Kind, MotivationDistribution, ParamSpec, ParamValue, Parameters, SPECS,
 };
@@ -69,6 +69,8 @@ impl Scenario {
     /// Reads and validates a scenario file. `file` is used in messages.
     ///
     /// Never panics, whatever the text; every problem found is in the error.
+    // The error is large, but made at most once per file, on the way out.
+    #[allow(clippy::result_large_err)]
     pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         let (root, errors) = DeTable::parse_recoverable(text);
         let (syntax, regions) = syntax_problems(text, errors);
@@ -83,9 +85,7 @@ impl Scenario {
             match &f.span {
                 _ if f.whole_file => true,
                 None => true,
-                Some(r) => regions
-                    .iter()
-                    .any(|u| u.contains(&r.start) || (r.start <= u.start && u.start <= r.end)),
+                Some(r) => regions.touch(r),
             }
         };
         let have_syntax = !syntax.is_empty();
@@ -192,20 +192,22 @@ pub fn safe_folder_name(name: &str) -> String {
     s
 }
 
+/// Checks a `--trials` override (the file's value is checked where it is read).
 fn check_trials(t: u64) -> Result<u64, String> {
     if t == 0 || t > MAX_TRIALS {
         Err(format!(
-            "trials = {t} is out of range; expected a whole number from 1 to {MAX_TRIALS}"
+            "--trials {t} is out of range; expected a whole number from 1 to {MAX_TRIALS}"
         ))
     } else {
         Ok(t)
     }
 }
 
+/// Checks a `--steps` override.
 fn check_steps(s: u64) -> Result<u32, String> {
     if s == 0 || s > MAX_STEPS {
         Err(format!(
-            "steps = {s} is out of range; expected a whole number of weeks from 1 to {MAX_STEPS}"
+            "--steps {s} is out of range; expected a whole number of weeks from 1 to {MAX_STEPS}"
         ))
     } else {
         Ok(s as u32)
@@ -333,42 +335,33 @@ fn convert_table(t: &DeTable<'_>) -> Vec<Entry> {
 ///
 /// Also returns the regions of the text that the parser's recovery makes uncertain: the lines of
 /// every error and, after a broken table header, everything up to the next header.
-fn syntax_problems(text: &str, errors: Vec<toml::de::Error>) -> (Vec<Found>, Vec<Range<usize>>) {
+fn syntax_problems(text: &str, errors: Vec<toml::de::Error>) -> (Vec<Found>, Regions) {
     let mut errors: Vec<(Option<Range<usize>>, String)> = errors
         .into_iter()
         .map(|e| (e.span(), e.message().trim().to_string()))
         .collect();
     errors.sort_by_key(|(span, _)| span.as_ref().map(|r| r.start));
-    let regions = errors
-        .iter()
-        .filter_map(|(span, message)| {
-            let r = span.as_ref()?;
-            let start = text[..floor_boundary(text, r.start)]
-                .rfind('\n')
-                .map_or(0, |i| i + 1);
-            let end_of_line = |from: usize| {
-                let from = floor_boundary(text, from);
-                text[from..].find('\n').map_or(text.len(), |i| from + i)
-            };
-            let mut end = end_of_line(r.end.max(r.start));
-            if message.contains("table") {
-                // Until the next line that starts a table.
-                while end < text.len() {
-                    let next = end + 1;
-                    if text[next..].trim_start().starts_with('[') {
-                        break;
-                    }
-                    end = end_of_line(next);
+    let index = LineIndex::new(text);
+    let regions = Regions::new(
+        errors
+            .iter()
+            .filter_map(|(span, message)| {
+                let r = span.as_ref()?;
+                let first = index.line_of(r.start);
+                let mut last = index.line_of(r.end.max(r.start));
+                if message.contains("table") {
+                    // A broken table header: up to the next line that starts a table.
+                    last = index.next_header_after(last).map_or(usize::MAX, |h| h - 1);
                 }
-            }
-            Some(start..end + 1)
-        })
-        .collect();
+                Some(index.start_of(first)..index.start_of(last.saturating_add(1)))
+            })
+            .collect(),
+    );
     let mut lines = HashSet::new();
     let mut out = Vec::new();
     for (span, message) in errors {
         if let Some(r) = &span {
-            if !lines.insert(line_col(text, r.start).0) {
+            if !lines.insert(index.line_of(r.start)) {
                 continue;
             }
         }
@@ -405,6 +398,75 @@ fn syntax_problems(text: &str, errors: Vec<toml::de::Error>) -> (Vec<Found>, Vec
         });
     }
     (out, regions)
+}
+
+/// Where lines start, for finding the line of an offset quickly (a file full of errors must not
+/// take time proportional to its size for each error).
+struct LineIndex {
+    /// The offset of the start of every line.
+    starts: Vec<usize>,
+    /// Lines (0-based) whose first non-blank character is `[`: table headers.
+    headers: Vec<usize>,
+    len: usize,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let headers = starts
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| text[**s..].trim_start_matches([' ', '\t']).starts_with('['))
+            .map(|(line, _)| line)
+            .collect();
+        Self {
+            starts,
+            headers,
+            len: text.len(),
+        }
+    }
+
+    /// The line (0-based) holding `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+    }
+
+    /// Where line `line` starts (the end of the text for lines past the last).
+    fn start_of(&self, line: usize) -> usize {
+        self.starts.get(line).copied().unwrap_or(self.len + 1)
+    }
+
+    /// The first table header after line `line`.
+    fn next_header_after(&self, line: usize) -> Option<usize> {
+        let i = self.headers.partition_point(|&h| h <= line);
+        self.headers.get(i).copied()
+    }
+}
+
+/// Disjoint, sorted byte ranges of the text that syntax errors make uncertain.
+struct Regions(Vec<Range<usize>>);
+
+impl Regions {
+    fn new(mut ranges: Vec<Range<usize>>) -> Self {
+        ranges.sort_by_key(|r| r.start);
+        let mut merged: Vec<Range<usize>> = Vec::new();
+        for r in ranges {
+            match merged.last_mut() {
+                Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
+        Self(merged)
+    }
+
+    /// Whether `span` touches an uncertain region.
+    fn touch(&self, span: &Range<usize>) -> bool {
+        let i = self.0.partition_point(|u| u.end <= span.start);
+        self.0.get(i).is_some_and(|u| u.start <= span.end)
+    }
 }
 
 /// The text written at `span`, on one line, without control characters and at most 60
@@ -503,6 +565,34 @@ impl<'t> Reader<'t> {
             help,
             whole_file: true,
         });
+    }
+
+    /// Whether "did you mean" hints are still worth their cost: a file with thousands of
+    /// unknown keys shows only the first problems anyway.
+    fn hints_wanted(&self, word: &str) -> bool {
+        self.found.len() < 2 * MAX_PROBLEMS && word.chars().count() <= 64
+    }
+
+    /// The parameter path closest to `path`, for a "did you mean" hint.
+    fn suggest(&self, path: &str) -> Option<&'static str> {
+        if self.hints_wanted(path) {
+            parameters::suggest(path)
+        } else {
+            None
+        }
+    }
+
+    /// The closest of `candidates` to `word`, when it is a near miss (at most 2 edits).
+    fn nearest<'c>(&self, word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+        if !self.hints_wanted(word) {
+            return None;
+        }
+        candidates
+            .iter()
+            .map(|c| (edit_distance(word, c), *c))
+            .filter(|(d, c)| *d <= 2 && *d < c.len())
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, c)| c)
     }
 
     fn shown(&self, node: &Node) -> String {
@@ -680,7 +770,7 @@ impl<'t> Reader<'t> {
             Some(format!(
                 "a quoted key is one name, not a path: write {group}.{field} = … without quotes, or {field} = … under [{group}]"
             ))
-        } else if let Some(near) = nearest(key, &allowed) {
+        } else if let Some(near) = self.nearest(key, &allowed) {
             Some(format!("did you mean `{near}`?"))
         } else if let Some(spec) = SPECS.iter().find(|s| field_of(s.path) == key) {
             Some(format!(
@@ -689,7 +779,7 @@ impl<'t> Reader<'t> {
                 group_of(spec.path)
             ))
         } else {
-            parameters::suggest(key)
+            self.suggest(key)
                 .map(|s| format!("did you mean `{s}` (inside [{}])?", group_of(s)))
         };
         self.push(
@@ -809,7 +899,7 @@ impl<'t> Reader<'t> {
                     group_of(s.path)
                 ))
             } else {
-                parameters::suggest(&path).map(|s| format!("did you mean `{s}`?"))
+                self.suggest(&path).map(|s| format!("did you mean `{s}`?"))
             };
             self.push(
                 Some(entry.key_span.clone()),
@@ -884,7 +974,8 @@ impl<'t> Reader<'t> {
             let shown_path = show_path(path);
             let Some(spec) = parameters::spec(path) else {
                 let group = group_of(path);
-                let help = parameters::suggest(path)
+                let help = self
+                    .suggest(path)
                     .map(|s| format!("did you mean `{s}`?"))
                     .or_else(|| {
                         parameters::GROUPS
@@ -996,8 +1087,7 @@ impl<'t> Reader<'t> {
     /// involve a parameter already reported as wrong.
     fn cross_check_all(&mut self, scenario: &Scenario) {
         // Per rule: the first few variants that break it, and how many distinct breaches.
-        let mut broken: BTreeMap<&'static str, (Vec<(usize, Broken)>, HashSet<String>)> =
-            BTreeMap::new();
+        let mut broken: BTreeMap<&'static str, RuleBreaches> = BTreeMap::new();
         for index in 0..scenario.variant_count() {
             let variant = scenario.variant_at(index);
             for b in broken_rules(&variant.params) {
@@ -1048,6 +1138,9 @@ impl<'t> Reader<'t> {
     }
 }
 
+/// The first few variants (by index) that break a rule, and every distinct breach message.
+type RuleBreaches = (Vec<(usize, Broken)>, HashSet<String>);
+
 /// A sweep value as a set key, for finding repeated values quickly.
 #[derive(PartialEq, Eq, Hash)]
 enum ValueKey {
@@ -1094,19 +1187,6 @@ fn unit_help(spec: &ParamSpec) -> String {
     } else {
         format!("{} ({})", spec.doc, spec.unit)
     }
-}
-
-/// The closest of `candidates` to `word`, when it is a near miss (at most 2 edits).
-fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    if word.chars().count() > 100 {
-        return None;
-    }
-    candidates
-        .iter()
-        .map(|c| (edit_distance(word, c), *c))
-        .filter(|(d, c)| *d <= 2 && *d < c.len())
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

@@ -40,9 +40,7 @@ fn write_key(k: &str, dotted_bare: bool) -> String {
             && s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     };
-    if bare(k) {
-        k.to_string()
-    } else if dotted_bare && k.split('.').all(bare) {
+    if bare(k) || (dotted_bare && k.split('.').all(bare)) {
         k.to_string()
     } else {
         basic_string(k)
@@ -317,6 +315,26 @@ proptest! {
     #[test]
     fn arbitrary_text_never_panics(text in any::<String>()) {
         check(&text)?;
+    }
+}
+
+/// Files full of mistakes are reported quickly: the time per problem must not grow with the size
+/// of the file (these took minutes when every problem scanned the file for its line).
+#[test]
+fn files_full_of_mistakes_are_quick() {
+    let lines = 60_000;
+    let broken_headers: String = (0..lines).map(|i| format!("[a{i}\n")).collect();
+    let broken_values: String = (0..lines).map(|i| format!("x{i} = 1 2\n")).collect();
+    let unknown_keys: String = (0..lines)
+        .map(|i| format!("[host]\nunknown_{i} = 1\n"))
+        .collect();
+    let long_line = format!("name = \"x\"\nx = [{}]", "1 ".repeat(lines));
+    for text in [broken_headers, broken_values, unknown_keys, long_line] {
+        let start = std::time::Instant::now();
+        let e = Scenario::parse("full.toml", &text).expect_err("full of mistakes");
+        assert!(!e.problems.is_empty());
+        let took = start.elapsed();
+        assert!(took.as_secs() < 20, "{took:?} for {} bytes", text.len());
     }
 }
 
