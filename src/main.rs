@@ -64,13 +64,13 @@ enum Command {
 #[derive(Args, Clone)]
 struct Overrides {
     /// Trials per variant (overrides the file)
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     trials: Option<u64>,
     /// Master seed (overrides the file)
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     seed: Option<u64>,
     /// Horizon in weeks (overrides the file)
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     steps: Option<u64>,
 }
 
@@ -84,7 +84,7 @@ struct RunArgs {
     #[arg(long)]
     out: Option<PathBuf>,
     /// Worker threads [default: all cores]
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     threads: Option<usize>,
     /// Run only shard K of N (1-based), for clusters; join shards with `hothouse merge`
     #[arg(long, value_name = "K/N")]
