@@ -480,24 +480,10 @@ pub fn spec(path: &str) -> Option<&'static ParamSpec> {
 pub fn suggest(path: &str) -> Option<&'static str> {
     SPECS
         .iter()
-        .map(|s| (edit_distance(path, s.path), s.path))
+        .map(|s| (strsim::levenshtein(path, s.path), s.path))
         .filter(|(d, _)| *d <= 3.max(path.len() / 4))
         .min_by_key(|(d, _)| *d)
         .map(|(_, p)| p)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

@@ -589,7 +589,7 @@ impl<'t> Reader<'t> {
         }
         candidates
             .iter()
-            .map(|c| (edit_distance(word, c), *c))
+            .map(|c| (strsim::levenshtein(word, c), *c))
             .filter(|(d, c)| *d <= 2 && *d < c.len())
             .min_by_key(|(d, _)| *d)
             .map(|(_, c)| c)
@@ -1187,20 +1187,6 @@ fn unit_help(spec: &ParamSpec) -> String {
     } else {
         format!("{} ({})", spec.doc, spec.unit)
     }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// A broken cross-parameter rule.
