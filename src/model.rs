@@ -137,6 +137,48 @@ impl Workspace {
     }
 }
 
+/// Buckets of the uniform draw in [`LogitTable`].
+const LOGIT_BUCKETS: usize = 1024;
+
+/// Decides the logistic choice `r * (1 + exp(x)) < 1` without exp() in all but about one case
+/// in a thousand, with the same result bit for bit. The choice is `x < ln((1 - r) / r)`, a
+/// decreasing function of r; the table holds it at the bucket edges r = i / 1024, so for r in
+/// bucket i the threshold lies between `edge[i + 1]` and `edge[i]`. Only when x falls between
+/// them (give or take 1e-9, far more than rounding can move the float comparison) is the
+/// exact expression evaluated.
+#[derive(Debug, Clone)]
+struct LogitTable {
+    edge: [f64; LOGIT_BUCKETS + 1],
+}
+
+impl LogitTable {
+    const MARGIN: f64 = 1e-9;
+
+    fn new() -> Self {
+        let mut edge = [0.0; LOGIT_BUCKETS + 1];
+        for (i, e) in edge.iter_mut().enumerate() {
+            let r = i as f64 / LOGIT_BUCKETS as f64;
+            *e = ((1.0 - r) / r).ln(); // +inf at r = 0, -inf at r = 1
+        }
+        Self { edge }
+    }
+
+    /// `bits` is the generator's next u64, from which `rng.random::<f64>()` would make
+    /// r = (bits >> 11) * 2^-53; its bucket floor(r * 1024) is simply bits >> 54.
+    #[inline(always)]
+    fn choose(&self, bits: u64, x: f64) -> bool {
+        let i = (bits >> (64 - LOGIT_BUCKETS.trailing_zeros())) as usize & (LOGIT_BUCKETS - 1);
+        if x < self.edge[i + 1] - Self::MARGIN {
+            true
+        } else if x > self.edge[i] + Self::MARGIN {
+            false
+        } else {
+            let r = (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+            r * (1.0 + x.exp()) < 1.0
+        }
+    }
+}
+
 /// SplitMix64's output function (Steele, Lea & Flood 2014), used to derive seeds.
 #[inline]
 pub fn splitmix64(x: u64) -> u64 {
@@ -164,6 +206,7 @@ pub struct Model {
     pub params: Parameters,
     pub steps: u32,
     motivation: MotivationSampler,
+    logit: Box<LogitTable>,
 }
 
 impl Model {
@@ -173,6 +216,7 @@ impl Model {
             params,
             steps,
             motivation,
+            logit: Box::new(LogitTable::new()),
         })
     }
 
@@ -311,7 +355,7 @@ impl Model {
             while i < ws.motivation.len() {
                 let u = ws.motivation[i] * cause + common;
                 let contributes = if noise > 0.0 {
-                    rng.random::<f64>() * (1.0 + (-u / noise).exp()) < 1.0
+                    self.logit.choose(rng.random::<u64>(), -u / noise)
                 } else {
                     u > 0.0
                 };
@@ -490,6 +534,34 @@ mod tests {
         assert_ne!(trial_seed(42, 7), trial_seed(43, 7));
         // SplitMix64 reference value for input 0 (first output of the generator seeded with 0).
         assert_eq!(splitmix64(0), 0xe220_a839_7b1d_cdaf);
+    }
+
+    #[test]
+    fn logit_table_decides_exactly_as_the_logistic_expression() {
+        use rand::Rng;
+        let table = LogitTable::new();
+        let mut rng = trial_rng(99);
+        for k in 0..2_000_000u64 {
+            let bits = rng.next_u64();
+            let r = (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+            // Values of x spread widely, and values placed right at this draw's threshold.
+            let x = if k % 2 == 0 {
+                (rng.random::<f64>() - 0.5) * 40.0
+            } else {
+                ((1.0 - r) / r).ln() + (rng.random::<f64>() - 0.5) * 1e-12
+            };
+            assert_eq!(
+                table.choose(bits, x),
+                r * (1.0 + x.exp()) < 1.0,
+                "bits {bits} x {x}"
+            );
+        }
+        for x in [f64::INFINITY, f64::NEG_INFINITY, 800.0, -800.0] {
+            for bits in [0u64, 1, u64::MAX, 1 << 54, (1 << 54) - 1] {
+                let r = (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+                assert_eq!(table.choose(bits, x), r * (1.0 + x.exp()) < 1.0);
+            }
+        }
     }
 
     #[test]

@@ -329,7 +329,7 @@ fn interrupted_run_keeps_old_results_and_resume_completes_it() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     let scenario = repo("scenarios/host-investment.toml");
-    let args = ["--trials", "4000", "--steps", "104", "--threads", "1"];
+    let args = ["--trials", "20000", "--steps", "104", "--threads", "1"];
     // The reference: an uninterrupted run.
     run("scenarios/host-investment.toml", &t.join("clean"), &args);
     // Earlier results in the target folder.
