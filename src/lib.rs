@@ -11,6 +11,32 @@
 //! - [`output`] — the output folder's files.
 //! - [`plots`] — pictures.
 
+//!
+//! # Example
+//!
+//! Simulate 200 trials of a community with a host at two staff-days a week and read the
+//! graduation odds:
+//!
+//! ```
+//! use hothouse::model::{Model, Workspace, trial_seed};
+//! use hothouse::scenario::Scenario;
+//! use hothouse::statistics::{OutcomeCounts, summarize};
+//!
+//! let scenario = Scenario::parse("example.toml", "name = \"example\"\n[host]\ninvestment = 2.0\n")?;
+//! let variant = &scenario.variants()[0];
+//! let model = Model::new(variant.params.clone(), scenario.steps)?;
+//! let mut counts = OutcomeCounts::new(scenario.steps);
+//! let mut workspace = Workspace::new();
+//! for trial in 0..200 {
+//!     let result = model.run(trial_seed(scenario.seed, trial), &mut workspace);
+//!     counts.record(result.outcome, result.time);
+//! }
+//! let summary = summarize(&counts);
+//! assert_eq!(summary.trials, 200);
+//! assert!(summary.p_graduate_lower <= summary.p_graduate && summary.p_graduate <= summary.p_graduate_upper);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
 pub mod error;
 pub mod manifest;
 pub mod merge;
