@@ -89,13 +89,21 @@ pub fn simulate_variant(
             (0..(end - start) as usize)
                 .into_par_iter()
                 .map_init(Workspace::new, |ws, k| {
+                    // After Ctrl-C the rest of the chunk is skipped, so the run stops promptly
+                    // even when trials are long; the chunk is then discarded.
+                    if cancel.load(Ordering::Relaxed) {
+                        return None;
+                    }
                     let trial = start + k as u64;
                     let s = trial_seed(seed, trial);
-                    (trial, s, model.run(s, ws))
+                    Some((trial, s, model.run(s, ws)))
                 })
                 .collect_into_vec(&mut buf)
         });
-        for (trial, s, r) in &buf {
+        if cancel.load(Ordering::Relaxed) || buf.iter().any(Option::is_none) {
+            return Err(Error::Interrupted);
+        }
+        for (trial, s, r) in buf.iter().flatten() {
             counts.record(r.outcome, r.time);
             agent_steps += r.participant_steps;
             row(*trial, *s, r)?;
