@@ -409,4 +409,42 @@ fn print_summary(r: &RunReport) {
     println!(
         "median = median weeks to fizzle (Kaplan-Meier); RMST = mean weeks not fizzled within the horizon"
     );
+    print_answer(r);
+}
+
+/// A plain-language answer: the odds, and which variant gives the best and worst odds.
+fn print_answer(r: &RunReport) {
+    let steps = r.manifest.steps;
+    let pct = |p: f64| format!("{:.0}%", 100.0 * p);
+    if r.summaries.len() == 1 {
+        let s = &r.summaries[0];
+        println!(
+            "In short: {} of communities graduate within {steps} weeks (95% CI {} to {}), {} fizzle out.",
+            pct(s.p_graduate),
+            pct(s.p_graduate_lower),
+            pct(s.p_graduate_upper),
+            pct(s.fizzled as f64 / s.trials.max(1) as f64)
+        );
+        return;
+    }
+    let best = r
+        .summaries
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.p_graduate.total_cmp(&b.1.p_graduate));
+    let worst = r
+        .summaries
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.p_graduate.total_cmp(&b.1.p_graduate));
+    if let (Some((bi, b)), Some((wi, w))) = (best, worst) {
+        let label = |i: usize| r.labels.get(i).cloned().unwrap_or_default();
+        println!(
+            "In short: the best odds of graduating within {steps} weeks are {} with {} (variant {bi}); the worst, {} with {} (variant {wi}).",
+            pct(b.p_graduate),
+            label(bi),
+            pct(w.p_graduate),
+            label(wi)
+        );
+    }
 }
