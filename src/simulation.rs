@@ -2,8 +2,10 @@
 //! outcome counts and `trials.csv`, with bounded memory, resumable after an interruption.
 //!
 //! Work happens in a hidden staging folder beside the target (`.NAME.partial`). Each finished
-//! variant is kept there (its trial rows and counts), so `--resume` continues after the last
-//! finished variant. The assembled output folder is renamed into place only when complete.
+//! variant is kept there (its trial rows and counts), and the running variant saves a checkpoint
+//! (its counts so far and the length of its rows file) every [`CHECKPOINT_EVERY`] and when
+//! interrupted, so `--resume` continues from the last checkpoint. The assembled output folder is
+//! renamed into place only when complete.
 
 use crate::error::Error;
 use crate::manifest::{Manifest, Shard};
@@ -13,8 +15,9 @@ use crate::scenario::{Scenario, Variant};
 use crate::statistics::{self, OutcomeCounts, Summary};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::cell::{Cell, RefCell};
 use std::fs::{self, File};
-use std::io::{BufReader, Write};
+use std::io::{BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Instant, SystemTime};
@@ -57,6 +60,40 @@ struct Fingerprint {
     write_trials: bool,
 }
 
+/// How often a running variant saves a checkpoint for `--resume`.
+pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A variant's checkpoint: its progress and the length of its trial rows file at that point.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Checkpoint {
+    rows_len: u64,
+    state: VariantProgress,
+}
+
+fn read_checkpoint(path: &Path, steps: u32, range: (u64, u64)) -> Result<Checkpoint, Error> {
+    let text = fs::read(path).map_err(|e| Error::io(path, e))?;
+    let damaged = |why: String| {
+        Error::BadInput(format!(
+            "{}: {why}; run again without --resume to start over",
+            path.display()
+        ))
+    };
+    let cp: Checkpoint =
+        serde_json::from_slice(&text).map_err(|e| damaged(format!("damaged ({e})")))?;
+    let c = &cp.state.counts;
+    let n = steps as usize + 1;
+    if c.steps != steps || c.fizzled.len() != n || c.graduated.len() != n || c.censored.len() != n {
+        return Err(damaged(format!("does not match steps = {steps}")));
+    }
+    if cp.state.next_trial < range.0
+        || cp.state.next_trial > range.1
+        || c.trials() != cp.state.next_trial - range.0
+    {
+        return Err(damaged("does not match the run's trials".to_string()));
+    }
+    Ok(cp)
+}
+
 /// A finished variant, kept in the staging folder.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct VariantDone {
@@ -64,6 +101,15 @@ struct VariantDone {
     fizzled: Vec<u64>,
     graduated: Vec<u64>,
     censored: Vec<u64>,
+}
+
+/// Where a variant's simulation has got to: the next trial to run and what the trials before
+/// it added up to. Saved as a checkpoint so that `--resume` continues mid-variant.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VariantProgress {
+    pub next_trial: u64,
+    pub counts: OutcomeCounts,
+    pub agent_steps: u64,
 }
 
 /// Simulates trials `range` of one variant, calling `row` for each in trial order.
@@ -74,19 +120,53 @@ pub fn simulate_variant(
     pool: &rayon::ThreadPool,
     cancel: &AtomicBool,
     progress: &(dyn Fn(u64) + Sync),
-    mut row: impl FnMut(u64, u64, &crate::model::TrialResult) -> Result<(), Error>,
+    row: impl FnMut(u64, u64, &crate::model::TrialResult) -> Result<(), Error>,
 ) -> Result<(OutcomeCounts, u64), Error> {
-    let mut counts = OutcomeCounts::new(model.steps);
-    let mut agent_steps = 0u64;
+    let mut state = VariantProgress {
+        next_trial: range.0,
+        counts: OutcomeCounts::new(model.steps),
+        agent_steps: 0,
+    };
+    continue_variant(
+        model,
+        seed,
+        range.1,
+        pool,
+        cancel,
+        progress,
+        &mut state,
+        row,
+        |_, _| Ok(()),
+    )?;
+    Ok((state.counts, state.agent_steps))
+}
+
+/// Continues a variant from `state` up to trial `end` (exclusive), in chunks of [`CHUNK`]
+/// trials simulated in parallel. After each chunk `checkpoint(state, false)` is called; when
+/// interrupted, `checkpoint(state, true)` is called with the state at the last whole chunk
+/// before returning [`Error::Interrupted`].
+#[allow(clippy::too_many_arguments)]
+pub fn continue_variant(
+    model: &Model,
+    seed: u64,
+    end: u64,
+    pool: &rayon::ThreadPool,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(u64) + Sync),
+    state: &mut VariantProgress,
+    mut row: impl FnMut(u64, u64, &crate::model::TrialResult) -> Result<(), Error>,
+    mut checkpoint: impl FnMut(&VariantProgress, bool) -> Result<(), Error>,
+) -> Result<(), Error> {
     let mut buf = Vec::with_capacity(CHUNK as usize);
-    let mut start = range.0;
-    while start < range.1 {
+    while state.next_trial < end {
+        let start = state.next_trial;
         if cancel.load(Ordering::Relaxed) {
+            checkpoint(state, true)?;
             return Err(Error::Interrupted);
         }
-        let end = (start + CHUNK).min(range.1);
+        let stop = (start + CHUNK).min(end);
         pool.install(|| {
-            (0..(end - start) as usize)
+            (0..(stop - start) as usize)
                 .into_par_iter()
                 .map_init(Workspace::new, |ws, k| {
                     // After Ctrl-C the rest of the chunk is skipped, so the run stops promptly
@@ -101,17 +181,19 @@ pub fn simulate_variant(
                 .collect_into_vec(&mut buf)
         });
         if cancel.load(Ordering::Relaxed) || buf.iter().any(Option::is_none) {
+            checkpoint(state, true)?;
             return Err(Error::Interrupted);
         }
         for (trial, s, r) in buf.iter().flatten() {
-            counts.record(r.outcome, r.time);
-            agent_steps += r.participant_steps;
+            state.counts.record(r.outcome, r.time);
+            state.agent_steps += r.participant_steps;
             row(*trial, *s, r)?;
         }
-        progress(end - start);
-        start = end;
+        state.next_trial = stop;
+        progress(stop - start);
+        checkpoint(state, false)?;
     }
-    Ok((counts, agent_steps))
+    Ok(())
 }
 
 /// Builds the thread pool for `threads` workers.
@@ -176,36 +258,90 @@ pub fn run(
         let model = Model::new(v.params.clone(), scenario.steps)
             .map_err(|e| Error::BadInput(format!("variant {}: {e}", v.index)))?;
         let rows_path = variant_file(&staging, v.index, "trials.csv");
-        let (c, steps) = if settings.write_trials {
-            let file = File::create(&rows_path).map_err(|e| Error::io(&rows_path, e))?;
-            let mut w = csv::WriterBuilder::new()
-                .has_headers(false)
-                .from_writer(std::io::BufWriter::new(file));
-            let result = simulate_variant(
+        let checkpoint_path = variant_file(&staging, v.index, "checkpoint.json");
+        let mut state = VariantProgress {
+            next_trial: range.0,
+            counts: OutcomeCounts::new(scenario.steps),
+            agent_steps: 0,
+        };
+        let mut rows_len = 0u64;
+        if settings.resume && checkpoint_path.exists() {
+            let cp = read_checkpoint(&checkpoint_path, scenario.steps, range)?;
+            rows_len = cp.rows_len;
+            state = cp.state;
+            progress(state.next_trial - range.0);
+        }
+        let last_save = Cell::new(Instant::now());
+        let due = |force: bool| force || last_save.get().elapsed() >= CHECKPOINT_EVERY;
+        let save = |state: &VariantProgress, rows_len: u64| -> Result<(), Error> {
+            last_save.set(Instant::now());
+            let cp = Checkpoint {
+                rows_len,
+                state: state.clone(),
+            };
+            let json = serde_json::to_vec(&cp).map_err(|e| Error::BadInput(e.to_string()))?;
+            output::write_atomic(&checkpoint_path, &json)
+        };
+        if settings.write_trials {
+            // Rows after the checkpoint (from an interrupted chunk) are cut off.
+            let mut file = fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .truncate(false)
+                .open(&rows_path)
+                .map_err(|e| Error::io(&rows_path, e))?;
+            file.set_len(rows_len)
+                .and_then(|()| file.seek(SeekFrom::End(0)).map(|_| ()))
+                .map_err(|e| Error::io(&rows_path, e))?;
+            let w = RefCell::new(
+                csv::WriterBuilder::new()
+                    .has_headers(false)
+                    .from_writer(std::io::BufWriter::new(file)),
+            );
+            continue_variant(
                 &model,
                 scenario.seed,
-                range,
+                range.1,
                 &pool,
                 cancel,
                 progress,
+                &mut state,
                 |trial, s, r| {
-                    w.write_record(output::trial_record(v.index, trial, s, r))
+                    w.borrow_mut()
+                        .write_record(output::trial_record(v.index, trial, s, r))
                         .map_err(|e| Error::csv(&rows_path, e))
                 },
+                |state, force| {
+                    if !due(force) {
+                        return Ok(());
+                    }
+                    // The rows of every trial before `next_trial` are on disk before the
+                    // checkpoint that counts them.
+                    let mut w = w.borrow_mut();
+                    w.flush().map_err(|e| Error::io(&rows_path, e))?;
+                    let mut file: &File = w.get_ref().get_ref();
+                    file.sync_data().map_err(|e| Error::io(&rows_path, e))?;
+                    let len = file
+                        .stream_position()
+                        .map_err(|e| Error::io(&rows_path, e))?;
+                    save(state, len)
+                },
             )?;
-            output::finish_csv(&rows_path, w)?;
-            result
+            output::finish_csv(&rows_path, w.into_inner())?;
         } else {
-            simulate_variant(
+            continue_variant(
                 &model,
                 scenario.seed,
-                range,
+                range.1,
                 &pool,
                 cancel,
                 progress,
+                &mut state,
                 |_, _, _| Ok(()),
-            )?
-        };
+                |state, force| if due(force) { save(state, 0) } else { Ok(()) },
+            )?;
+        }
+        let (c, steps) = (state.counts, state.agent_steps);
         let done = VariantDone {
             agent_steps: steps,
             fizzled: c.fizzled.clone(),
@@ -214,6 +350,9 @@ pub fn run(
         };
         let json = serde_json::to_vec(&done).map_err(|e| Error::BadInput(e.to_string()))?;
         output::write_atomic(&done_path, &json)?;
+        if checkpoint_path.exists() {
+            fs::remove_file(&checkpoint_path).map_err(|e| Error::io(&checkpoint_path, e))?;
+        }
         agent_steps += steps;
         counts.push(c);
     }

@@ -317,7 +317,10 @@ fn finished_variants(staging: &Path) -> usize {
     fs::read_dir(staging.join("variants"))
         .map(|d| {
             d.filter_map(Result::ok)
-                .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+                .filter(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    name.ends_with(".json") && !name.ends_with(".checkpoint.json")
+                })
                 .count()
         })
         .unwrap_or(0)
@@ -500,4 +503,50 @@ fn trace_writes_its_history_and_picture() {
             .unwrap();
         assert_eq!(o.status.code(), Some(2));
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn resume_continues_inside_a_variant_from_its_checkpoint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let args = ["--trials", "200000", "--threads", "1"];
+    run("scenarios/default.toml", &t.join("clean"), &args);
+    let out = t.join("one");
+    let bin = assert_cmd::cargo::cargo_bin("hothouse");
+    let mut child = std::process::Command::new(&bin)
+        .arg("run")
+        .arg(repo("scenarios/default.toml"))
+        .args(args)
+        .args(["--no-plots", "--quiet", "--out"])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The single variant saves a checkpoint every second; interrupt after the first.
+    let checkpoint = t.join(".one.partial/variants/000000.checkpoint.json");
+    let start = Instant::now();
+    while !checkpoint.exists() {
+        assert!(start.elapsed() < Duration::from_secs(120), "no checkpoint");
+        if child.try_wait().unwrap().is_some() {
+            panic!("the run finished before it could be interrupted; make it longer");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(!child.wait().unwrap().success());
+    assert!(!out.exists(), "no partial output folder");
+    let saved: serde_json::Value = serde_json::from_slice(&fs::read(&checkpoint).unwrap()).unwrap();
+    let next = saved["state"]["next_trial"].as_u64().unwrap();
+    assert!(next > 0 && next < 200_000, "checkpoint at trial {next}");
+
+    run(
+        "scenarios/default.toml",
+        &out,
+        &[&args[..], &["--resume"]].concat(),
+    );
+    assert_same_csvs(&t.join("clean"), &out);
 }
