@@ -49,6 +49,7 @@ pub mod plots;
 pub mod scenario;
 pub mod simulation;
 pub mod statistics;
+pub mod totals;
 pub mod trace;
 
 pub use error::Error;

@@ -360,8 +360,15 @@ fn print_summary(r: &RunReport) {
         .unwrap_or(0)
         .clamp(12, 60);
     println!(
-        "{:>7}  {:<width$} {:>8} {:>24} {:>9} {:>8} {:>11}",
-        "variant", "swept values", "trials", "P(graduate) [95% CI]", "median", "RMST", "log-rank p"
+        "{:>7}  {:<width$} {:>8} {:>24} {:>9} {:>8} {:>11} {:>12}",
+        "variant",
+        "swept values",
+        "trials",
+        "P(graduate) [95% CI]",
+        "median",
+        "RMST",
+        "log-rank p",
+        "host £k/grad"
     );
     let p_text = |p: f64| {
         if p < 0.001 {
@@ -379,7 +386,7 @@ fn print_summary(r: &RunReport) {
     };
     for (i, s) in r.summaries.iter().enumerate() {
         println!(
-            "{:>7}  {:<width$} {:>8} {:>24} {:>9} {:>8.1} {:>11}",
+            "{:>7}  {:<width$} {:>8} {:>24} {:>9} {:>8.1} {:>11} {:>12}",
             i,
             r.labels.get(i).map(String::as_str).unwrap_or(""),
             s.trials,
@@ -395,7 +402,12 @@ fn print_summary(r: &RunReport) {
                 "(ref)".to_string()
             } else {
                 p_vs_0(i)
-            }
+            },
+            r.totals
+                .get(i)
+                .and_then(|h| h.outlay_per_graduate(s.graduated))
+                .map(|x| format!("{x:.1}"))
+                .unwrap_or_else(|| "-".into())
         );
     }
     if let Some((_, _, t)) = r.logrank.iter().find(|(_, b, _)| b == "all") {
@@ -407,7 +419,7 @@ fn print_summary(r: &RunReport) {
         );
     }
     println!(
-        "median = median weeks to fizzle (Kaplan-Meier); RMST = mean weeks not fizzled within the horizon"
+        "median = median weeks to fizzle (Kaplan-Meier); RMST = mean weeks not fizzled within the horizon;\nhost £k/grad = the host's whole outlay (facilitation and operating shortfall), in thousands of pounds, per graduation"
     );
     print_answer(r);
 }
@@ -439,12 +451,38 @@ fn print_answer(r: &RunReport) {
         .min_by(|a, b| a.1.p_graduate.total_cmp(&b.1.p_graduate));
     if let (Some((bi, b)), Some((wi, w))) = (best, worst) {
         let label = |i: usize| r.labels.get(i).cloned().unwrap_or_default();
+        let cost = |i: usize, s: &hothouse::statistics::Summary| {
+            r.totals
+                .get(i)
+                .and_then(|h| h.outlay_per_graduate(s.graduated))
+                .map(|x| format!(", £{x:.1}k of host outlay per graduation"))
+                .unwrap_or_default()
+        };
         println!(
-            "In short: the best odds of graduating within {steps} weeks are {} with {} (variant {bi}); the worst, {} with {} (variant {wi}).",
+            "In short: the best odds of graduating within {steps} weeks are {} with {} (variant {bi}{}); the worst, {} with {} (variant {wi}{}).",
             pct(b.p_graduate),
             label(bi),
+            cost(bi, b),
             pct(w.p_graduate),
-            label(wi)
+            label(wi),
+            cost(wi, w)
         );
+        let cheapest = r
+            .summaries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                r.totals
+                    .get(i)
+                    .and_then(|h| h.outlay_per_graduate(s.graduated))
+                    .map(|c| (i, c))
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((ci, c)) = cheapest {
+            println!(
+                "Per graduation, the host pays least with {} (variant {ci}): £{c:.1}k.",
+                label(ci)
+            );
+        }
     }
 }

@@ -75,6 +75,9 @@ pub struct Manifest {
     /// Folders merged into this one (for `merge`).
     #[serde(default)]
     pub merged_from: Vec<String>,
+    /// Exact sums of the host's money per variant (what `merge` adds up for summary.csv).
+    #[serde(default)]
+    pub host_totals: Vec<crate::totals::HostTotals>,
 }
 
 fn json_value(v: &ParamValue) -> serde_json::Value {
@@ -131,6 +134,7 @@ impl Manifest {
             agent_steps: 0,
             trials_per_second: 0.0,
             merged_from: Vec::new(),
+            host_totals: Vec::new(),
         }
     }
 

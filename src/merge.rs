@@ -7,6 +7,7 @@ use crate::output;
 use crate::scenario::Scenario;
 use crate::simulation::{self, RunReport};
 use crate::statistics::OutcomeCounts;
+use crate::totals::HostTotals;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -169,8 +170,20 @@ pub fn merge(
         .map_err(bad)?;
     let variants = scenario.variants();
     let mut counts = vec![OutcomeCounts::new(scenario.steps); variants.len()];
+    let mut totals = vec![HostTotals::default(); variants.len()];
     let mut agent_steps = 0;
     for (dir, m) in &shards {
+        if m.host_totals.len() != variants.len() {
+            return Err(bad(format!(
+                "{}: manifest.json has host totals for {} variants, not {}; was it written by this version of hothouse?",
+                dir.display(),
+                m.host_totals.len(),
+                variants.len()
+            )));
+        }
+        for (total, part) in totals.iter_mut().zip(&m.host_totals) {
+            total.merge(part);
+        }
         for (total, c) in counts
             .iter_mut()
             .zip(read_counts(dir, variants.len(), scenario.steps)?)
@@ -188,6 +201,7 @@ pub fn merge(
     );
     manifest.threads = shards.iter().map(|(_, m)| m.threads).max().unwrap_or(1);
     manifest.agent_steps = agent_steps;
+    manifest.host_totals = totals.clone();
     manifest.trials_csv = first.trials_csv;
     manifest.merged_from = shards
         .iter()
@@ -203,6 +217,7 @@ pub fn merge(
         &scenario,
         &variants,
         &counts,
+        &totals,
         first
             .trials_csv
             .then_some(|w: &mut dyn Write| interleave_trials(&shard_dirs, n_variants, w)),

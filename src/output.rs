@@ -6,6 +6,7 @@ use crate::model::TrialResult;
 use crate::parameters::ParamValue;
 use crate::scenario::{Scenario, Variant};
 use crate::statistics::{self, OutcomeCounts, Summary};
+use crate::totals::HostTotals;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -59,6 +60,9 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "p_graduate_upper",
     "median_survival",
     "rmst",
+    "mean_host_spend",
+    "mean_host_covered",
+    "host_outlay_per_graduate",
 ];
 
 /// Formats a number for CSV: the shortest text that reads back as the same f64.
@@ -157,13 +161,14 @@ pub fn write_summary(
     scenario: &Scenario,
     variants: &[Variant],
     summaries: &[Summary],
+    totals: &[HostTotals],
 ) -> Result<(), Error> {
     let path = dir.join("summary.csv");
     let mut header = vec!["variant"];
     header.extend(scenario.swept_paths());
     header.extend(SUMMARY_COLUMNS);
     let mut w = create_csv(&path, &header)?;
-    for (v, s) in variants.iter().zip(summaries) {
+    for ((v, s), h) in variants.iter().zip(summaries).zip(totals) {
         let mut rec = vec![v.index.to_string()];
         rec.extend(v.values.iter().map(ParamValue::to_string));
         rec.extend([
@@ -176,6 +181,11 @@ pub fn write_summary(
             num(s.p_graduate_upper),
             s.median_survival.map(|m| m.to_string()).unwrap_or_default(),
             num(s.rmst),
+            num(h.mean_spend(s.trials)),
+            num(h.mean_covered(s.trials)),
+            h.outlay_per_graduate(s.graduated)
+                .map(num)
+                .unwrap_or_default(),
         ]);
         w.write_record(&rec).map_err(|e| Error::csv(&path, e))?;
     }

@@ -13,6 +13,7 @@ use crate::model::{Model, Workspace, trial_seed};
 use crate::output;
 use crate::scenario::{Scenario, Variant};
 use crate::statistics::{self, OutcomeCounts, Summary};
+use crate::totals::HostTotals;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
@@ -44,6 +45,8 @@ pub struct RunReport {
     pub labels: Vec<String>,
     pub files: Vec<PathBuf>,
     pub summaries: Vec<Summary>,
+    /// The host's money per variant.
+    pub totals: Vec<HostTotals>,
     pub logrank: Vec<(String, String, statistics::LogRank)>,
     pub manifest: Manifest,
 }
@@ -101,6 +104,7 @@ struct VariantDone {
     fizzled: Vec<u64>,
     graduated: Vec<u64>,
     censored: Vec<u64>,
+    host: HostTotals,
 }
 
 /// Where a variant's simulation has got to: the next trial to run and what the trials before
@@ -110,6 +114,7 @@ pub struct VariantProgress {
     pub next_trial: u64,
     pub counts: OutcomeCounts,
     pub agent_steps: u64,
+    pub host: HostTotals,
 }
 
 /// Simulates trials `range` of one variant, calling `row` for each in trial order.
@@ -126,6 +131,7 @@ pub fn simulate_variant(
         next_trial: range.0,
         counts: OutcomeCounts::new(model.steps),
         agent_steps: 0,
+        host: HostTotals::default(),
     };
     continue_variant(
         model,
@@ -187,6 +193,7 @@ pub fn continue_variant(
         for (trial, s, r) in buf.iter().flatten() {
             state.counts.record(r.outcome, r.time);
             state.agent_steps += r.participant_steps;
+            state.host.add(r);
             row(*trial, *s, r)?;
         }
         state.next_trial = stop;
@@ -240,6 +247,7 @@ pub fn run(
     let pool = thread_pool(settings.threads)?;
 
     let mut counts = Vec::with_capacity(variants.len());
+    let mut totals = Vec::with_capacity(variants.len());
     let mut agent_steps = 0u64;
     for v in &variants {
         let done_path = variant_file(&staging, v.index, "json");
@@ -253,6 +261,7 @@ pub fn run(
                 graduated: done.graduated,
                 censored: done.censored,
             });
+            totals.push(done.host);
             continue;
         }
         let model = Model::new(v.params.clone(), scenario.steps)
@@ -263,6 +272,7 @@ pub fn run(
             next_trial: range.0,
             counts: OutcomeCounts::new(scenario.steps),
             agent_steps: 0,
+            host: HostTotals::default(),
         };
         let mut rows_len = 0u64;
         if settings.resume && checkpoint_path.exists() {
@@ -347,7 +357,9 @@ pub fn run(
             fizzled: c.fizzled.clone(),
             graduated: c.graduated.clone(),
             censored: c.censored.clone(),
+            host: state.host.clone(),
         };
+        totals.push(state.host);
         let json = serde_json::to_vec(&done).map_err(|e| Error::BadInput(e.to_string()))?;
         output::write_atomic(&done_path, &json)?;
         if checkpoint_path.exists() {
@@ -364,6 +376,7 @@ pub fn run(
     manifest.trials_csv = settings.write_trials;
     manifest.started = crate::manifest::timestamp(started);
     manifest.agent_steps = agent_steps;
+    manifest.host_totals = totals.clone();
 
     let result = staging.join("result");
     let trials_sources: Vec<PathBuf> = if settings.write_trials {
@@ -379,6 +392,7 @@ pub fn run(
         scenario,
         &variants,
         &counts,
+        &totals,
         settings.write_trials.then_some(|w: &mut dyn Write| {
             for src in &trials_sources {
                 let mut f = BufReader::new(File::open(src).map_err(|e| Error::io(src, e))?);
@@ -465,6 +479,7 @@ pub fn assemble(
     scenario: &Scenario,
     variants: &[Variant],
     counts: &[OutcomeCounts],
+    totals: &[HostTotals],
     trials: Option<impl FnOnce(&mut dyn Write) -> Result<(), Error>>,
     mut manifest: Manifest,
     started: SystemTime,
@@ -492,7 +507,7 @@ pub fn assemble(
     output::write_survival(dir, counts)?;
     files.push(dir.join("survival.csv"));
     let summaries: Vec<Summary> = counts.iter().map(statistics::summarize).collect();
-    output::write_summary(dir, scenario, variants, &summaries)?;
+    output::write_summary(dir, scenario, variants, &summaries, totals)?;
     files.push(dir.join("summary.csv"));
     let logrank = output::logrank_rows(counts);
     output::write_logrank(dir, &logrank)?;
@@ -516,6 +531,7 @@ pub fn assemble(
         labels: variants.iter().map(|v| v.label(scenario)).collect(),
         files,
         summaries,
+        totals: totals.to_vec(),
         logrank,
         manifest,
     })
