@@ -126,7 +126,7 @@ mod tests {
     #[test]
     fn micro_rounds_to_a_millionth() {
         assert_eq!(micro(0.4), 400_000);
-        assert_eq!(micro(20.799999999999990), 20_800_000);
+        assert_eq!(micro(20.79999999999999), 20_800_000);
         assert_eq!(micro(0.0), 0);
     }
 }
