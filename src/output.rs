@@ -96,6 +96,22 @@ pub fn trial_record(variant: usize, trial: u64, seed: u64, r: &TrialResult) -> [
     ]
 }
 
+/// One row of `trials.csv` as CSV bytes (with its line end), exactly as a CSV writer writes it;
+/// made on the worker threads so that formatting runs in parallel.
+pub fn trial_line(
+    variant: usize,
+    trial: u64,
+    seed: u64,
+    r: &TrialResult,
+) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .buffer_capacity(256)
+        .from_writer(Vec::with_capacity(256));
+    w.write_record(trial_record(variant, trial, seed, r))?;
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
 /// A CSV writer on a buffered file.
 pub type CsvFile = csv::Writer<BufWriter<File>>;
 

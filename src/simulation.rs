@@ -9,7 +9,7 @@
 
 use crate::error::Error;
 use crate::manifest::{Manifest, Shard};
-use crate::model::{Model, Workspace, trial_seed};
+use crate::model::{Model, TrialResult, Workspace, trial_seed};
 use crate::output;
 use crate::scenario::{Scenario, Variant};
 use crate::statistics::{self, OutcomeCounts, Summary};
@@ -125,7 +125,7 @@ pub fn simulate_variant(
     pool: &rayon::ThreadPool,
     cancel: &AtomicBool,
     progress: &(dyn Fn(u64) + Sync),
-    row: impl FnMut(u64, u64, &crate::model::TrialResult) -> Result<(), Error>,
+    mut row: impl FnMut(u64, u64, &TrialResult) -> Result<(), Error>,
 ) -> Result<(OutcomeCounts, u64), Error> {
     let mut state = VariantProgress {
         next_trial: range.0,
@@ -141,18 +141,21 @@ pub fn simulate_variant(
         cancel,
         progress,
         &mut state,
-        row,
+        |trial, s, _| (trial, s),
+        |r, (trial, s)| row(trial, s, r),
         |_, _| Ok(()),
     )?;
     Ok((state.counts, state.agent_steps))
 }
 
 /// Continues a variant from `state` up to trial `end` (exclusive), in chunks of [`CHUNK`]
-/// trials simulated in parallel. After each chunk `checkpoint(state, false)` is called; when
+/// trials simulated in parallel. `prepare(trial, seed, result)` runs on the worker that simulated
+/// the trial (to format its row in parallel); `row(result, prepared)` then runs in trial order on
+/// the calling thread. After each chunk `checkpoint(state, false)` is called; when
 /// interrupted, `checkpoint(state, true)` is called with the state at the last whole chunk
 /// before returning [`Error::Interrupted`].
 #[allow(clippy::too_many_arguments)]
-pub fn continue_variant(
+pub fn continue_variant<T: Send>(
     model: &Model,
     seed: u64,
     end: u64,
@@ -160,7 +163,8 @@ pub fn continue_variant(
     cancel: &AtomicBool,
     progress: &(dyn Fn(u64) + Sync),
     state: &mut VariantProgress,
-    mut row: impl FnMut(u64, u64, &crate::model::TrialResult) -> Result<(), Error>,
+    prepare: impl Fn(u64, u64, &TrialResult) -> T + Sync,
+    mut row: impl FnMut(&TrialResult, T) -> Result<(), Error>,
     mut checkpoint: impl FnMut(&VariantProgress, bool) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let mut buf = Vec::with_capacity(CHUNK as usize);
@@ -182,7 +186,9 @@ pub fn continue_variant(
                     }
                     let trial = start + k as u64;
                     let s = trial_seed(seed, trial);
-                    Some((trial, s, model.run(s, ws)))
+                    let r = model.run(s, ws);
+                    let prepared = prepare(trial, s, &r);
+                    Some((r, prepared))
                 })
                 .collect_into_vec(&mut buf)
         });
@@ -190,11 +196,11 @@ pub fn continue_variant(
             checkpoint(state, true)?;
             return Err(Error::Interrupted);
         }
-        for (trial, s, r) in buf.iter().flatten() {
+        for (r, prepared) in buf.drain(..).flatten() {
             state.counts.record(r.outcome, r.time);
             state.agent_steps += r.participant_steps;
-            state.host.add(r);
-            row(*trial, *s, r)?;
+            state.host.add(&r);
+            row(&r, prepared)?;
         }
         state.next_trial = stop;
         progress(stop - start);
@@ -303,11 +309,7 @@ pub fn run(
             file.set_len(rows_len)
                 .and_then(|()| file.seek(SeekFrom::End(0)).map(|_| ()))
                 .map_err(|e| Error::io(&rows_path, e))?;
-            let w = RefCell::new(
-                csv::WriterBuilder::new()
-                    .has_headers(false)
-                    .from_writer(std::io::BufWriter::new(file)),
-            );
+            let w = RefCell::new(std::io::BufWriter::new(file));
             continue_variant(
                 &model,
                 scenario.seed,
@@ -316,10 +318,12 @@ pub fn run(
                 cancel,
                 progress,
                 &mut state,
-                |trial, s, r| {
+                |trial, s, r| output::trial_line(v.index, trial, s, r),
+                |_, line| {
+                    let line = line.map_err(|e| Error::csv(&rows_path, e))?;
                     w.borrow_mut()
-                        .write_record(output::trial_record(v.index, trial, s, r))
-                        .map_err(|e| Error::csv(&rows_path, e))
+                        .write_all(&line)
+                        .map_err(|e| Error::io(&rows_path, e))
                 },
                 |state, force| {
                     if !due(force) {
@@ -329,7 +333,7 @@ pub fn run(
                     // checkpoint that counts them.
                     let mut w = w.borrow_mut();
                     w.flush().map_err(|e| Error::io(&rows_path, e))?;
-                    let mut file: &File = w.get_ref().get_ref();
+                    let mut file: &File = w.get_ref();
                     file.sync_data().map_err(|e| Error::io(&rows_path, e))?;
                     let len = file
                         .stream_position()
@@ -337,7 +341,11 @@ pub fn run(
                     save(state, len)
                 },
             )?;
-            output::finish_csv(&rows_path, w.into_inner())?;
+            let file = w
+                .into_inner()
+                .into_inner()
+                .map_err(|e| Error::io(&rows_path, e.into_error()))?;
+            file.sync_all().map_err(|e| Error::io(&rows_path, e))?;
         } else {
             continue_variant(
                 &model,
@@ -347,7 +355,8 @@ pub fn run(
                 cancel,
                 progress,
                 &mut state,
-                |_, _, _| Ok(()),
+                |_, _, _| (),
+                |_, ()| Ok(()),
                 |state, force| if due(force) { save(state, 0) } else { Ok(()) },
             )?;
         }
