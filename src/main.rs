@@ -80,7 +80,7 @@ struct RunArgs {
     scenario: PathBuf,
     #[command(flatten)]
     overrides: Overrides,
-    /// Output folder [default: output/<scenario name>]
+    /// Output folder [default: output/<scenario name>, or output/<scenario name>-shard-K-of-N]
     #[arg(long)]
     out: Option<PathBuf>,
     /// Worker threads [default: all cores]
@@ -257,7 +257,16 @@ fn run(a: RunArgs) -> Result<(), Error> {
             .map(|n| n.get())
             .unwrap_or(1),
     };
-    let target = a.out.clone().unwrap_or_else(|| default_out(&s));
+    // Shards of one run get folders of their own, so they never collide on one machine.
+    let target = a.out.clone().unwrap_or_else(|| match shard {
+        Some(sh) => Path::new("output").join(format!(
+            "{}-shard-{}-of-{}",
+            scenario::safe_folder_name(&s.name),
+            sh.index,
+            sh.count
+        )),
+        None => default_out(&s),
+    });
     output::check_target(&target, a.force)?;
 
     let cancel = Arc::new(AtomicBool::new(false));
