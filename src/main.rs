@@ -54,6 +54,8 @@ enum Command {
         #[arg(long)]
         no_plots: bool,
     },
+    /// List every model parameter: its path, default, allowed values, unit and meaning
+    Params,
     /// Redraw the pictures of an existing output folder from its CSV files
     Plot {
         /// An output folder of `hothouse run` or `merge`
@@ -233,6 +235,10 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             println!("merged {} shards into {}", dirs.len(), r.out.display());
             Ok(())
         }
+        Command::Params => {
+            print_params();
+            Ok(())
+        }
         Command::Plot { dir } => {
             for f in hothouse::plots::draw_run(&dir)? {
                 println!("wrote {}", f.display());
@@ -340,6 +346,35 @@ fn run(a: RunArgs) -> Result<(), Error> {
         println!("wrote {}", f.display());
     }
     Ok(())
+}
+
+fn print_params() {
+    use hothouse::parameters::{Parameters, SPECS};
+    let defaults = Parameters::default();
+    println!(
+        "Parameters of the model (set them in a scenario's [group] tables or sweep them by path;"
+    );
+    println!("docs/MODEL.md gives each one's equation and source):");
+    let mut group = "";
+    for spec in SPECS {
+        let g = spec.path.split('.').next().unwrap_or("");
+        if g != group {
+            group = g;
+            println!();
+            println!("[{g}]");
+        }
+        let default = defaults
+            .get(spec.path)
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        let unit = if spec.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", spec.unit)
+        };
+        println!("  {:<42} = {default}{unit}", spec.path);
+        println!("      {}; {}", spec.doc, spec.kind.allowed());
+    }
 }
 
 fn print_check(s: &Scenario) {

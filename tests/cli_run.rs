@@ -550,3 +550,15 @@ fn resume_continues_inside_a_variant_from_its_checkpoint() {
     );
     assert_same_csvs(&t.join("clean"), &out);
 }
+
+#[test]
+fn params_lists_every_parameter_with_its_default() {
+    let out = hothouse().arg("params").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for spec in hothouse::parameters::SPECS {
+        assert!(text.contains(spec.path), "{} missing", spec.path);
+    }
+    assert!(text.contains("host.investment"));
+    assert!(text.contains("= 1 staff-days/week"), "{text}");
+}
