@@ -10,6 +10,7 @@
 //! | `cif.png/.svg` | `survival.csv`, `variants.csv` | cumulative incidence of graduation (solid) and fizzling (dashed) |
 //! | `graduation.png/.svg` | `summary.csv`, `variants.csv` | P(graduate) with 95% Wilson intervals against the first swept parameter |
 //! | `graduation_heatmap.png/.svg` | `summary.csv`, `variants.csv` | P(graduate) over the first two swept parameters (only with two or more) |
+//! | `cost.png/.svg` | `summary.csv`, `variants.csv` | the host's outlay per graduation against the first swept parameter, and P(graduate) against the mean outlay per community (only when `summary.csv` has the cost columns) |
 //! | `trace.png` | `trace.csv` | one trial's history in stacked panels sharing the time axis |
 //!
 //! Each picture is drawn by one function generic over the plotters `DrawingBackend`, once into
@@ -22,6 +23,7 @@
 //! which draws two curves per variant).
 
 mod arrange;
+mod cost;
 mod data;
 mod graduation;
 mod layout;
@@ -43,7 +45,8 @@ use plotters::prelude::*;
 pub const VARIANTS_CSV: &str = "variants.csv";
 /// Kaplan-Meier and cumulative-incidence table, one row per variant and time.
 pub const SURVIVAL_CSV: &str = "survival.csv";
-/// One row per variant: counts, P(graduate) and its interval, median survival, RMST.
+/// One row per variant: counts, P(graduate) and its interval, median survival, RMST and
+/// (since the cost columns were added) the host's mean outlay and outlay per graduation.
 pub const SUMMARY_CSV: &str = "summary.csv";
 /// One trial's step-by-step history.
 pub const TRACE_CSV: &str = "trace.csv";
@@ -184,8 +187,9 @@ impl PlotError {
 /// Redraws every picture an output folder supports and returns the paths written.
 ///
 /// A run folder (`survival.csv`, `summary.csv`, `variants.csv`) gives `survival`, `cif`,
-/// `graduation` (PNG and SVG each) and, with two or more swept parameters,
-/// `graduation_heatmap`. If the folder holds a `trace.csv` (the folder of `hothouse trace`),
+/// `graduation` (PNG and SVG each), with two or more swept parameters
+/// `graduation_heatmap`, and, when `summary.csv` has the host's cost columns
+/// (`mean_host_spend`, `mean_host_covered`, `host_outlay_per_graduate`), `cost`. If the folder holds a `trace.csv` (the folder of `hothouse trace`),
 /// `trace.png` is redrawn too. A folder with none of these files is an error; so is a run
 /// folder with one of its three CSV files missing.
 pub fn draw_run(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
@@ -218,6 +222,9 @@ pub fn draw_run(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
         written.extend(write_png_and_svg(&grad, dir, "graduation")?);
         if let Some(heat) = graduation::HeatmapPicture::new(&run) {
             written.extend(write_png_and_svg(&heat, dir, "graduation_heatmap")?);
+        }
+        if let Some(cost) = cost::CostPicture::new(&run) {
+            written.extend(write_png_and_svg(&cost, dir, "cost")?);
         }
     }
     if has_trace {

@@ -51,7 +51,8 @@ fn svg_text(path: &Path) -> String {
 }
 
 /// A run folder: `params` swept, one row of values per variant, `steps` weeks. Curves are
-/// smooth made-up numbers that differ between variants.
+/// smooth made-up numbers that differ between variants; `summary.csv` has the host's cost
+/// columns (outlay grows with the variant, and so does P(graduate)).
 fn write_run(dir: &Path, params: &[&str], variants: &[Vec<&str>], steps: usize) {
     let mut v = String::from("variant");
     for p in params {
@@ -65,7 +66,7 @@ fn write_run(dir: &Path, params: &[&str], variants: &[Vec<&str>], steps: usize) 
     for p in params {
         write!(m, ",{p}").unwrap();
     }
-    m.push_str(",trials,graduated,fizzled,censored,p_graduate,p_graduate_lower,p_graduate_upper,median_survival,rmst\n");
+    m.push_str(",trials,graduated,fizzled,censored,p_graduate,p_graduate_lower,p_graduate_upper,median_survival,rmst,mean_host_spend,mean_host_covered,host_outlay_per_graduate\n");
     for (i, vals) in variants.iter().enumerate() {
         // ",a,b" (or "" without a sweep): the swept values after the variant column
         let swept: String = vals.iter().map(|x| format!(",{x}")).collect();
@@ -100,13 +101,16 @@ fn write_run(dir: &Path, params: &[&str], variants: &[Vec<&str>], steps: usize) 
             .unwrap();
         }
         let p = (0.2 + 0.05 * i as f64).min(0.95);
+        let spend = 2.0 + 3.0 * i as f64;
+        let covered = 1.5 - 0.05 * i as f64;
         writeln!(
             m,
-            "{i}{swept},100,{},{},0,{p},{},{},{median},{rmst}",
+            "{i}{swept},100,{},{},0,{p},{},{},{median},{rmst},{spend},{covered},{}",
             (p * 100.0) as u32,
             100 - (p * 100.0) as u32,
             p - 0.08,
-            p + 0.08
+            p + 0.08,
+            (spend + covered) / p
         )
         .unwrap();
     }
@@ -130,8 +134,27 @@ fn assert_no_leftovers(dir: &Path) {
     }
 }
 
+/// Rewrites `summary.csv` as a table of fields: `edit` gets the header and the rows.
+fn edit_summary(dir: &Path, edit: impl FnOnce(&mut Vec<Vec<String>>)) {
+    let path = dir.join("summary.csv");
+    let text = fs::read_to_string(&path).unwrap();
+    let mut table: Vec<Vec<String>> = text
+        .lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    edit(&mut table);
+    let out: String = table.iter().map(|r| r.join(",") + "\n").collect();
+    fs::write(&path, out).unwrap();
+}
+
+/// Sets `column` of data row `row` (0 is the first row after the header) to `value`.
+fn set_field(table: &mut [Vec<String>], row: usize, column: &str, value: &str) {
+    let k = table[0].iter().position(|h| h == column).unwrap();
+    table[row + 1][k] = value.to_string();
+}
+
 #[test]
-fn no_sweep_draws_the_three_pictures() {
+fn no_sweep_draws_the_run_pictures() {
     let dir = tempfile::tempdir().unwrap();
     write_run(dir.path(), &[], &[vec![]], 20);
     let written = draw_run(dir.path()).unwrap();
@@ -143,7 +166,9 @@ fn no_sweep_draws_the_three_pictures() {
             "cif.png",
             "cif.svg",
             "graduation.png",
-            "graduation.svg"
+            "graduation.svg",
+            "cost.png",
+            "cost.svg"
         ]
     );
     for p in &written {
@@ -168,7 +193,239 @@ fn no_sweep_draws_the_three_pictures() {
     let grad = svg_text(&dir.path().join("graduation.svg"));
     assert!(grad.contains("P(graduate)"));
     assert!(grad.contains("all trials"));
+    // a single point, named and explained
+    let cost = svg_text(&dir.path().join("cost.svg"));
+    assert!(cost.contains("What a graduation costs the host"));
+    assert!(
+        cost.contains("all trials: £17.5k per graduation"),
+        "point label"
+    );
+    assert!(
+        cost.contains("nothing swept"),
+        "note on the missing comparison"
+    );
+    assert!(cost.contains("mean host outlay per community (£k)"));
     assert_no_leftovers(dir.path());
+}
+
+#[test]
+fn cost_picture_shows_outlay_per_graduation_and_what_it_buys() {
+    let dir = tempfile::tempdir().unwrap();
+    write_run(
+        dir.path(),
+        &["host.investment"],
+        &[vec!["0"], vec!["0.5"], vec!["1"], vec!["2"], vec!["4"]],
+        30,
+    );
+    let written = names(&draw_run(dir.path()).unwrap());
+    assert_eq!(written[written.len() - 2..], ["cost.png", "cost.svg"]);
+    let (w, h) = png_size(&dir.path().join("cost.png"));
+    assert!(w >= PICTURE_SIZE.0 && h >= PICTURE_SIZE.1, "{w}x{h}");
+    let cost = svg_text(&dir.path().join("cost.svg"));
+    for label in [
+        // titles and axis titles with units
+        "What a graduation costs the host, by host.investment",
+        "thousands of pounds",
+        "host outlay per graduation (£k)",
+        "mean host outlay per community (£k)",
+        "P(graduate)",
+        "host.investment (staff-days/week)",
+        // legend
+        "lowest outlay per graduation",
+        "frontier: no other setting is both",
+        "equal outlay per graduation",
+        // point labels and the lowest outlay per graduation (variant 0: 3.5 / 0.2)
+        "dots labelled with host.investment",
+        "lowest: £17.5k",
+        "per graduation",
+    ] {
+        assert!(cost.contains(label), "cost picture lacks {label:?}");
+    }
+    // every setting has graduates: nothing marked missing
+    assert!(!cost.contains("no graduations"));
+    assert_no_leftovers(dir.path());
+}
+
+#[test]
+fn cost_picture_has_one_line_per_second_parameter() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut variants = Vec::new();
+    for style in ["informal", "structured"] {
+        for inv in ["0", "2", "5"] {
+            variants.push(vec![inv, style]);
+        }
+    }
+    write_run(
+        dir.path(),
+        &["host.investment", "approach.style"],
+        &variants,
+        25,
+    );
+    // structured with 5 staff-days (variant 5) buys less than variant 4, and costs more
+    edit_summary(dir.path(), |t| set_field(t, 5, "p_graduate", "0.3"));
+    draw_run(dir.path()).unwrap();
+    let cost = svg_text(&dir.path().join("cost.svg"));
+    for label in [
+        "approach.style = informal",
+        "approach.style = structured",
+        "host outlay per graduation (£k)",
+        "mean host outlay per community (£k)",
+        "hollow: off the frontier",
+    ] {
+        assert!(cost.contains(label), "cost picture lacks {label:?}");
+    }
+}
+
+#[test]
+fn a_summary_without_cost_columns_draws_no_cost_picture() {
+    let dir = tempfile::tempdir().unwrap();
+    write_run(
+        dir.path(),
+        &["host.investment"],
+        &[vec!["1"], vec!["2"]],
+        10,
+    );
+    // as written before the cost columns existed
+    edit_summary(dir.path(), |t| {
+        for row in t.iter_mut() {
+            row.truncate(row.len() - 3);
+        }
+    });
+    let written = names(&draw_run(dir.path()).unwrap());
+    assert!(written.contains(&"graduation.svg".to_string()));
+    assert!(
+        !written.iter().any(|n| n.starts_with("cost")),
+        "{written:?}"
+    );
+    assert!(!dir.path().join("cost.png").exists());
+    // one of the three columns alone is not enough either
+    edit_summary(dir.path(), |t| {
+        t[0].push("mean_host_spend".into());
+        for row in t.iter_mut().skip(1) {
+            row.push("3".into());
+        }
+    });
+    let written = names(&draw_run(dir.path()).unwrap());
+    assert!(
+        !written.iter().any(|n| n.starts_with("cost")),
+        "{written:?}"
+    );
+}
+
+#[test]
+fn settings_without_graduations_are_gaps_in_the_cost_picture() {
+    let dir = tempfile::tempdir().unwrap();
+    write_run(
+        dir.path(),
+        &["host.investment"],
+        &[vec!["0"], vec!["1"], vec!["2"]],
+        10,
+    );
+    edit_summary(dir.path(), |t| {
+        for (column, value) in [
+            ("graduated", "0"),
+            ("p_graduate", "0"),
+            ("p_graduate_lower", "0"),
+            ("p_graduate_upper", "0.037"),
+            ("mean_host_spend", "0"),
+            ("mean_host_covered", "0"),
+            ("host_outlay_per_graduate", ""),
+        ] {
+            set_field(t, 0, column, value);
+        }
+        // graduates, but an interval reaching down to 0: the range runs off the axis
+        set_field(t, 1, "p_graduate_lower", "0");
+    });
+    draw_run(dir.path()).unwrap();
+    let cost = svg_text(&dir.path().join("cost.svg"));
+    assert!(cost.contains("no graduations"));
+    assert!(cost.contains("host outlay per graduation (£k)"));
+    png_size(&dir.path().join("cost.png"));
+
+    // nothing graduated anywhere, and no money spent
+    edit_summary(dir.path(), |t| {
+        for row in 0..3 {
+            for (column, value) in [
+                ("p_graduate", "0"),
+                ("p_graduate_lower", "0"),
+                ("host_outlay_per_graduate", ""),
+                ("mean_host_spend", "0"),
+                ("mean_host_covered", "NA"),
+            ] {
+                set_field(t, row, column, value);
+            }
+        }
+    });
+    draw_run(dir.path()).unwrap();
+    assert!(svg_text(&dir.path().join("cost.svg")).contains("no graduations"));
+}
+
+#[test]
+fn a_bad_cost_value_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    write_run(dir.path(), &["host.investment"], &[vec!["1"], vec!["2"]], 5);
+    edit_summary(dir.path(), |t| set_field(t, 1, "mean_host_spend", "lots"));
+    let err = draw_run(dir.path()).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("summary.csv") && msg.contains("line 3") && msg.contains("mean_host_spend"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn many_settings_in_the_cost_picture() {
+    // 30 values of one parameter: one panel on the left, frontier labels on the right
+    let dir = tempfile::tempdir().unwrap();
+    let values: Vec<String> = (0..30).map(|i| (i as f64 * 0.25).to_string()).collect();
+    let variants: Vec<Vec<&str>> = values.iter().map(|v| vec![v.as_str()]).collect();
+    write_run(dir.path(), &["host.investment"], &variants, 10);
+    draw_run(dir.path()).unwrap();
+    let cost = svg_text(&dir.path().join("cost.svg"));
+    assert!(cost.contains("frontier dots labelled with host.investment"));
+    png_size(&dir.path().join("cost.png"));
+
+    // 3 x 3 x 3: small multiples on the left, colours for one parameter
+    let dir = tempfile::tempdir().unwrap();
+    let mut variants = Vec::new();
+    for rate in ["0.1", "0.3", "0.5"] {
+        for style in ["informal", "structured", "hybrid"] {
+            for inv in ["0", "2", "4"] {
+                variants.push(vec![inv, style, rate]);
+            }
+        }
+    }
+    write_run(
+        dir.path(),
+        &["host.investment", "approach.style", "newcomer.rate"],
+        &variants,
+        10,
+    );
+    draw_run(dir.path()).unwrap();
+    let (w, h) = png_size(&dir.path().join("cost.png"));
+    assert!(w > PICTURE_SIZE.0 && h >= PICTURE_SIZE.1, "{w}x{h}");
+    let cost = svg_text(&dir.path().join("cost.svg"));
+    assert!(
+        cost.contains("approach.style = hybrid"),
+        "legend of the colours"
+    );
+    assert!(cost.contains("newcomer.rate = 0.5"), "panel title");
+}
+
+#[test]
+fn cost_picture_with_a_categorical_parameter() {
+    let dir = tempfile::tempdir().unwrap();
+    write_run(
+        dir.path(),
+        &["approach.style"],
+        &[vec!["informal"], vec!["structured"], vec!["hybrid"]],
+        10,
+    );
+    draw_run(dir.path()).unwrap();
+    let cost = svg_text(&dir.path().join("cost.svg"));
+    for s in ["informal", "structured", "hybrid"] {
+        assert!(cost.contains(s), "category label {s} missing");
+    }
 }
 
 #[test]

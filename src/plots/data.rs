@@ -248,7 +248,39 @@ pub(crate) struct SummaryRow {
     pub(crate) p: Option<f64>,
     pub(crate) lower: Option<f64>,
     pub(crate) upper: Option<f64>,
+    /// What the host paid, when the file has the cost columns.
+    pub(crate) cost: Option<HostCost>,
 }
+
+/// The host's money in one row of `summary.csv` (columns `mean_host_spend`,
+/// `mean_host_covered`, `host_outlay_per_graduate`), in thousands of pounds. A missing or
+/// non-finite field reads as `None`; `per_graduate` is empty when nothing graduated.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct HostCost {
+    /// Mean facilitation spend per community.
+    pub(crate) spend: Option<f64>,
+    /// Mean operating shortfall the host paid per community.
+    pub(crate) covered: Option<f64>,
+    /// Total outlay over all communities divided by the number that graduated.
+    pub(crate) per_graduate: Option<f64>,
+}
+
+impl HostCost {
+    /// Mean outlay per community: spend plus shortfall paid.
+    pub(crate) fn outlay(&self) -> Option<f64> {
+        match (self.spend, self.covered) {
+            (Some(s), Some(c)) if (s + c).is_finite() => Some(s + c),
+            _ => None,
+        }
+    }
+}
+
+/// The cost columns of `summary.csv`; older files lack them and draw no cost picture.
+pub(crate) const COST_COLUMNS: [&str; 3] = [
+    "mean_host_spend",
+    "mean_host_covered",
+    "host_outlay_per_graduate",
+];
 
 /// Everything the run pictures need.
 pub(crate) struct RunData {
@@ -257,13 +289,15 @@ pub(crate) struct RunData {
     pub(crate) curves: Vec<Curve>,
     /// Sorted by variant.
     pub(crate) summary: Vec<SummaryRow>,
+    /// Whether `summary.csv` has the cost columns ([`COST_COLUMNS`]).
+    pub(crate) has_cost: bool,
 }
 
 impl RunData {
     pub(crate) fn read(dir: &Path) -> Result<RunData, PlotError> {
         let sweep = Sweep::read(dir)?;
         let curves = read_survival(&dir.join(SURVIVAL_CSV))?;
-        let summary = read_summary(&dir.join(SUMMARY_CSV))?;
+        let (summary, has_cost) = read_summary(&dir.join(SUMMARY_CSV))?;
         let unknown = |file: &str, v: usize| PlotError::Inconsistent {
             path: dir.join(file),
             message: format!(
@@ -283,6 +317,7 @@ impl RunData {
             sweep,
             curves,
             summary,
+            has_cost,
         })
     }
 
@@ -386,7 +421,8 @@ fn read_survival(path: &Path) -> Result<Vec<Curve>, PlotError> {
         .collect())
 }
 
-fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, PlotError> {
+/// The rows of `summary.csv`, and whether it has all of the cost columns.
+fn read_summary(path: &Path) -> Result<(Vec<SummaryRow>, bool), PlotError> {
     let t = Table::read(path, RUN_HINT)?;
     let variant = t.col("variant")?;
     let p = t.col("p_graduate")?;
@@ -397,7 +433,17 @@ fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, PlotError> {
     } else {
         None
     };
+    let cost = if COST_COLUMNS.iter().all(|c| t.has(c)) {
+        Some([
+            t.col(COST_COLUMNS[0])?,
+            t.col(COST_COLUMNS[1])?,
+            t.col(COST_COLUMNS[2])?,
+        ])
+    } else {
+        None
+    };
     t.require_rows()?;
+    let finite = |v: Option<f64>| v.filter(|x| x.is_finite());
     let mut rows = Vec::with_capacity(t.len());
     for row in 0..t.len() {
         rows.push(SummaryRow {
@@ -409,6 +455,14 @@ fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, PlotError> {
             p: t.opt_num(row, p)?.map(clamp01),
             lower: t.opt_num(row, lower)?.map(clamp01),
             upper: t.opt_num(row, upper)?.map(clamp01),
+            cost: match cost {
+                Some([s, c, g]) => Some(HostCost {
+                    spend: finite(t.opt_num(row, s)?),
+                    covered: finite(t.opt_num(row, c)?),
+                    per_graduate: finite(t.opt_num(row, g)?),
+                }),
+                None => None,
+            },
         });
     }
     rows.sort_by_key(|r| r.variant);
@@ -423,7 +477,7 @@ fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, PlotError> {
             });
         }
     }
-    Ok(rows)
+    Ok((rows, cost.is_some()))
 }
 
 /// Probabilities outside [0, 1] (rounding, or a damaged file) are drawn at the edge.

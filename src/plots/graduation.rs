@@ -1,13 +1,19 @@
 //! `graduation` (P(graduate) with Wilson intervals against the first swept parameter) and
 //! `graduation_heatmap` (P(graduate) over the first two swept parameters).
+//!
+//! The dots-against-the-first-parameter panel ([`SweepDots`]) is shared with the `cost`
+//! picture, which draws the host's outlay per graduation the same way ([`Measure`] says what
+//! the y axis shows).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, VPos};
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::arrange::{Arrangement, Panel, arrange, distinct, label};
+use super::arrange::{Arrangement, Panel, arrange, label, with_unit};
 use super::data::{RunData, SummaryRow};
-use super::layout::{KeyAxis, LEGEND_W, canvas_size, edges, split_panels};
+use super::layout::{
+    Axis, KeyAxis, LEGEND_W, Rect, Spot, canvas_size, edges, place, segment_boxes, split_panels,
+};
 use super::style::{
     AXIS_DESC_SIZE, GRID, INK, LEGEND_SIZE, LegendEntry, MUTED, PALETTE, PANEL_TITLE_SIZE, Swatch,
     TICK_SIZE, anchored, colour, draw_inset_legend, draw_legend, draw_title, fmt_prob, fmt_tick,
@@ -18,108 +24,82 @@ use super::{DrawFail, Picture};
 const MAX_SERIES: usize = 8;
 const Y_DESC: &str = "P(graduate)";
 
-/// The positions of a parameter's values on an axis.
-struct Axis {
-    /// Distinct values as written, in axis order.
-    values: Vec<String>,
-    /// Numeric positions when every value is a number, else `None` (categorical: 0, 1, ...).
-    numbers: Option<Vec<f64>>,
-}
-
-impl Axis {
-    /// `sort`: numeric values are put in increasing order (categorical ones keep the order
-    /// of first appearance, which is the order of the sweep).
-    fn new<'a>(raw: impl IntoIterator<Item = &'a str>, sort: bool) -> Axis {
-        let mut values = distinct(raw);
-        let parsed: Option<Vec<f64>> = values
-            .iter()
-            .map(|v| v.parse::<f64>().ok().filter(|x| x.is_finite()))
-            .collect();
-        match parsed {
-            Some(mut nums) if !nums.is_empty() => {
-                if sort {
-                    let mut pairs: Vec<(f64, String)> = nums.into_iter().zip(values).collect();
-                    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-                    nums = pairs.iter().map(|p| p.0).collect();
-                    values = pairs.into_iter().map(|p| p.1).collect();
-                }
-                Axis {
-                    values,
-                    numbers: Some(nums),
-                }
-            }
-            _ => Axis {
-                values,
-                numbers: None,
-            },
-        }
-    }
-
-    fn index_of(&self, v: &str) -> usize {
-        self.values.iter().position(|x| x == v).unwrap_or(0)
-    }
-
-    /// Where value `v` sits on the x axis.
-    fn position(&self, v: &str) -> f64 {
-        let i = self.index_of(v);
-        match &self.numbers {
-            Some(n) => n[i],
-            None => i as f64,
-        }
-    }
-
-    /// The x range drawn.
-    fn range(&self) -> (f64, f64) {
-        match &self.numbers {
-            Some(n) => {
-                let lo = n.iter().copied().fold(f64::INFINITY, f64::min);
-                let hi = n.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let span = hi - lo;
-                let pad = if span > 0.0 {
-                    span * 0.07
-                } else if lo != 0.0 {
-                    lo.abs() * 0.5
-                } else {
-                    1.0
-                };
-                (lo - pad, hi + pad)
-            }
-            None => (-0.5, self.values.len() as f64 - 0.5),
-        }
-    }
-
-    /// The smallest distance between neighbouring positions (for dodging).
-    fn min_gap(&self) -> f64 {
-        match &self.numbers {
-            Some(n) => {
-                let mut s = n.clone();
-                s.sort_by(f64::total_cmp);
-                s.windows(2)
-                    .map(|w| w[1] - w[0])
-                    .filter(|d| *d > 0.0)
-                    .fold(f64::INFINITY, f64::min)
-                    .min((self.range().1 - self.range().0) * 0.25)
-            }
-            None => 1.0,
-        }
-    }
-}
-
-/// A line of the graduation picture: the variants sharing the values of all swept
-/// parameters but the first.
+/// A line of a [`SweepDots`] panel: the variants sharing the values of all swept parameters
+/// but the first.
 struct Series {
     /// Indices into `RunData::summary`.
     rows: Vec<usize>,
 }
 
-pub(crate) struct GraduationPicture<'a> {
+/// A value drawn as a dot with its interval; any of the three may be missing.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Estimate {
+    pub(crate) value: Option<f64>,
+    pub(crate) lower: Option<f64>,
+    pub(crate) upper: Option<f64>,
+}
+
+/// What the y axis of a [`SweepDots`] panel shows.
+pub(crate) struct Measure {
+    /// One estimate per row of `RunData::summary`.
+    pub(crate) rows: Vec<Estimate>,
+    /// The y axis runs from 0 to this; intervals reaching beyond it are cut off at the top
+    /// (and drawn without a cap there).
+    pub(crate) y_max: f64,
+    /// The y axis title.
+    pub(crate) y_desc: String,
+    /// A value as written next to its dot.
+    pub(crate) fmt: fn(f64) -> String,
+    /// The text next to the lone dot of a run without a sweep.
+    pub(crate) describe: fn(&Estimate) -> String,
+    /// Where a variant has no value: a cross in its colour just above the x axis and, where
+    /// no line of the panel has a value, this text above it. `None`: such variants are left
+    /// out silently.
+    pub(crate) missing: Option<&'static str>,
+    /// Rings the lowest value of each panel and writes it next to its dot.
+    pub(crate) mark_lowest: bool,
+}
+
+impl Measure {
+    /// P(graduate) with its 95% Wilson interval.
+    fn p_graduate(run: &RunData) -> Measure {
+        Measure {
+            rows: run
+                .summary
+                .iter()
+                .map(|r| Estimate {
+                    value: r.p,
+                    lower: r.lower,
+                    upper: r.upper,
+                })
+                .collect(),
+            y_max: 1.0,
+            y_desc: Y_DESC.to_string(),
+            fmt: fmt_prob,
+            describe: |e| {
+                let mut s = format!("P(graduate) = {}", e.value.map_or(String::new(), fmt_prob));
+                if let (Some(lo), Some(hi)) = (e.lower, e.upper) {
+                    s.push_str(&format!(" (95% CI {} to {})", fmt_prob(lo), fmt_prob(hi)));
+                }
+                s
+            },
+            missing: None,
+            mark_lowest: false,
+        }
+    }
+}
+
+/// The variants of a run as dots against the first swept parameter (numeric or categorical),
+/// one line per combination of the other swept parameters, spread over small multiples when
+/// there are more than eight lines. Without a sweep, one dot per summary row.
+pub(crate) struct SweepDots<'a> {
     run: &'a RunData,
     x: Axis,
     series: Vec<Series>,
-    arr: Arrangement,
+    pub(crate) arr: Arrangement,
 }
 
-impl<'a> GraduationPicture<'a> {
+impl<'a> SweepDots<'a> {
     pub(crate) fn new(run: &'a RunData) -> Self {
         let params = &run.sweep.params;
         let values_of = |r: &SummaryRow| run.sweep.values_of(r.variant).unwrap_or(&[]);
@@ -144,7 +124,7 @@ impl<'a> GraduationPicture<'a> {
                 rows: (0..run.summary.len()).collect(),
             }];
             let arr = arrange(&[], &[vec![]], &["all trials".to_string()], 1, 1);
-            return GraduationPicture {
+            return SweepDots {
                 run,
                 x,
                 series,
@@ -172,12 +152,44 @@ impl<'a> GraduationPicture<'a> {
         }
         let labels: Vec<String> = keys.iter().map(|k| label(other, k)).collect();
         let arr = arrange(other, &keys, &labels, MAX_SERIES, PALETTE.len());
-        GraduationPicture {
+        SweepDots {
             run,
             x,
             series,
             arr,
         }
+    }
+
+    /// Whether there are lines to tell apart (two or more swept parameters).
+    pub(crate) fn has_lines(&self) -> bool {
+        self.run.sweep.params.len() >= 2
+    }
+
+    /// The entries of the legend shared by all panels, when there is one and lines to tell
+    /// apart.
+    pub(crate) fn shared_legend(&self) -> Option<Vec<LegendEntry>> {
+        self.arr
+            .shared_legend
+            .as_ref()
+            .filter(|_| self.has_lines())
+            .map(|l| {
+                l.iter()
+                    .map(|(c, s)| LegendEntry::new(Swatch::Point(colour(*c)), s.clone()))
+                    .collect()
+            })
+    }
+
+    /// For each row of `RunData::summary`: the panel it is drawn in and its palette index.
+    pub(crate) fn placement(&self) -> Vec<(usize, usize)> {
+        let mut out = vec![(0, 0); self.run.summary.len()];
+        for (k, panel) in self.arr.panels.iter().enumerate() {
+            for m in &panel.members {
+                for &i in &self.series[m.item].rows {
+                    out[i] = (k, m.colour);
+                }
+            }
+        }
+        out
     }
 
     fn x_value(&self, r: &SummaryRow) -> &'a str {
@@ -192,35 +204,42 @@ impl<'a> GraduationPicture<'a> {
         }
     }
 
-    /// (x position, row) of a series, in x order.
-    fn points(&self, s: &Series) -> Vec<(f64, &SummaryRow)> {
-        let mut pts: Vec<(f64, &SummaryRow)> = s
+    /// (x position, summary row index) of a series, in x order.
+    fn points(&self, s: &Series) -> Vec<(f64, usize)> {
+        let mut pts: Vec<(f64, usize)> = s
             .rows
             .iter()
             .enumerate()
             .map(|(k, &i)| {
-                let r = &self.run.summary[i];
                 let x = if self.run.sweep.params.is_empty() {
                     k as f64
                 } else {
-                    self.x.position(self.x_value(r))
+                    self.x.position(self.x_value(&self.run.summary[i]))
                 };
-                (x, r)
+                (x, i)
             })
             .collect();
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
         pts
     }
 
-    fn draw_panel<DB: DrawingBackend>(
+    /// Draws one panel: dots with interval bars, one line per member, against the first
+    /// swept parameter; `(bottom, left)` say which axis titles the panel carries.
+    pub(crate) fn draw_panel<DB: DrawingBackend>(
         &self,
         cell: &DrawingArea<DB, Shift>,
         panel: &Panel,
         (bottom, left): (bool, bool),
         inset_legend: bool,
+        m: &Measure,
     ) -> Result<(), DrawFail> {
         let no_sweep = self.run.sweep.params.is_empty();
         let (x0, x1) = self.x.range();
+        let y_max = if m.y_max.is_finite() && m.y_max > 0.0 {
+            m.y_max
+        } else {
+            1.0
+        };
         let mut builder = ChartBuilder::on(cell);
         builder
             .margin(12)
@@ -235,7 +254,7 @@ impl<'a> GraduationPicture<'a> {
         } else {
             with_unit(&self.run.sweep.params[0])
         };
-        let y_desc = if left { Y_DESC } else { "" };
+        let y_desc = if left { m.y_desc.as_str() } else { "" };
 
         let categorical = self.x.numbers.is_none();
         let key_points: Vec<f64> = if categorical {
@@ -270,12 +289,25 @@ impl<'a> GraduationPicture<'a> {
                 String::new()
             }
         };
+        let est = |i: usize| m.rows.get(i).copied().unwrap_or_default();
+        // the lowest value of the panel, ringed
+        let lowest: Option<usize> = if m.mark_lowest {
+            panel
+                .members
+                .iter()
+                .flat_map(|mem| self.series[mem.item].rows.iter().copied())
+                .filter_map(|i| est(i).value.map(|v| (i, v)))
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(i, _)| i)
+        } else {
+            None
+        };
 
         // draws everything after the mesh; generic over the x coordinate type
         macro_rules! finish {
             ($chart:expr) => {{
                 let chart = $chart;
-                let (pw, _) = chart.plotting_area().dim_in_pixel();
+                let (pw, ph) = chart.plotting_area().dim_in_pixel();
                 let cap = (x1 - x0) / pw.max(1) as f64 * 7.0;
                 let n = panel.members.len();
                 let dodge = if n > 1 {
@@ -289,32 +321,66 @@ impl<'a> GraduationPicture<'a> {
                 };
                 // values are written next to the dots when there is room for them
                 let annotate = n == 1 && self.x.min_gap() / (x1 - x0) * pw as f64 >= 70.0;
-                for (j, m) in panel.members.iter().enumerate() {
-                    let col = colour(m.colour);
+                // a label above a point this close to the top goes to its right instead
+                let near_top = y_max * (1.0 - 28.0 / ph.max(1) as f64);
+                let mut missing_at: Vec<(f64, bool)> = Vec::new();
+                // what a label of the lowest value must keep clear of (pixels), and that label
+                let mut obstacles: Vec<Rect> = Vec::new();
+                let mut lowest_label: Option<(f64, f64, f64, f64, String)> = None;
+                for (j, mem) in panel.members.iter().enumerate() {
+                    let col = colour(mem.colour);
                     let shift = (j as f64 - (n as f64 - 1.0) / 2.0) * dodge;
-                    let pts = self.points(&self.series[m.item]);
-                    let line: Vec<(f64, f64)> = pts
+                    let pts = self.points(&self.series[mem.item]);
+                    // the line, broken where a value is missing or above the axis
+                    let line_pts: Vec<(f64, Option<f64>)> = pts
                         .iter()
-                        .filter_map(|(x, r)| r.p.map(|p| (x + shift, p)))
+                        .map(|&(x, i)| (x + shift, est(i).value))
                         .collect();
-                    // categories have no order: there, faint lines only help to follow a series
-                    if !categorical {
-                        chart.draw_series(LineSeries::new(line.clone(), col.stroke_width(2)))?;
-                    } else if n > 1 {
-                        chart.draw_series(LineSeries::new(
-                            line.clone(),
-                            col.mix(0.45).stroke_width(1),
-                        ))?;
+                    for line in clipped_lines(&line_pts, y_max) {
+                        if !categorical || n > 1 {
+                            for w in line.windows(2) {
+                                let (a, b) =
+                                    (chart.backend_coord(&w[0]), chart.backend_coord(&w[1]));
+                                segment_boxes(a, b, &mut obstacles);
+                            }
+                        }
+                        // categories have no order: there, faint lines only help to follow a series
+                        if !categorical {
+                            chart.draw_series(LineSeries::new(line, col.stroke_width(2)))?;
+                        } else if n > 1 {
+                            chart.draw_series(LineSeries::new(
+                                line,
+                                col.mix(0.45).stroke_width(1),
+                            ))?;
+                        }
                     }
-                    for (x, r) in &pts {
+                    for &(x, i) in &pts {
                         let x = x + shift;
-                        if let (Some(lo), Some(hi)) = (r.lower, r.upper) {
+                        let e = est(i);
+                        if let Some(v) = e.value.filter(|v| *v <= y_max) {
+                            let (cx, cy) = chart.backend_coord(&(x, v));
+                            obstacles.push(Rect::around(cx, cy, 8, 8));
+                        }
+                        if let (Some(lo), Some(hi)) = (e.lower, e.upper) {
+                            let (lo, hi) = (lo.clamp(0.0, y_max), hi.clamp(0.0, y_max));
+                            let (bx, top) = chart.backend_coord(&(x, hi));
+                            let (_, bottom) = chart.backend_coord(&(x, lo));
+                            obstacles.push(Rect {
+                                x0: bx - 8,
+                                y0: top - 2,
+                                x1: bx + 8,
+                                y1: bottom + 2,
+                            });
                             let st = col.stroke_width(2);
                             chart.draw_series(std::iter::once(PathElement::new(
                                 vec![(x, lo), (x, hi)],
                                 st,
                             )))?;
-                            for y in [lo, hi] {
+                            for (y, end) in [(lo, e.lower), (hi, e.upper)] {
+                                // no cap where the interval runs off the axis
+                                if end.is_some_and(|v| v > y_max) {
+                                    continue;
+                                }
                                 chart.draw_series(std::iter::once(PathElement::new(
                                     vec![(x - cap, y), (x + cap, y)],
                                     st,
@@ -322,35 +388,131 @@ impl<'a> GraduationPicture<'a> {
                             }
                         }
                     }
-                    chart.draw_series(
-                        line.iter()
-                            .map(|&(x, p)| Circle::new((x, p), 6, col.filled())),
-                    )?;
-                    if annotate {
-                        for (x, r) in &pts {
-                            let Some(p) = r.p else { continue };
-                            let s = if no_sweep {
-                                let mut s = format!("P(graduate) = {}", fmt_prob(p));
-                                if let (Some(lo), Some(hi)) = (r.lower, r.upper) {
-                                    s.push_str(&format!(
-                                        " (95% CI {} to {})",
-                                        fmt_prob(lo),
-                                        fmt_prob(hi)
-                                    ));
-                                }
-                                s
-                            } else {
-                                fmt_prob(p)
-                            };
-                            // above the interval's upper end, clear of the line and the dot
-                            let top = r.upper.unwrap_or(p).max(p);
+                    chart.draw_series(pts.iter().filter_map(|&(x, i)| {
+                        est(i)
+                            .value
+                            .filter(|v| *v <= y_max)
+                            .map(|v| Circle::new((x + shift, v), 6, col.filled()))
+                    }))?;
+                    // values above the axis: an arrow at the top, with the value beside it
+                    for &(x, i) in &pts {
+                        let Some(v) = est(i).value.filter(|v| *v > y_max) else {
+                            continue;
+                        };
+                        chart.draw_series(std::iter::once(
+                            EmptyElement::at((x + shift, y_max))
+                                + TriangleMarker::new((0, 7), 7, col.filled())
+                                + Text::new(
+                                    (m.fmt)(v),
+                                    (10, 7),
+                                    anchored(TICK_SIZE, INK, HPos::Left, VPos::Center),
+                                ),
+                        ))?;
+                    }
+                    if m.missing.is_some() {
+                        for &(x, i) in &pts {
+                            let has = est(i).value.is_some();
+                            match missing_at.iter_mut().find(|(mx, _)| *mx == x) {
+                                Some((_, any)) => *any |= has,
+                                None => missing_at.push((x, has)),
+                            }
+                            if !has {
+                                chart.draw_series(std::iter::once(
+                                    EmptyElement::at((x + shift, 0.0))
+                                        + Cross::new((0, -9), 5, col.stroke_width(2)),
+                                ))?;
+                            }
+                        }
+                    }
+                    for &(x, i) in &pts {
+                        let e = est(i);
+                        let Some(v) = e.value.filter(|v| *v <= y_max) else {
+                            continue;
+                        };
+                        let is_lowest = lowest == Some(i);
+                        if is_lowest {
+                            chart.draw_series(std::iter::once(Circle::new(
+                                (x + shift, v),
+                                10,
+                                INK.stroke_width(2),
+                            )))?;
+                        }
+                        if !(annotate || is_lowest) {
+                            continue;
+                        }
+                        let top = e.upper.unwrap_or(v).max(v);
+                        if is_lowest && !annotate && !no_sweep {
+                            // placed once everything it must keep clear of is known
+                            let s = format!("lowest: {}", (m.fmt)(v));
+                            let bottom = e.lower.unwrap_or(v).min(v).max(0.0);
+                            lowest_label = Some((x + shift, v, top.min(y_max), bottom, s));
+                            continue;
+                        }
+                        let s = if no_sweep {
+                            (m.describe)(&e)
+                        } else {
+                            (m.fmt)(v)
+                        };
+                        // above the interval's upper end, clear of the line and the dot;
+                        // to the right of the dot when that is too close to the top
+                        let element = if top >= near_top {
+                            EmptyElement::at((x + shift, v))
+                                + Text::new(
+                                    s,
+                                    (if is_lowest { 14 } else { 10 }, 0),
+                                    anchored(TICK_SIZE, INK, HPos::Left, VPos::Center),
+                                )
+                        } else {
+                            EmptyElement::at((x + shift, top))
+                                + Text::new(
+                                    s,
+                                    (4, if is_lowest { -10 } else { -6 }),
+                                    anchored(TICK_SIZE, INK, HPos::Left, VPos::Bottom),
+                                )
+                        };
+                        chart.draw_series(std::iter::once(element))?;
+                    }
+                }
+                if let Some((x, v, top, bottom, s)) = lowest_label {
+                    let (xr, yr) = chart.plotting_area().get_pixel_range();
+                    let bounds = Rect {
+                        x0: xr.start + 2,
+                        y0: yr.start + 2,
+                        x1: xr.end - 2,
+                        y1: yr.end - 2,
+                    };
+                    // right or left of the dot, above the interval, below it
+                    let spots: [(f64, Spot); 6] = [
+                        (v, (15, 0, HPos::Left, VPos::Center)),
+                        (v, (-15, 0, HPos::Right, VPos::Center)),
+                        (top, (4, -8, HPos::Left, VPos::Bottom)),
+                        (top, (-4, -8, HPos::Right, VPos::Bottom)),
+                        (bottom, (4, 8, HPos::Left, VPos::Top)),
+                        (bottom, (-4, 8, HPos::Right, VPos::Top)),
+                    ];
+                    let candidates: Vec<((i32, i32), Spot)> = spots
+                        .iter()
+                        .map(|&(y, spot)| (chart.backend_coord(&(x, y)), spot))
+                        .collect();
+                    let size = text_size(cell, &s, &text(TICK_SIZE, INK));
+                    if let Some((k, _)) = place(&candidates, size, &obstacles, &bounds, true) {
+                        let (y, (dx, dy, h, vp)) = spots[k];
+                        chart.draw_series(std::iter::once(
+                            EmptyElement::at((x, y))
+                                + Text::new(s, (dx, dy), anchored(TICK_SIZE, INK, h, vp)),
+                        ))?;
+                    }
+                }
+                if let Some(note) = m.missing {
+                    // written upwards above the crosses where no line has a value
+                    let style = text(TICK_SIZE, MUTED)
+                        .transform(FontTransform::Rotate270)
+                        .pos(Pos::new(HPos::Left, VPos::Center));
+                    for (x, any) in missing_at {
+                        if !any {
                             chart.draw_series(std::iter::once(
-                                EmptyElement::at((x + shift, top))
-                                    + Text::new(
-                                        s,
-                                        (4, -6),
-                                        anchored(TICK_SIZE, INK, HPos::Left, VPos::Bottom),
-                                    ),
+                                EmptyElement::at((x, 0.0))
+                                    + Text::new(note.to_string(), (0, -20), style.clone()),
                             ))?;
                         }
                     }
@@ -359,7 +521,9 @@ impl<'a> GraduationPicture<'a> {
                     let entries: Vec<LegendEntry> = panel
                         .members
                         .iter()
-                        .map(|m| LegendEntry::new(Swatch::Point(colour(m.colour)), m.label.clone()))
+                        .map(|mem| {
+                            LegendEntry::new(Swatch::Point(colour(mem.colour)), mem.label.clone())
+                        })
                         .collect();
                     let area = chart.plotting_area().strip_coord_spec();
                     draw_inset_legend(&area, true, &entries)?;
@@ -369,7 +533,7 @@ impl<'a> GraduationPicture<'a> {
 
         if categorical {
             let mut chart =
-                builder.build_cartesian_2d(KeyAxis::new(x0, x1, key_points), 0.0..1.0)?;
+                builder.build_cartesian_2d(KeyAxis::new(x0, x1, key_points), 0.0..y_max)?;
             chart
                 .configure_mesh()
                 .bold_line_style(GRID)
@@ -385,7 +549,7 @@ impl<'a> GraduationPicture<'a> {
                 .draw()?;
             finish!(&mut chart);
         } else {
-            let mut chart = builder.build_cartesian_2d(x0..x1, 0.0..1.0)?;
+            let mut chart = builder.build_cartesian_2d(x0..x1, 0.0..y_max)?;
             chart
                 .configure_mesh()
                 .bold_line_style(GRID)
@@ -406,9 +570,40 @@ impl<'a> GraduationPicture<'a> {
     }
 }
 
+/// The polylines through `pts` (x, value), broken where a value is missing or lies above
+/// the axis at `y_max` (such a point is drawn on its own, as an arrow at the top).
+fn clipped_lines(pts: &[(f64, Option<f64>)], y_max: f64) -> Vec<Vec<(f64, f64)>> {
+    let mut lines: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for &(x, v) in pts {
+        match v.filter(|y| *y <= y_max) {
+            Some(y) => lines.last_mut().unwrap().push((x, y)),
+            None => lines.push(Vec::new()),
+        }
+    }
+    lines.retain(|l| l.len() > 1);
+    lines
+}
+
+/// P(graduate) with its Wilson interval against the first swept parameter.
+pub(crate) struct GraduationPicture<'a> {
+    run: &'a RunData,
+    dots: SweepDots<'a>,
+    measure: Measure,
+}
+
+impl<'a> GraduationPicture<'a> {
+    pub(crate) fn new(run: &'a RunData) -> Self {
+        GraduationPicture {
+            run,
+            dots: SweepDots::new(run),
+            measure: Measure::p_graduate(run),
+        }
+    }
+}
+
 impl Picture for GraduationPicture<'_> {
     fn size(&self) -> (u32, u32) {
-        canvas_size(self.arr.panels.len())
+        canvas_size(self.dots.arr.panels.len())
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawFail> {
@@ -425,25 +620,18 @@ impl Picture for GraduationPicture<'_> {
         }
         let body = draw_title(root, &title, Some(&subtitle))?;
         // a legend is only needed when there are lines to tell apart
-        let show_legend = params.len() >= 2;
-        let entries: Option<Vec<LegendEntry>> = self
-            .arr
-            .shared_legend
-            .as_ref()
-            .filter(|_| show_legend)
-            .map(|l| {
-                l.iter()
-                    .map(|(c, s)| LegendEntry::new(Swatch::Point(colour(*c)), s.clone()))
-                    .collect()
-            });
+        let entries = self.dots.shared_legend();
         let legend_w = entries
             .as_ref()
             .map(|e| legend_width(&body, None, e, LEGEND_W));
-        let n = self.arr.panels.len();
+        let arr = &self.dots.arr;
+        let n = arr.panels.len();
         let (cells, legend_area) = split_panels(&body, n, legend_w);
-        for (k, (panel, cell)) in self.arr.panels.iter().zip(&cells).enumerate() {
-            let inset = show_legend && (self.arr.shared_legend.is_none() || legend_area.is_none());
-            self.draw_panel(cell, panel, edges(k, n), inset)?;
+        for (k, (panel, cell)) in arr.panels.iter().zip(&cells).enumerate() {
+            let inset =
+                self.dots.has_lines() && (arr.shared_legend.is_none() || legend_area.is_none());
+            self.dots
+                .draw_panel(cell, panel, edges(k, n), inset, &self.measure)?;
         }
         if let (Some(area), Some(entries)) = (legend_area, entries) {
             let (w, _) = area.dim_in_pixel();
@@ -720,11 +908,23 @@ fn draw_colour_bar<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A swept parameter's axis title with its unit from the parameter registry, such as
-/// "host.investment (staff-days/week)".
-fn with_unit(path: &str) -> String {
-    match crate::parameters::spec(path) {
-        Some(spec) if !spec.unit.is_empty() => format!("{path} ({})", spec.unit),
-        _ => path.to_string(),
+#[cfg(test)]
+mod tests {
+    use super::clipped_lines;
+
+    #[test]
+    fn lines_break_at_gaps_and_above_the_axis() {
+        let pts = [
+            (0.0, Some(0.5)),
+            (1.0, Some(1.0)),
+            (2.0, None),
+            (3.0, Some(3.0)),
+            (4.0, Some(1.0)),
+            (5.0, Some(0.0)),
+        ];
+        let lines = clipped_lines(&pts, 2.0);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0], vec![(0.0, 0.5), (1.0, 1.0)]);
+        assert_eq!(lines[1], vec![(4.0, 1.0), (5.0, 0.0)]);
     }
 }

@@ -160,6 +160,12 @@ pub(crate) enum Swatch {
     Space,
     /// A line with a dot and an error bar.
     Point(RGBColor),
+    /// A hollow dot.
+    Ring(RGBColor),
+    /// A dot with a dark ring around it.
+    RingedDot(RGBColor),
+    /// A cross.
+    Cross(RGBColor),
 }
 
 pub(crate) struct LegendEntry {
@@ -389,6 +395,17 @@ fn draw_swatch<DB: DrawingBackend>(
                 c.stroke_width(2),
             ))?;
             area.draw(&Circle::new((cx, mid), 5, c.filled()))?;
+        }
+        Swatch::Ring(c) => {
+            area.draw(&Circle::new((x + SWATCH_W / 2, mid), 5, c.stroke_width(2)))?;
+        }
+        Swatch::RingedDot(c) => {
+            let cx = x + SWATCH_W / 2;
+            area.draw(&Circle::new((cx, mid), 5, c.filled()))?;
+            area.draw(&Circle::new((cx, mid), 9, INK.stroke_width(2)))?;
+        }
+        Swatch::Cross(c) => {
+            area.draw(&Cross::new((x + SWATCH_W / 2, mid), 5, c.stroke_width(2)))?;
         }
     }
     Ok(())

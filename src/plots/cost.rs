@@ -1,0 +1,698 @@
+//! `cost`: what a graduation costs the host, and what the host's outlay buys.
+//!
+//! Drawn from the cost columns of `summary.csv` (`mean_host_spend`, `mean_host_covered`,
+//! `host_outlay_per_graduate`, all in thousands of pounds); folders written before those
+//! columns existed simply get no cost picture.
+//!
+//! Left: the host's outlay per graduation against the first swept parameter, drawn like the
+//! graduation picture (one line per combination of the other swept parameters, small
+//! multiples beyond eight lines). Bars give the range implied by the 95% Wilson interval of
+//! P(graduate); a cross marks a setting where nothing graduated, so that no outlay per
+//! graduation exists; the lowest outlay per graduation is ringed; settings costing more than
+//! five times the lowest are drawn as arrows above the axis, with their value.
+//!
+//! Right: the cost-effectiveness plane, P(graduate) against the mean outlay per community,
+//! one dot per setting, labelled by its swept values. The frontier joins the settings that no
+//! other setting beats on both counts (cheaper and at least as likely to graduate, or as cheap
+//! and likelier); settings off it are hollow. Dashed rays from the origin join the points of
+//! equal outlay per graduation (outlay / P(graduate)), so the steeper the ray through a dot,
+//! the less each graduation costs.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::arrange::with_unit;
+use super::data::RunData;
+use super::graduation::{Estimate, Measure, SweepDots};
+use super::layout::{
+    HEADER_H, LEGEND_W, MIN_PANEL_H, MIN_PANEL_W, POINT_SPOTS, Rect, Spot, around, edges,
+    grid_shape, label_box, place, segment_boxes,
+};
+use super::style::{
+    AXIS_DESC_SIZE, GRID, INK, LegendEntry, MUTED, NEUTRAL, PANEL_TITLE_SIZE, Swatch, TICK_SIZE,
+    anchored, colour, draw_legend, draw_title, fmt_prob, fmt_tick, legend_width, nice_max, text,
+    text_size,
+};
+use super::{DrawFail, PICTURE_SIZE, Picture};
+
+/// Width kept (at least) for the outlay-per-graduation panels.
+const LEFT_W: u32 = 600;
+/// Width kept for the cost-effectiveness plane.
+const SCATTER_W: u32 = 700;
+/// Room for the heading above each half.
+const HEADING_H: u32 = 52;
+/// The top margin of a panel drawn by [`SweepDots`], and of the plane (which holds the
+/// amounts of the rays).
+const PANEL_TOP: u32 = 12;
+const SCATTER_TOP: u32 = 30;
+/// With more settings than this, only the points on the frontier are labelled.
+const MAX_LABELS: usize = 12;
+/// Outlays per graduation beyond this multiple of the lowest are drawn above the axis.
+const OFF_CHART: f64 = 5.0;
+/// The rays of equal outlay per graduation.
+const RAY: RGBColor = RGBColor(160, 160, 160);
+const RAY_TEXT: RGBColor = RGBColor(120, 120, 120);
+
+const PER_GRADUATE_DESC: &str = "host outlay per graduation (£k)";
+const OUTLAY_DESC: &str = "mean host outlay per community (£k)";
+
+/// An amount in thousands of pounds, as "£34.5k".
+fn fmt_k(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1000.0 {
+        format!("£{v:.0}k")
+    } else if a >= 10.0 || a == 0.0 {
+        format!("£{v:.1}k")
+    } else {
+        format!("£{v:.2}k")
+    }
+}
+
+/// One setting in the cost-effectiveness plane.
+struct Point {
+    outlay: f64,
+    p: f64,
+    lower: Option<f64>,
+    upper: Option<f64>,
+    colour: usize,
+    label: String,
+    frontier: bool,
+}
+
+pub(crate) struct CostPicture<'a> {
+    run: &'a RunData,
+    dots: SweepDots<'a>,
+    per_graduate: Measure,
+    points: Vec<Point>,
+    /// The parameters the point labels give values of (empty: labels are self-explaining).
+    label_names: Vec<String>,
+}
+
+impl<'a> CostPicture<'a> {
+    /// `None` when `summary.csv` lacks the cost columns.
+    pub(crate) fn new(run: &'a RunData) -> Option<Self> {
+        if !run.has_cost {
+            return None;
+        }
+        let dots = SweepDots::new(run);
+        let per_graduate = per_graduate_measure(run);
+        let (points, label_names) = scatter_points(run, &dots);
+        Some(CostPicture {
+            run,
+            dots,
+            per_graduate,
+            points,
+            label_names,
+        })
+    }
+
+    fn label_all(&self) -> bool {
+        self.points.len() <= MAX_LABELS
+    }
+
+    fn any_missing(&self) -> bool {
+        self.per_graduate.rows.iter().any(|e| e.value.is_none())
+    }
+
+    /// The legend: the lines (if any), then a block for each half.
+    fn legend_blocks(&self) -> Vec<(Option<&'static str>, Vec<LegendEntry>)> {
+        let mut blocks = Vec::new();
+        if let Some(series) = self.dots.shared_legend() {
+            blocks.push((None, series));
+        }
+        let mut left = Vec::new();
+        if self
+            .per_graduate
+            .rows
+            .iter()
+            .any(|e| e.lower.is_some() && e.upper.is_some())
+        {
+            left.push(LegendEntry::new(
+                Swatch::Point(NEUTRAL),
+                "bar: range implied by the 95% interval of P(graduate)",
+            ));
+        }
+        if self.per_graduate.mark_lowest {
+            left.push(LegendEntry::new(
+                Swatch::RingedDot(NEUTRAL),
+                if self.dots.arr.panels.len() > 1 {
+                    "lowest outlay per graduation in its panel"
+                } else {
+                    "lowest outlay per graduation"
+                },
+            ));
+        }
+        if self.any_missing() {
+            left.push(LegendEntry::new(
+                Swatch::Cross(NEUTRAL),
+                "no graduations, so no outlay per graduation",
+            ));
+        }
+        if !left.is_empty() {
+            blocks.push((Some("left panel"), left));
+        }
+        let mut right = Vec::new();
+        if self
+            .points
+            .iter()
+            .any(|p| p.lower.is_some() && p.upper.is_some())
+        {
+            right.push(LegendEntry::new(
+                Swatch::Point(NEUTRAL),
+                "bar: 95% Wilson interval of P(graduate)",
+            ));
+        }
+        if self.points.len() > 1 {
+            right.push(LegendEntry::new(
+                Swatch::Line(NEUTRAL),
+                "frontier: no other setting is both cheaper and likelier to graduate",
+            ));
+            if self.points.iter().any(|p| !p.frontier) {
+                right.push(LegendEntry::new(
+                    Swatch::Ring(NEUTRAL),
+                    "hollow: off the frontier",
+                ));
+            }
+        }
+        if !self.rays().is_empty() {
+            right.push(LegendEntry::new(
+                Swatch::Dashed(RAY),
+                "equal outlay per graduation, in £k at the end (steeper: cheaper)",
+            ));
+        }
+        if !right.is_empty() {
+            blocks.push((Some("right panel"), right));
+        }
+        blocks
+    }
+
+    /// The outlays per graduation drawn as rays in the plane: round amounts around the
+    /// settings' own, at most six.
+    fn rays(&self) -> Vec<f64> {
+        let costs: Vec<f64> = self
+            .points
+            .iter()
+            .filter(|p| p.p > 0.0 && p.outlay > 0.0)
+            .map(|p| p.outlay / p.p)
+            .collect();
+        if costs.is_empty() {
+            return Vec::new();
+        }
+        let lo = costs.iter().copied().fold(f64::INFINITY, f64::min) / 2.5;
+        let hi = costs.iter().copied().fold(0.0, f64::max) * 2.5;
+        let (_, x_hi) = self.x_range();
+        let mut out: Vec<f64> = Vec::new();
+        for e in -4..=8 {
+            for m in [1.0, 2.0, 5.0] {
+                let c = m * 10f64.powi(e);
+                // the ray must leave the plot well away from both axes
+                if c >= lo && c <= hi && c >= 0.1 * x_hi && x_hi / c >= 0.08 {
+                    out.push(c);
+                }
+            }
+        }
+        while out.len() > 6 {
+            out = out.into_iter().step_by(2).collect();
+        }
+        out
+    }
+
+    /// The x range of the plane: from 0 (or below, for negative outlays) to a round amount.
+    fn x_range(&self) -> (f64, f64) {
+        let max = self.points.iter().map(|p| p.outlay).fold(0.0, f64::max);
+        let min = self.points.iter().map(|p| p.outlay).fold(0.0, f64::min);
+        let hi = if max > 0.0 {
+            nice_max(max * 1.1, 0.0)
+        } else {
+            1.0
+        };
+        let lo = if min < 0.0 {
+            -nice_max(-min * 1.1, 0.0)
+        } else {
+            0.0
+        };
+        (lo, hi)
+    }
+
+    fn draw_scatter<DB: DrawingBackend>(
+        &self,
+        cell: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawFail> {
+        let (x_lo, x_hi) = self.x_range();
+        let mut chart = ChartBuilder::on(cell)
+            .margin(PANEL_TOP)
+            .margin_top(SCATTER_TOP)
+            .margin_right(64)
+            .x_label_area_size(62)
+            .y_label_area_size(80)
+            .build_cartesian_2d(x_lo..x_hi, 0.0..1.0)?;
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(TRANSPARENT)
+            .axis_style(INK)
+            .label_style(text(TICK_SIZE, INK))
+            .axis_desc_style(text(AXIS_DESC_SIZE, INK))
+            .x_desc(OUTLAY_DESC)
+            .y_desc("P(graduate)")
+            .x_labels(8)
+            .y_labels(6)
+            .x_label_formatter(&|v| fmt_tick(*v))
+            .y_label_formatter(&|v| fmt_tick(*v))
+            .draw()?;
+
+        if self.points.is_empty() {
+            let (w, h) = chart.plotting_area().dim_in_pixel();
+            chart.plotting_area().strip_coord_spec().draw(&Text::new(
+                "no setting has both a mean outlay and a P(graduate) to show",
+                (w as i32 / 2, h as i32 / 2),
+                anchored(TICK_SIZE, MUTED, HPos::Center, VPos::Center),
+            ))?;
+            return Ok(());
+        }
+
+        // rays of equal outlay per graduation, from the origin to the edge of the plot
+        let mut rays: Vec<(f64, (f64, f64))> = Vec::new();
+        for c in self.rays() {
+            let end = if c <= x_hi {
+                (c, 1.0)
+            } else {
+                (x_hi, x_hi / c)
+            };
+            chart.draw_series(DashedLineSeries::new(
+                vec![(0.0, 0.0), end],
+                8,
+                6,
+                RAY.stroke_width(1),
+            ))?;
+            rays.push((c, end));
+        }
+
+        // the frontier, cheapest first
+        let mut frontier: Vec<(f64, f64)> = self
+            .points
+            .iter()
+            .filter(|p| p.frontier)
+            .map(|p| (p.outlay, p.p))
+            .collect();
+        frontier.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        frontier.dedup();
+        // labels keep clear of the frontier: small boxes along it
+        let mut obstacles: Vec<Rect> = Vec::new();
+        for w in frontier.windows(2) {
+            let (a, b) = (chart.backend_coord(&w[0]), chart.backend_coord(&w[1]));
+            segment_boxes(a, b, &mut obstacles);
+        }
+        if frontier.len() > 1 {
+            chart.draw_series(LineSeries::new(frontier, NEUTRAL.stroke_width(2)))?;
+        }
+
+        // Wilson bars, then the dots; dots at the same place get smaller so that all show
+        let (px_w, _) = chart.plotting_area().dim_in_pixel();
+        let cap = (x_hi - x_lo) / px_w.max(1) as f64 * 6.0;
+        for p in &self.points {
+            if let (Some(lo), Some(hi)) = (p.lower, p.upper) {
+                let st = colour(p.colour).mix(0.8).stroke_width(2);
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(p.outlay, lo), (p.outlay, hi)],
+                    st,
+                )))?;
+                for y in [lo, hi] {
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(p.outlay - cap, y), (p.outlay + cap, y)],
+                        st,
+                    )))?;
+                }
+            }
+        }
+        for (k, p) in self.points.iter().enumerate() {
+            let same = self.points[..k]
+                .iter()
+                .filter(|q| q.outlay == p.outlay && q.p == p.p)
+                .count() as i32;
+            let r = (7 - 2 * same).max(3);
+            let col = colour(p.colour);
+            let at = (p.outlay, p.p);
+            if p.frontier {
+                chart.draw_series(std::iter::once(Circle::new(at, r, col.filled())))?;
+            } else {
+                chart.draw_series(std::iter::once(Circle::new(at, r, WHITE.filled())))?;
+                chart.draw_series(std::iter::once(Circle::new(at, r - 1, col.stroke_width(2))))?;
+            }
+            let (cx, cy) = chart.backend_coord(&at);
+            obstacles.push(Rect::around(cx, cy, 9, 9));
+            if let (Some(lo), Some(hi)) = (p.lower, p.upper) {
+                let (_, top) = chart.backend_coord(&(p.outlay, hi));
+                let (_, bottom) = chart.backend_coord(&(p.outlay, lo));
+                obstacles.push(Rect {
+                    x0: cx - 7,
+                    y0: top - 2,
+                    x1: cx + 7,
+                    y1: bottom + 2,
+                });
+            }
+        }
+
+        // labels: frontier first, then (with few settings) the others; one per place
+        let (xr, yr) = chart.plotting_area().get_pixel_range();
+        let bounds = Rect {
+            x0: xr.start + 2,
+            y0: yr.start + 2,
+            x1: xr.end - 2,
+            y1: yr.end - 2,
+        };
+        let style = text(TICK_SIZE, INK);
+        let mut order: Vec<usize> = (0..self.points.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (pa, pb) = (&self.points[a], &self.points[b]);
+            pb.frontier
+                .cmp(&pa.frontier)
+                .then(pa.outlay.total_cmp(&pb.outlay))
+        });
+        let mut done: Vec<(f64, f64)> = Vec::new();
+        for k in order {
+            let p = &self.points[k];
+            if done.contains(&(p.outlay, p.p)) || !(p.frontier || self.label_all()) {
+                continue;
+            }
+            done.push((p.outlay, p.p));
+            let mut names: Vec<&str> = Vec::new();
+            for q in &self.points {
+                if q.outlay == p.outlay && q.p == p.p && !names.contains(&q.label.as_str()) {
+                    names.push(&q.label);
+                }
+            }
+            let s = names.join("; ");
+            let size = text_size(cell, &s, &style);
+            let spots = around(chart.backend_coord(&(p.outlay, p.p)), &POINT_SPOTS);
+            if let Some((k, rect)) = place(&spots, size, &obstacles, &bounds, p.frontier) {
+                obstacles.push(rect);
+                let (dx, dy, h, v) = spots[k].1;
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at((p.outlay, p.p))
+                        + Text::new(s, (dx, dy), anchored(TICK_SIZE, INK, h, v)),
+                ))?;
+            }
+        }
+
+        // each ray's amount just outside the plot where it ends (above it or to its right),
+        // unless it would run into the previous one
+        let (base_x, base_y) = cell.get_base_pixel();
+        let ray_style = text(TICK_SIZE - 1.0, RAY_TEXT);
+        let mut taken: Vec<Rect> = Vec::new();
+        for (c, end) in rays {
+            let s = format!("£{}k", fmt_tick(c));
+            let size = text_size(cell, &s, &ray_style);
+            let (px, py) = chart.backend_coord(&end);
+            let (px, py) = (px - base_x, py - base_y);
+            let spot: Spot = if end.1 >= 1.0 {
+                (0, -5, HPos::Center, VPos::Bottom)
+            } else {
+                (5, 0, HPos::Left, VPos::Center)
+            };
+            let b = label_box((px, py), size, &spot);
+            if taken.iter().any(|t| t.overlap(&b) > 0) {
+                continue;
+            }
+            taken.push(b);
+            cell.draw(&Text::new(
+                s,
+                (px + spot.0, py + spot.1),
+                anchored(TICK_SIZE - 1.0, RAY_TEXT, spot.2, spot.3),
+            ))?;
+        }
+        Ok(())
+    }
+
+    /// The heading of a half, with a second, smaller line; returns the area below it, which
+    /// starts `overlap` pixels before the heading's room ends.
+    fn heading<DB: DrawingBackend>(
+        area: &DrawingArea<DB, Shift>,
+        title: &str,
+        note: &str,
+        overlap: u32,
+    ) -> Result<DrawingArea<DB, Shift>, DrawFail> {
+        let (w, _) = area.dim_in_pixel();
+        let cx = w as i32 / 2;
+        area.draw(&Text::new(
+            title.to_string(),
+            (cx, 2),
+            anchored(PANEL_TITLE_SIZE, INK, HPos::Center, VPos::Top),
+        ))?;
+        if !note.is_empty() {
+            area.draw(&Text::new(
+                note.to_string(),
+                (cx, 28),
+                anchored(TICK_SIZE, MUTED, HPos::Center, VPos::Top),
+            ))?;
+        }
+        Ok(area.split_vertically(HEADING_H - overlap).1)
+    }
+}
+
+impl Picture for CostPicture<'_> {
+    fn size(&self) -> (u32, u32) {
+        let (rows, cols) = grid_shape(self.dots.arr.panels.len());
+        let left = (cols as u32 * MIN_PANEL_W).max(LEFT_W);
+        let w = left + SCATTER_W + LEGEND_W;
+        let h = PICTURE_SIZE
+            .1
+            .max(rows as u32 * MIN_PANEL_H + HEADER_H + HEADING_H);
+        (w, h)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawFail> {
+        let params = &self.run.sweep.params;
+        let title = match params.first() {
+            Some(p) => format!("What a graduation costs the host, by {p}"),
+            None => "What a graduation costs the host".to_string(),
+        };
+        let mut subtitle = "host outlay: facilitation spend plus operating shortfall paid by the host; £k = thousands of pounds; bars: 95% intervals".to_string();
+        if let Some(n) = self.run.trials_note() {
+            subtitle.push_str("; ");
+            subtitle.push_str(&n);
+        }
+        let body = draw_title(root, &title, Some(&subtitle))?;
+
+        // legend column on the right
+        let blocks = self.legend_blocks();
+        let legend_w = blocks
+            .iter()
+            .map(|(t, e)| legend_width(&body, *t, e, LEGEND_W))
+            .max()
+            .unwrap_or(0);
+        let (bw, _) = body.dim_in_pixel();
+        let (main, legend) = if legend_w > 0 && legend_w + 600 < bw {
+            let (m, l) = body.split_horizontally(bw - legend_w);
+            (m, Some(l))
+        } else {
+            (body.clone(), None)
+        };
+
+        // left: outlay per graduation against the first parameter; right: the plane
+        let (mw, _) = main.dim_in_pixel();
+        let n = self.dots.arr.panels.len();
+        let (rows, cols) = grid_shape(n);
+        let left_min = (cols as u32 * MIN_PANEL_W).max(LEFT_W);
+        let right_w = (mw as u64 * SCATTER_W as u64 / (left_min + SCATTER_W) as u64) as u32;
+        let (left, right) = main.split_horizontally(mw.saturating_sub(right_w));
+
+        let left_note = match params.first() {
+            Some(p) => format!("against {}", with_unit(p)),
+            None => String::new(),
+        };
+        let left = Self::heading(&left, "What each graduation costs the host", &left_note, 0)?;
+        let mut cells = left.split_evenly((rows, cols));
+        cells.truncate(n.max(1));
+        let inset =
+            self.dots.has_lines() && (self.dots.arr.shared_legend.is_none() || legend.is_none());
+        for (k, (panel, cell)) in self.dots.arr.panels.iter().zip(&cells).enumerate() {
+            self.dots
+                .draw_panel(cell, panel, edges(k, n), inset, &self.per_graduate)?;
+        }
+
+        let right_note = if params.is_empty() {
+            "nothing swept: a single setting, so nothing to compare".to_string()
+        } else if self.label_names.is_empty() {
+            String::new()
+        } else {
+            let names = self.label_names.join(", ");
+            if self.label_all() {
+                format!("dots labelled with {names}")
+            } else {
+                format!("frontier dots labelled with {names}")
+            }
+        };
+        // the plane's top margin holds the rays' amounts: start it higher, so that both
+        // plots line up
+        let right = Self::heading(
+            &right,
+            "What the outlay buys",
+            &right_note,
+            SCATTER_TOP - PANEL_TOP,
+        )?;
+        self.draw_scatter(&right)?;
+
+        if let Some(area) = legend {
+            let (w, _) = area.dim_in_pixel();
+            let width = w.saturating_sub(12);
+            let mut y = 20 + HEADING_H as i32;
+            for (t, entries) in &blocks {
+                y += draw_legend(&area, (4, y), width, *t, entries)? + 26;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Outlay per graduation with the range implied by the Wilson interval of P(graduate):
+/// outlay per graduation = mean outlay per community / P(graduate).
+fn per_graduate_measure(run: &RunData) -> Measure {
+    let rows: Vec<Estimate> = run
+        .summary
+        .iter()
+        .map(|r| {
+            let cost = r.cost.unwrap_or_default();
+            let value = cost.per_graduate;
+            let per = |p: f64| {
+                cost.outlay().map(|o| {
+                    if o == 0.0 {
+                        0.0
+                    } else if p > 0.0 {
+                        o / p
+                    } else {
+                        f64::INFINITY
+                    }
+                })
+            };
+            let (lower, upper) = match value {
+                Some(_) => (r.upper.and_then(per), r.lower.and_then(per)),
+                None => (None, None),
+            };
+            Estimate {
+                value,
+                lower,
+                upper,
+            }
+        })
+        .collect();
+    let values: Vec<f64> = rows.iter().filter_map(|e| e.value).collect();
+    let lowest = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let limit = if lowest > 0.0 {
+        lowest * OFF_CHART
+    } else {
+        f64::INFINITY
+    };
+    let top = values
+        .iter()
+        .copied()
+        .filter(|v| *v <= limit)
+        .fold(0.0, f64::max);
+    let y_max = if top > 0.0 {
+        nice_max(top * 1.15, 0.0)
+    } else {
+        1.0
+    };
+    Measure {
+        mark_lowest: values.len() > 1,
+        rows,
+        y_max,
+        y_desc: PER_GRADUATE_DESC.to_string(),
+        fmt: fmt_k,
+        describe: |e| match e.value {
+            Some(v) => format!("{} per graduation", fmt_k(v)),
+            None => String::new(),
+        },
+        missing: Some("no graduations"),
+    }
+}
+
+/// The settings as points of the plane, and the parameters their labels give values of.
+/// Colours are those of the lines on the left; a label gives the values the colour does not.
+fn scatter_points(run: &RunData, dots: &SweepDots<'_>) -> (Vec<Point>, Vec<String>) {
+    let params = &run.sweep.params;
+    let placement = dots.placement();
+    let values = |i: usize| run.sweep.values_of(run.summary[i].variant).unwrap_or(&[]);
+    // which parameters the colour stands for
+    let coloured: Vec<usize> = if params.len() < 2 || dots.arr.shared_legend.is_none() {
+        Vec::new()
+    } else if dots.arr.panels.len() == 1 {
+        (1..params.len()).collect()
+    } else {
+        // small multiples: one parameter's values have one colour each
+        (1..params.len())
+            .find(|&k| {
+                (0..run.summary.len()).all(|a| {
+                    (0..run.summary.len()).all(|b| {
+                        (values(a).get(k) == values(b).get(k)) == (placement[a].1 == placement[b].1)
+                    })
+                })
+            })
+            .into_iter()
+            .collect()
+    };
+    let named: Vec<usize> = (0..params.len())
+        .filter(|k| !coloured.contains(k))
+        .collect();
+    let colours_mean_something = !coloured.is_empty();
+    let mut points: Vec<Point> = Vec::new();
+    for (i, r) in run.summary.iter().enumerate() {
+        let (Some(outlay), Some(p)) = (r.cost.and_then(|c| c.outlay()), r.p) else {
+            continue;
+        };
+        let label = if params.is_empty() {
+            let mut s = "all trials".to_string();
+            if let Some(g) = r.cost.and_then(|c| c.per_graduate) {
+                s.push_str(&format!(": {} per graduation", fmt_k(g)));
+            }
+            s.push_str(&format!(", P(graduate) = {}", fmt_prob(p)));
+            s
+        } else {
+            named
+                .iter()
+                .map(|&k| values(i).get(k).map_or("", String::as_str))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        points.push(Point {
+            outlay,
+            p,
+            lower: r.lower,
+            upper: r.upper,
+            colour: if colours_mean_something {
+                placement[i].1
+            } else {
+                0
+            },
+            label,
+            frontier: false,
+        });
+    }
+    let dominated: Vec<bool> = points
+        .iter()
+        .map(|a| {
+            points
+                .iter()
+                .any(|b| b.outlay <= a.outlay && b.p >= a.p && (b.outlay < a.outlay || b.p > a.p))
+        })
+        .collect();
+    for (p, d) in points.iter_mut().zip(dominated) {
+        p.frontier = !d;
+    }
+    let names = named.iter().map(|&k| params[k].clone()).collect();
+    (points, names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_in_thousands_of_pounds() {
+        assert_eq!(fmt_k(34.541), "£34.5k");
+        assert_eq!(fmt_k(3.4541), "£3.45k");
+        assert_eq!(fmt_k(0.0), "£0.0k");
+        assert_eq!(fmt_k(1234.5), "£1234k");
+    }
+}
