@@ -1,7 +1,7 @@
 //! `manifest.json`: what was run, with what, by which version, and how fast.
 
 use crate::error::Error;
-use crate::parameters::{ParamValue, Parameters};
+use crate::parameters::ParamValue;
 use crate::scenario::{Scenario, Variant};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -161,11 +161,6 @@ impl Manifest {
         text.push('\n');
         crate::output::write_atomic(&path, text.as_bytes())
     }
-}
-
-/// The base parameters as JSON, for callers that need them without a scenario.
-pub fn parameters_json(p: &Parameters) -> serde_json::Value {
-    serde_json::to_value(p).unwrap_or(serde_json::Value::Null)
 }
 
 #[cfg(test)]

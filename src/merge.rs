@@ -201,7 +201,6 @@ pub fn merge(
     );
     manifest.threads = shards.iter().map(|(_, m)| m.threads).max().unwrap_or(1);
     manifest.agent_steps = agent_steps;
-    manifest.host_totals = totals.clone();
     manifest.trials_csv = first.trials_csv;
     manifest.merged_from = shards
         .iter()

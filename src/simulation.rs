@@ -16,7 +16,7 @@ use crate::statistics::{self, OutcomeCounts, Summary};
 use crate::totals::HostTotals;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::fs::{self, File};
 use std::io::{BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -73,7 +73,14 @@ struct Checkpoint {
     state: VariantProgress,
 }
 
-fn read_checkpoint(path: &Path, steps: u32, range: (u64, u64)) -> Result<Checkpoint, Error> {
+/// Reads a JSON record of the staging folder (a finished variant or a checkpoint), checking that
+/// the progress it holds belongs to this run: `steps` weeks and trials in `range`.
+fn read_staged<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    steps: u32,
+    range: (u64, u64),
+    progress: impl Fn(&T) -> &VariantProgress,
+) -> Result<T, Error> {
     let text = fs::read(path).map_err(|e| Error::io(path, e))?;
     let damaged = |why: String| {
         Error::BadInput(format!(
@@ -81,40 +88,43 @@ fn read_checkpoint(path: &Path, steps: u32, range: (u64, u64)) -> Result<Checkpo
             path.display()
         ))
     };
-    let cp: Checkpoint =
-        serde_json::from_slice(&text).map_err(|e| damaged(format!("damaged ({e})")))?;
-    let c = &cp.state.counts;
+    let record: T = serde_json::from_slice(&text).map_err(|e| damaged(format!("damaged ({e})")))?;
+    let state = progress(&record);
+    let c = &state.counts;
     let n = steps as usize + 1;
     if c.steps != steps || c.fizzled.len() != n || c.graduated.len() != n || c.censored.len() != n {
         return Err(damaged(format!("does not match steps = {steps}")));
     }
-    if cp.state.next_trial < range.0
-        || cp.state.next_trial > range.1
-        || c.trials() != cp.state.next_trial - range.0
+    if state.next_trial < range.0
+        || state.next_trial > range.1
+        || c.trials() != state.next_trial - range.0
     {
         return Err(damaged("does not match the run's trials".to_string()));
     }
-    Ok(cp)
-}
-
-/// A finished variant, kept in the staging folder.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct VariantDone {
-    agent_steps: u64,
-    fizzled: Vec<u64>,
-    graduated: Vec<u64>,
-    censored: Vec<u64>,
-    host: HostTotals,
+    Ok(record)
 }
 
 /// Where a variant's simulation has got to: the next trial to run and what the trials before
-/// it added up to. Saved as a checkpoint so that `--resume` continues mid-variant.
+/// it added up to. Saved in a checkpoint so that `--resume` continues mid-variant, and saved
+/// as is when the variant is finished.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VariantProgress {
     pub next_trial: u64,
     pub counts: OutcomeCounts,
     pub agent_steps: u64,
     pub host: HostTotals,
+}
+
+impl VariantProgress {
+    /// Nothing done yet: the next trial is `first`.
+    pub fn new(first: u64, steps: u32) -> Self {
+        Self {
+            next_trial: first,
+            counts: OutcomeCounts::new(steps),
+            agent_steps: 0,
+            host: HostTotals::default(),
+        }
+    }
 }
 
 /// Simulates trials `range` of one variant, calling `row` for each in trial order.
@@ -127,12 +137,7 @@ pub fn simulate_variant(
     progress: &(dyn Fn(u64) + Sync),
     mut row: impl FnMut(u64, u64, &TrialResult) -> Result<(), Error>,
 ) -> Result<(OutcomeCounts, u64), Error> {
-    let mut state = VariantProgress {
-        next_trial: range.0,
-        counts: OutcomeCounts::new(model.steps),
-        agent_steps: 0,
-        host: HostTotals::default(),
-    };
+    let mut state = VariantProgress::new(range.0, model.steps);
     continue_variant(
         model,
         seed,
@@ -258,15 +263,16 @@ pub fn run(
     for v in &variants {
         let done_path = variant_file(&staging, v.index, "json");
         if settings.resume && done_path.exists() {
-            let done = read_done(&done_path, scenario.steps)?;
+            let done: VariantProgress = read_staged(&done_path, scenario.steps, range, |d| d)?;
+            if done.next_trial != range.1 {
+                return Err(Error::BadInput(format!(
+                    "{}: not a finished variant; run again without --resume to start over",
+                    done_path.display()
+                )));
+            }
             progress(range.1 - range.0);
             agent_steps += done.agent_steps;
-            counts.push(OutcomeCounts {
-                steps: scenario.steps,
-                fizzled: done.fizzled,
-                graduated: done.graduated,
-                censored: done.censored,
-            });
+            counts.push(done.counts);
             totals.push(done.host);
             continue;
         }
@@ -274,31 +280,20 @@ pub fn run(
             .map_err(|e| Error::BadInput(format!("variant {}: {e}", v.index)))?;
         let rows_path = variant_file(&staging, v.index, "trials.csv");
         let checkpoint_path = variant_file(&staging, v.index, "checkpoint.json");
-        let mut state = VariantProgress {
-            next_trial: range.0,
-            counts: OutcomeCounts::new(scenario.steps),
-            agent_steps: 0,
-            host: HostTotals::default(),
-        };
+        let mut state = VariantProgress::new(range.0, scenario.steps);
         let mut rows_len = 0u64;
         if settings.resume && checkpoint_path.exists() {
-            let cp = read_checkpoint(&checkpoint_path, scenario.steps, range)?;
+            let cp: Checkpoint = read_staged(
+                &checkpoint_path,
+                scenario.steps,
+                range,
+                |cp: &Checkpoint| &cp.state,
+            )?;
             rows_len = cp.rows_len;
             state = cp.state;
             progress(state.next_trial - range.0);
         }
-        let last_save = Cell::new(Instant::now());
-        let due = |force: bool| force || last_save.get().elapsed() >= CHECKPOINT_EVERY;
-        let save = |state: &VariantProgress, rows_len: u64| -> Result<(), Error> {
-            last_save.set(Instant::now());
-            let cp = Checkpoint {
-                rows_len,
-                state: state.clone(),
-            };
-            let json = serde_json::to_vec(&cp).map_err(|e| Error::BadInput(e.to_string()))?;
-            output::write_atomic(&checkpoint_path, &json)
-        };
-        if settings.write_trials {
+        let rows = if settings.write_trials {
             // Rows after the checkpoint (from an interrupted chunk) are cut off.
             let mut file = fs::OpenOptions::new()
                 .create(true)
@@ -309,73 +304,74 @@ pub fn run(
             file.set_len(rows_len)
                 .and_then(|()| file.seek(SeekFrom::End(0)).map(|_| ()))
                 .map_err(|e| Error::io(&rows_path, e))?;
-            let w = RefCell::new(std::io::BufWriter::new(file));
-            continue_variant(
-                &model,
-                scenario.seed,
-                range.1,
-                &pool,
-                cancel,
-                progress,
-                &mut state,
-                |trial, s, r| output::trial_line(v.index, trial, s, r),
-                |_, line| {
+            Some(RefCell::new(std::io::BufWriter::new(file)))
+        } else {
+            None
+        };
+        let mut last_save = Instant::now();
+        continue_variant(
+            &model,
+            scenario.seed,
+            range.1,
+            &pool,
+            cancel,
+            progress,
+            &mut state,
+            |trial, s, r| {
+                settings
+                    .write_trials
+                    .then(|| output::trial_line(v.index, trial, s, r))
+            },
+            |_, line| match (line, &rows) {
+                (Some(line), Some(w)) => {
                     let line = line.map_err(|e| Error::csv(&rows_path, e))?;
                     w.borrow_mut()
                         .write_all(&line)
                         .map_err(|e| Error::io(&rows_path, e))
-                },
-                |state, force| {
-                    if !due(force) {
-                        return Ok(());
+                }
+                _ => Ok(()),
+            },
+            |state, force| {
+                if !force && last_save.elapsed() < CHECKPOINT_EVERY {
+                    return Ok(());
+                }
+                last_save = Instant::now();
+                // The rows of every trial before `next_trial` are on disk before the
+                // checkpoint that counts them.
+                let rows_len = match &rows {
+                    Some(w) => {
+                        let mut w = w.borrow_mut();
+                        w.flush().map_err(|e| Error::io(&rows_path, e))?;
+                        let mut file: &File = w.get_ref();
+                        file.sync_data().map_err(|e| Error::io(&rows_path, e))?;
+                        file.stream_position()
+                            .map_err(|e| Error::io(&rows_path, e))?
                     }
-                    // The rows of every trial before `next_trial` are on disk before the
-                    // checkpoint that counts them.
-                    let mut w = w.borrow_mut();
-                    w.flush().map_err(|e| Error::io(&rows_path, e))?;
-                    let mut file: &File = w.get_ref();
-                    file.sync_data().map_err(|e| Error::io(&rows_path, e))?;
-                    let len = file
-                        .stream_position()
-                        .map_err(|e| Error::io(&rows_path, e))?;
-                    save(state, len)
-                },
-            )?;
+                    None => 0,
+                };
+                let cp = Checkpoint {
+                    rows_len,
+                    state: state.clone(),
+                };
+                let json = serde_json::to_vec(&cp).map_err(|e| Error::BadInput(e.to_string()))?;
+                output::write_atomic(&checkpoint_path, &json)
+            },
+        )?;
+        if let Some(w) = rows {
             let file = w
                 .into_inner()
                 .into_inner()
                 .map_err(|e| Error::io(&rows_path, e.into_error()))?;
             file.sync_all().map_err(|e| Error::io(&rows_path, e))?;
-        } else {
-            continue_variant(
-                &model,
-                scenario.seed,
-                range.1,
-                &pool,
-                cancel,
-                progress,
-                &mut state,
-                |_, _, _| (),
-                |_, ()| Ok(()),
-                |state, force| if due(force) { save(state, 0) } else { Ok(()) },
-            )?;
         }
-        let (c, steps) = (state.counts, state.agent_steps);
-        let done = VariantDone {
-            agent_steps: steps,
-            fizzled: c.fizzled.clone(),
-            graduated: c.graduated.clone(),
-            censored: c.censored.clone(),
-            host: state.host.clone(),
-        };
-        totals.push(state.host);
-        let json = serde_json::to_vec(&done).map_err(|e| Error::BadInput(e.to_string()))?;
+        let json = serde_json::to_vec(&state).map_err(|e| Error::BadInput(e.to_string()))?;
         output::write_atomic(&done_path, &json)?;
         if checkpoint_path.exists() {
             fs::remove_file(&checkpoint_path).map_err(|e| Error::io(&checkpoint_path, e))?;
         }
-        agent_steps += steps;
-        counts.push(c);
+        agent_steps += state.agent_steps;
+        counts.push(state.counts);
+        totals.push(state.host);
     }
 
     let mut manifest = Manifest::new("run", scenario, scenario_path, scenario_text, &variants);
@@ -383,9 +379,7 @@ pub fn run(
     manifest.shard = settings.shard;
     manifest.trial_range = range;
     manifest.trials_csv = settings.write_trials;
-    manifest.started = crate::manifest::timestamp(started);
     manifest.agent_steps = agent_steps;
-    manifest.host_totals = totals.clone();
 
     let result = staging.join("result");
     let trials_sources: Vec<PathBuf> = if settings.write_trials {
@@ -427,24 +421,6 @@ pub fn run(
         .filter_map(|f| f.file_name().map(|n| target.join(n)))
         .collect();
     Ok(report)
-}
-
-fn read_done(path: &Path, steps: u32) -> Result<VariantDone, Error> {
-    let text = fs::read(path).map_err(|e| Error::io(path, e))?;
-    let done: VariantDone = serde_json::from_slice(&text).map_err(|e| {
-        Error::BadInput(format!(
-            "{}: damaged ({e}); run again without --resume",
-            path.display()
-        ))
-    })?;
-    let n = steps as usize + 1;
-    if done.fizzled.len() != n || done.graduated.len() != n || done.censored.len() != n {
-        return Err(Error::BadInput(format!(
-            "{}: does not match steps = {steps}; run again without --resume",
-            path.display()
-        )));
-    }
-    Ok(done)
 }
 
 fn prepare_staging(staging: &Path, fingerprint: &Fingerprint, resume: bool) -> Result<(), Error> {
@@ -525,6 +501,7 @@ pub fn assemble(
         files.extend(crate::plots::draw_run(dir)?);
     }
     let wall = clock.elapsed().as_secs_f64();
+    manifest.host_totals = totals.to_vec();
     manifest.started = crate::manifest::timestamp(started);
     manifest.finished = crate::manifest::timestamp(SystemTime::now());
     manifest.wall_seconds = wall;
