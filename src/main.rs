@@ -447,9 +447,7 @@ fn print_summary(r: &RunReport) {
             } else {
                 p_vs_0(i)
             },
-            r.totals
-                .get(i)
-                .and_then(|h| h.outlay_per_graduate(s.graduated))
+            r.outlay_per_graduate(i)
                 .map(|x| format!("{x:.1}"))
                 .unwrap_or_else(|| "-".into())
         );
@@ -495,10 +493,8 @@ fn print_answer(r: &RunReport) {
         .min_by(|a, b| a.1.p_graduate.total_cmp(&b.1.p_graduate));
     if let (Some((bi, b)), Some((wi, w))) = (best, worst) {
         let label = |i: usize| r.labels.get(i).cloned().unwrap_or_default();
-        let cost = |i: usize, s: &hothouse::statistics::Summary| {
-            r.totals
-                .get(i)
-                .and_then(|h| h.outlay_per_graduate(s.graduated))
+        let cost = |i: usize| {
+            r.outlay_per_graduate(i)
                 .map(|x| format!(", £{x:.1}k of host outlay per graduation"))
                 .unwrap_or_default()
         };
@@ -506,21 +502,13 @@ fn print_answer(r: &RunReport) {
             "In short: the best odds of graduating within {steps} weeks are {} with {} (variant {bi}{}); the worst, {} with {} (variant {wi}{}).",
             pct(b.p_graduate),
             label(bi),
-            cost(bi, b),
+            cost(bi),
             pct(w.p_graduate),
             label(wi),
-            cost(wi, w)
+            cost(wi)
         );
-        let cheapest = r
-            .summaries
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| {
-                r.totals
-                    .get(i)
-                    .and_then(|h| h.outlay_per_graduate(s.graduated))
-                    .map(|c| (i, c))
-            })
+        let cheapest = (0..r.summaries.len())
+            .filter_map(|i| r.outlay_per_graduate(i).map(|c| (i, c)))
             .min_by(|a, b| a.1.total_cmp(&b.1));
         if let Some((ci, c)) = cheapest {
             println!(

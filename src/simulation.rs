@@ -51,6 +51,14 @@ pub struct RunReport {
     pub manifest: Manifest,
 }
 
+impl RunReport {
+    /// The host's whole outlay per graduation in variant `i`; `None` without graduations.
+    pub fn outlay_per_graduate(&self, i: usize) -> Option<f64> {
+        let s = self.summaries.get(i)?;
+        self.totals.get(i)?.outlay_per_graduate(s.graduated)
+    }
+}
+
 /// Identifies a run, so that `--resume` only continues the same run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Fingerprint {
