@@ -32,7 +32,18 @@ pub const TRIAL_COLUMNS: &[&str] = &[
     "final_balance",
     "joined",
     "left",
+    "cause",
+    "host_exit",
+    "partner_week",
 ];
+
+/// The header of `trials.csv`: [`TRIAL_COLUMNS`], then one column per parameter drawn per
+/// community, named by its dotted path.
+pub fn trial_header(scenario: &Scenario) -> Vec<&str> {
+    let mut h = TRIAL_COLUMNS.to_vec();
+    h.extend(scenario.drawn_paths());
+    h
+}
 
 /// Columns of `survival.csv`, in order.
 pub const SURVIVAL_COLUMNS: &[&str] = &[
@@ -72,8 +83,8 @@ pub fn num(x: f64) -> String {
 }
 
 /// One row of `trials.csv` as text fields.
-pub fn trial_record(variant: usize, trial: u64, seed: u64, r: &TrialResult) -> [String; 19] {
-    [
+pub fn trial_record(variant: usize, trial: u64, seed: u64, r: &TrialResult) -> Vec<String> {
+    let mut row = vec![
         variant.to_string(),
         trial.to_string(),
         seed.to_string(),
@@ -93,7 +104,17 @@ pub fn trial_record(variant: usize, trial: u64, seed: u64, r: &TrialResult) -> [
         num(r.final_balance),
         r.joined.to_string(),
         r.left.to_string(),
-    ]
+        r.cause.map_or("", |c| c.as_str()).to_string(),
+        r.host_exit.map_or("", |h| h.as_str()).to_string(),
+        r.partner_week.to_string(),
+    ];
+    // Drawn values; empty where this variant draws nothing for the column.
+    row.extend(
+        r.drawn
+            .iter()
+            .map(|x| if x.is_nan() { String::new() } else { num(*x) }),
+    );
+    row
 }
 
 /// One row of `trials.csv` as CSV bytes (with its line end), exactly as a CSV writer writes it;

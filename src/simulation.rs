@@ -284,7 +284,7 @@ pub fn run(
             totals.push(done.host);
             continue;
         }
-        let model = Model::new(v.params.clone(), scenario.steps)
+        let model = v.model(scenario)
             .map_err(|e| Error::BadInput(format!("variant {}: {e}", v.index)))?;
         let rows_path = variant_file(&staging, v.index, "trials.csv");
         let checkpoint_path = variant_file(&staging, v.index, "checkpoint.json");
@@ -489,7 +489,7 @@ pub fn assemble(
     files.push(dir.join("variants.csv"));
     if let Some(copy_rows) = trials {
         let path = dir.join("trials.csv");
-        let mut w = output::create_csv(&path, output::TRIAL_COLUMNS)?;
+        let mut w = output::create_csv(&path, &output::trial_header(scenario))?;
         w.flush().map_err(|e| Error::io(&path, e))?;
         let mut file = w.into_inner().map_err(|e| Error::csv(&path, e.error()))?;
         copy_rows(&mut file)?;
