@@ -55,7 +55,11 @@ enum Command {
         no_plots: bool,
     },
     /// List every model parameter: its path, default, allowed values, unit and meaning
-    Params,
+    Params {
+        /// Print the table of docs/MODEL.md (Markdown) instead
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Redraw the pictures of an existing output folder from its CSV files
     Plot {
         /// An output folder of `hothouse run` or `merge`
@@ -235,8 +239,12 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             println!("merged {} shards into {}", dirs.len(), r.out.display());
             Ok(())
         }
-        Command::Params => {
-            print_params();
+        Command::Params { markdown } => {
+            if markdown {
+                print!("{}", hothouse::parameters::markdown_table());
+            } else {
+                print_params();
+            }
             Ok(())
         }
         Command::Plot { dir } => {
@@ -390,6 +398,16 @@ fn print_check(s: &Scenario) {
         s.variant_count(),
         s.trials.saturating_mul(s.variant_count() as u64)
     );
+    if !s.draws.is_empty() {
+        println!("  drawn per community (a column each in trials.csv):");
+        for d in &s.draws {
+            println!(
+                "    {}: {}",
+                d.path,
+                hothouse::variation::describe(&d.family)
+            );
+        }
+    }
     for v in s.variants() {
         println!("  variant {}: {}", v.index, v.label(s));
     }

@@ -328,9 +328,9 @@ impl Model {
     ) -> Option<TrialResult> {
         let (params, drawn) = self.trial_parameters(seed);
         let motivation = match &params {
-            Cow::Owned(p) if p.motivation != self.params.motivation => {
-                Cow::Owned(MotivationSampler::new(&p.motivation).unwrap_or_else(|_| self.motivation.clone()))
-            }
+            Cow::Owned(p) if p.motivation != self.params.motivation => Cow::Owned(
+                MotivationSampler::new(&p.motivation).unwrap_or_else(|_| self.motivation.clone()),
+            ),
             _ => Cow::Borrowed(&self.motivation),
         };
         let mut rng = trial_rng(seed);
@@ -342,7 +342,14 @@ impl Model {
                 return None;
             }
             let week = community.week(t, ws, &mut rng);
-            observe(&community.record(t, ws, week.newcomers, week.leavers, week.revenue, week.operating_cost));
+            observe(&community.record(
+                t,
+                ws,
+                week.newcomers,
+                week.leavers,
+                week.revenue,
+                week.operating_cost,
+            ));
             if let Some(end) = community.outcome(t) {
                 ending = Some(end);
                 break;
@@ -500,6 +507,8 @@ struct Community<'a> {
     host_exit: Option<HostExit>,
     /// Unfunded shortfall D while there is no host.
     deficit: f64,
+    /// Assets at the host's last periodic review.
+    assets_at_review: f64,
     revenue_total: f64,
     final_balance: f64,
     /// Weeks in a row below critical mass, and funded while formalising with a partner.
@@ -550,6 +559,7 @@ impl<'a> Community<'a> {
             host_withdrew: 0,
             host_exit: None,
             deficit: 0.0,
+            assets_at_review: 0.0,
             revenue_total: 0.0,
             final_balance: 0.0,
             below_run: 0,
@@ -597,8 +607,8 @@ impl<'a> Community<'a> {
         let p = self.p;
         let f = self.host_effect();
         // §1 Pull of the core idea, fading towards its floor.
-        let cause =
-            p.core_idea.strength * (p.core_idea.floor + (1.0 - p.core_idea.floor) * self.fading_pull);
+        let cause = p.core_idea.strength
+            * (p.core_idea.floor + (1.0 - p.core_idea.floor) * self.fading_pull);
         self.fading_pull *= self.d.fade;
         // §2 Non-rival benefit from shared assets, concave.
         let benefit = p.benefit.strength * self.assets / (self.assets + p.benefit.half_saturation);
@@ -616,9 +626,9 @@ impl<'a> Community<'a> {
         let cost = p.participation.cost * (1.0 - p.host.facilitation * f) * self.d.plan_clarity
             + p.participation.coordination_cost * f64::from(self.n)
                 / f64::from(p.community.population);
-        let common = benefit + social + p.agenda.ownership_weight * ownership
-            + p.brand.weight * self.brand
-            - cost;
+        let common =
+            benefit + social + p.agenda.ownership_weight * ownership + p.brand.weight * self.brand
+                - cost;
         // §7 Leaving hazards.
         let base_leave = p.attrition.base_rate
             * (1.0 - p.attrition.ownership_protection * ownership)
@@ -829,7 +839,10 @@ impl<'a> Community<'a> {
             } else if h.review_week > 0 && t == h.review_week && self.stage == Stage::Convening {
                 Some(HostExit::NotUseful)
             } else if h.review_every > 0 && t % h.review_every == 0 {
-                let visible = self.assets / (self.assets + self.p.benefit.half_saturation);
+                // Visible progress: what was built since the last review, saturating.
+                let gain = (self.assets - self.assets_at_review).max(0.0);
+                self.assets_at_review = self.assets;
+                let visible = gain / (gain + h.review_scale);
                 let keep = h.review_continue + (1.0 - h.review_continue) * visible;
                 (self.events.random::<f64>() >= keep).then_some(HostExit::Review)
             } else {

@@ -387,14 +387,16 @@ parameters! {
             "what a staff-day of hosting costs the host (thousands of pounds)";
         commitment: u32 = 0, WEEKS, "weeks", "Host commitment",
             "longest the host will support the community; 0 means open-ended";
-        patience: u32 = 4, Kind::Int { min: 1, max: 1_000_000 }, "weeks", "Host patience",
+        patience: u32 = 5, Kind::Int { min: 1, max: 1_000_000 }, "weeks", "Host patience",
             "consecutive weeks below critical mass after which the host withdraws";
         review_week: u32 = 26, WEEKS, "weeks", "Host's usefulness review",
             "week at which the host withdraws if nothing has been built yet; 0 means no review";
         review_every: u32 = 0, WEEKS, "weeks", "Host review cycle",
             "weeks between the host's periodic reviews (budget cycles); 0 means no periodic review";
         review_continue: f64 = 0.8, UNIT, "", "Host's will to continue with nothing to show",
-            "chance the host continues at a periodic review when nothing visible has been built (rises to 1 with visible progress)";
+            "chance the host continues at a periodic review when nothing was built since the last one (rises towards 1 with what was built)";
+        review_scale: f64 = 20.0, Kind::PositiveFloat { max: NO_MAX }, "asset units", "Progress that halves the risk at a review",
+            "assets built since the last review that halve the chance of the host stopping";
     }
 
     /// Who sets the agenda: participants' ownership raises commitment.
@@ -493,6 +495,54 @@ parameters! {
         partner_rate: f64 = 1.0, Kind::PositiveFloat { max: 1.0 }, "1/week", "Chance of finding a hosting partner",
             "weekly chance, once formalising, of finding a partner willing to host the formal initiative; 1 means at once";
     }
+}
+
+impl Kind {
+    /// The allowed values in a compact mathematical form: `[0, 1]`, `(0, 1]`, `0, 1, … 52`,
+    /// or the names of a choice.
+    pub fn range_text(&self) -> String {
+        match self {
+            Kind::Float { min, max } => format!("[{min}, {}]", big(*max)),
+            Kind::PositiveFloat { max } => format!("(0, {}]", big(*max)),
+            Kind::Int { min, max } => format!("{min} … {} (whole)", big(*max as f64)),
+            Kind::Choice(names) => names.join(", "),
+        }
+    }
+}
+
+/// 1000000000 as "1e9", small numbers as written.
+fn big(x: f64) -> String {
+    if x >= 1e5 {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// The parameter table of docs/MODEL.md, generated from the registry so it cannot drift:
+/// every parameter's path, display name, default, allowed range, unit and meaning
+/// (`hothouse params --markdown` prints it).
+pub fn markdown_table() -> String {
+    let defaults = Parameters::default();
+    let mut out = String::from(
+        "| parameter | name | default | allowed | unit | meaning |\n|---|---|---|---|---|---|\n",
+    );
+    for s in SPECS {
+        let default = defaults
+            .get(s.path)
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} |\n",
+            s.path,
+            s.display,
+            default,
+            s.kind.range_text(),
+            s.unit,
+            s.doc.replace('|', "\\|")
+        ));
+    }
+    out
 }
 
 /// The registry entry for `path`, if it is a parameter.

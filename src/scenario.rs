@@ -188,8 +188,7 @@ impl Scenario {
                 // A swept fixed value overrides a distribution given in the table.
                 draws.retain(|d| d.path != *path);
             } else if let Some((param, field)) = path.rsplit_once('.') {
-                if let (Some(d), Some(x)) =
-                    (draws.iter_mut().find(|d| d.path == param), v.as_f64())
+                if let (Some(d), Some(x)) = (draws.iter_mut().find(|d| d.path == param), v.as_f64())
                 {
                     d.family.set(field, x);
                 }
@@ -1001,10 +1000,13 @@ impl<'t> Reader<'t> {
             self.push(
                 table_span,
                 format!("`{path}` cannot vary across communities: it is a choice, not a number"),
-                Some(format!("write one of its values, such as {path} = \"{}\"", match spec.kind {
-                    Kind::Choice(names) => names.first().copied().unwrap_or(""),
-                    _ => "",
-                })),
+                Some(format!(
+                    "write one of its values, such as {path} = \"{}\"",
+                    match spec.kind {
+                        Kind::Choice(names) => names.first().copied().unwrap_or(""),
+                        _ => "",
+                    }
+                )),
             );
             return None;
         }
@@ -1029,12 +1031,21 @@ impl<'t> Reader<'t> {
             _ => {
                 let s = self.shown(&kind.value);
                 let near = match &kind.value.raw {
-                    Raw::Str(n) => self.nearest(n, FAMILIES).map(|c| format!("did you mean \"{c}\"?")),
+                    Raw::Str(n) => self
+                        .nearest(n, FAMILIES)
+                        .map(|c| format!("did you mean \"{c}\"?")),
                     _ => None,
                 };
                 self.push(
                     Some(kind.value.span.clone()),
-                    format!("`{path}.distribution` = {s} is not known; expected one of {}", FAMILIES.iter().map(|f| format!("\"{f}\"")).collect::<Vec<_>>().join(", ")),
+                    format!(
+                        "`{path}.distribution` = {s} is not known; expected one of {}",
+                        FAMILIES
+                            .iter()
+                            .map(|f| format!("\"{f}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                     near,
                 );
                 return None;
@@ -1048,8 +1059,13 @@ impl<'t> Reader<'t> {
                 let names: Vec<&str> = allowed.iter().map(|(f, _)| *f).collect();
                 self.push(
                     Some(e.key_span.clone()),
-                    format!("unknown key `{}` in the {name} distribution of `{path}`; it takes {}", show_key(&e.key), names.join(", ")),
-                    self.nearest(&e.key, &names).map(|c| format!("did you mean `{c}`?")),
+                    format!(
+                        "unknown key `{}` in the {name} distribution of `{path}`; it takes {}",
+                        show_key(&e.key),
+                        names.join(", ")
+                    ),
+                    self.nearest(&e.key, &names)
+                        .map(|c| format!("did you mean `{c}`?")),
                 );
                 ok = false;
                 continue;
@@ -1077,7 +1093,14 @@ impl<'t> Reader<'t> {
                 self.push(
                     table_span.clone(),
                     format!("the {name} distribution of `{path}` needs `{field}`"),
-                    Some(format!("a {name} distribution takes {}", allowed.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", "))),
+                    Some(format!(
+                        "a {name} distribution takes {}",
+                        allowed
+                            .iter()
+                            .map(|(f, _)| *f)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
                 );
                 ok = false;
             }
@@ -1098,7 +1121,11 @@ impl<'t> Reader<'t> {
                 .find(|e| e.key == field)
                 .map(|e| e.value.span.clone())
                 .or(table_span.clone());
-            self.push(Some(span.unwrap_or(0..0)), format!("`{path}.{field}` = {msg}"), Some(unit_help(spec)));
+            self.push(
+                Some(span.unwrap_or(0..0)),
+                format!("`{path}.{field}` = {msg}"),
+                Some(unit_help(spec)),
+            );
         }
         None
     }
@@ -1120,7 +1147,13 @@ impl<'t> Reader<'t> {
                 .collect();
             self.push(
                 Some(entry.key_span.clone()),
-                format!("unknown sweep path `{}`; the {} distribution of `{}` takes {}", show_path(path), draw.family.name(), draw.path, names.join(", ")),
+                format!(
+                    "unknown sweep path `{}`; the {} distribution of `{}` takes {}",
+                    show_path(path),
+                    draw.family.name(),
+                    draw.path,
+                    names.join(", ")
+                ),
                 None,
             );
             return None;
@@ -1129,7 +1162,9 @@ impl<'t> Reader<'t> {
             let what = self.describe(&entry.value);
             self.push(
                 Some(entry.value.span.clone()),
-                format!("sweep `{path}` must be a list of numbers such as [0.0, 0.2, 0.4], not {what}"),
+                format!(
+                    "sweep `{path}` must be a list of numbers such as [0.0, 0.2, 0.4], not {what}"
+                ),
                 None,
             );
             return None;
@@ -1151,7 +1186,11 @@ impl<'t> Reader<'t> {
                 Raw::Float(x) if x.is_finite() => *x,
                 _ => {
                     let what = self.describe(item);
-                    self.push(Some(item.span.clone()), format!("sweep `{path}`: {what} is not allowed; expected a finite number"), None);
+                    self.push(
+                        Some(item.span.clone()),
+                        format!("sweep `{path}`: {what} is not allowed; expected a finite number"),
+                        None,
+                    );
                     ok = false;
                     continue;
                 }
@@ -1160,11 +1199,19 @@ impl<'t> Reader<'t> {
             d.family.set(field, x);
             let problems = d.check();
             if let Some((_, msg)) = problems.first() {
-                self.push(Some(item.span.clone()), format!("sweep `{path}`: with {field} = {x}, {msg}"), None);
+                self.push(
+                    Some(item.span.clone()),
+                    format!("sweep `{path}`: with {field} = {x}, {msg}"),
+                    None,
+                );
                 ok = false;
             } else if !seen.insert(ValueKey::of(&ParamValue::Float(x))) {
                 let s = self.shown(item);
-                self.push(Some(item.span.clone()), format!("sweep `{path}` lists {s} more than once; each value may appear once"), None);
+                self.push(
+                    Some(item.span.clone()),
+                    format!("sweep `{path}` lists {s} more than once; each value may appear once"),
+                    None,
+                );
                 ok = false;
             } else {
                 values.push(ParamValue::Float(x));

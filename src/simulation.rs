@@ -284,7 +284,8 @@ pub fn run(
             totals.push(done.host);
             continue;
         }
-        let model = v.model(scenario)
+        let model = v
+            .model(scenario)
             .map_err(|e| Error::BadInput(format!("variant {}: {e}", v.index)))?;
         let rows_path = variant_file(&staging, v.index, "trials.csv");
         let checkpoint_path = variant_file(&staging, v.index, "checkpoint.json");

@@ -52,7 +52,12 @@ impl Family {
             "uniform" => &[("low", true), ("high", true)],
             "normal" => &[("mean", true), ("sd", true)],
             "lognormal" => &[("median", true), ("sd_log", true)],
-            "beta" => &[("alpha", true), ("beta", true), ("low", false), ("high", false)],
+            "beta" => &[
+                ("alpha", true),
+                ("beta", true),
+                ("low", false),
+                ("high", false),
+            ],
             _ => return None,
         })
     }
@@ -134,7 +139,9 @@ impl Family {
                     if !within(low) || !within(high) {
                         problems.push((
                             "low",
-                            format!("[{low}, {high}] must lie within the parameter's range [{lo}, {hi}]"),
+                            format!(
+                                "[{low}, {high}] must lie within the parameter's range [{lo}, {hi}]"
+                            ),
                         ));
                     } else if low > high {
                         problems.push(("low", format!("low = {low} is above high = {high}")));
@@ -144,7 +151,10 @@ impl Family {
             Family::Normal { mean, sd } => {
                 if finite("mean", mean) && finite("sd", sd) {
                     if !within(mean) {
-                        problems.push(("mean", format!("{mean} is outside the parameter's range [{lo}, {hi}]")));
+                        problems.push((
+                            "mean",
+                            format!("{mean} is outside the parameter's range [{lo}, {hi}]"),
+                        ));
                     }
                     if sd < 0.0 {
                         problems.push(("sd", format!("{sd} is negative; expected 0 or more")));
@@ -160,7 +170,12 @@ impl Family {
                         ));
                     }
                     if !(0.0..=MAX_SD_LOG).contains(&sd_log) {
-                        problems.push(("sd_log", format!("{sd_log} is out of range; expected a number from 0 to {MAX_SD_LOG}")));
+                        problems.push((
+                            "sd_log",
+                            format!(
+                                "{sd_log} is out of range; expected a number from 0 to {MAX_SD_LOG}"
+                            ),
+                        ));
                     }
                 }
             }
@@ -181,7 +196,9 @@ impl Family {
                     if !within(low) || !within(high) {
                         problems.push((
                             "low",
-                            format!("[{low}, {high}] must lie within the parameter's range [{lo}, {hi}]"),
+                            format!(
+                                "[{low}, {high}] must lie within the parameter's range [{lo}, {hi}]"
+                            ),
                         ));
                     } else if low >= high {
                         problems.push(("low", format!("low = {low} must be below high = {high}")));
@@ -224,7 +241,11 @@ fn truncated_normal(u: f64, mean: f64, sd: f64, lo: f64, hi: f64) -> f64 {
     if sd == 0.0 {
         return mean;
     }
-    let a = if lo == f64::NEG_INFINITY { 0.0 } else { n.cdf(lo) };
+    let a = if lo == f64::NEG_INFINITY {
+        0.0
+    } else {
+        n.cdf(lo)
+    };
     let b = if hi == f64::INFINITY { 1.0 } else { n.cdf(hi) };
     if b - a <= 0.0 {
         // All the mass is beyond one end (only with a centre far outside, which validation
@@ -232,6 +253,27 @@ fn truncated_normal(u: f64, mean: f64, sd: f64, lo: f64, hi: f64) -> f64 {
         return if mean < lo { lo } else { hi };
     }
     n.inverse_cdf(a + u * (b - a))
+}
+
+/// "lognormal, median 1, sd_log 0.4": a family and its parameters, for people.
+pub fn describe(f: &Family) -> String {
+    match *f {
+        Family::Uniform { low, high } => format!("uniform, low {low}, high {high}"),
+        Family::Normal { mean, sd } => {
+            format!("normal, mean {mean}, sd {sd} (truncated to the allowed range)")
+        }
+        Family::Lognormal { median, sd_log } => {
+            format!("lognormal, median {median}, sd_log {sd_log} (truncated to the allowed range)")
+        }
+        Family::Beta {
+            alpha,
+            beta,
+            low,
+            high,
+        } => {
+            format!("beta, alpha {alpha}, beta {beta}, on [{low}, {high}]")
+        }
+    }
 }
 
 /// FNV-1a hash of a parameter path: a stable key for its sub-stream.
@@ -265,15 +307,36 @@ pub fn range_of(spec: &ParamSpec) -> Option<(f64, f64, bool)> {
 /// Parameters that cannot vary across communities because a rule ties them to another
 /// parameter (the rule could not be checked for every drawn value before the run).
 pub const FIXED_ONLY: &[(&str, &str)] = &[
-    ("community.initial_participants", "the population includes the founding participants"),
-    ("community.population", "the population includes the founding participants"),
+    (
+        "community.initial_participants",
+        "the population includes the founding participants",
+    ),
+    (
+        "community.population",
+        "the population includes the founding participants",
+    ),
     ("motivation.low", "a uniform motivation needs low < high"),
     ("motivation.high", "a uniform motivation needs low < high"),
-    ("motivation.mean", "a truncated normal motivation needs mass in [0, 1]"),
-    ("motivation.sd", "a truncated normal motivation needs mass in [0, 1]"),
-    ("lifecycle.exploring_assets", "stage thresholds must not decrease"),
-    ("lifecycle.collaborating_assets", "stage thresholds must not decrease"),
-    ("lifecycle.formalising_assets", "stage thresholds must not decrease"),
+    (
+        "motivation.mean",
+        "a truncated normal motivation needs mass in [0, 1]",
+    ),
+    (
+        "motivation.sd",
+        "a truncated normal motivation needs mass in [0, 1]",
+    ),
+    (
+        "lifecycle.exploring_assets",
+        "stage thresholds must not decrease",
+    ),
+    (
+        "lifecycle.collaborating_assets",
+        "stage thresholds must not decrease",
+    ),
+    (
+        "lifecycle.formalising_assets",
+        "stage thresholds must not decrease",
+    ),
 ];
 
 /// One parameter drawn per community.
@@ -341,9 +404,21 @@ mod tests {
 
     #[test]
     fn degenerate_distributions_give_their_centre_exactly() {
-        let d = draw("core_idea.strength", Family::Lognormal { median: 1.3, sd_log: 0.0 });
+        let d = draw(
+            "core_idea.strength",
+            Family::Lognormal {
+                median: 1.3,
+                sd_log: 0.0,
+            },
+        );
         let n = draw("core_idea.strength", Family::Normal { mean: 0.7, sd: 0.0 });
-        let u = draw("core_idea.strength", Family::Uniform { low: 0.25, high: 0.25 });
+        let u = draw(
+            "core_idea.strength",
+            Family::Uniform {
+                low: 0.25,
+                high: 0.25,
+            },
+        );
         for seed in 0..100 {
             assert_eq!(d.value(seed), ParamValue::Float(1.3));
             assert_eq!(n.value(seed), ParamValue::Float(0.7));
@@ -354,25 +429,49 @@ mod tests {
     #[test]
     fn quantiles_match_hand_values() {
         // Lognormal: median at u = 0.5; Φ⁻¹(0.975) = 1.959964 gives median·exp(0.4·1.96).
-        let d = draw("core_idea.strength", Family::Lognormal { median: 1.0, sd_log: 0.4 });
+        let d = draw(
+            "core_idea.strength",
+            Family::Lognormal {
+                median: 1.0,
+                sd_log: 0.4,
+            },
+        );
         assert!((d.family.quantile(0.5, d.lo, d.hi) - 1.0).abs() < 1e-12);
         let q = d.family.quantile(0.975, d.lo, d.hi);
-        assert!((q - (0.4f64 * 1.959_963_984_540_054).exp()).abs() < 1e-9, "{q}");
+        assert!(
+            (q - (0.4f64 * 1.959_963_984_540_054).exp()).abs() < 1e-9,
+            "{q}"
+        );
         // Normal truncated to [0, 1] at mean 0: the median of the half-normal is 0.6745·sd.
         let h = draw("core_idea.floor", Family::Normal { mean: 0.0, sd: 0.1 });
         let m = h.family.quantile(0.5, 0.0, 1.0);
         assert!((m - 0.067_448_975).abs() < 1e-8, "{m}");
         // Whole numbers are rounded.
-        let w = draw("host.patience", Family::Uniform { low: 2.0, high: 4.0 });
+        let w = draw(
+            "host.patience",
+            Family::Uniform {
+                low: 2.0,
+                high: 4.0,
+            },
+        );
         assert_eq!(w.at(0.3), ParamValue::Int(3));
         assert_eq!(w.at(0.1), ParamValue::Int(2));
     }
 
     #[test]
     fn the_draw_depends_only_on_seed_and_path() {
-        assert_eq!(uniform_for(7, "host.patience"), uniform_for(7, "host.patience"));
-        assert_ne!(uniform_for(7, "host.patience"), uniform_for(8, "host.patience"));
-        assert_ne!(uniform_for(7, "host.patience"), uniform_for(7, "host.commitment"));
+        assert_eq!(
+            uniform_for(7, "host.patience"),
+            uniform_for(7, "host.patience")
+        );
+        assert_ne!(
+            uniform_for(7, "host.patience"),
+            uniform_for(8, "host.patience")
+        );
+        assert_ne!(
+            uniform_for(7, "host.patience"),
+            uniform_for(7, "host.commitment")
+        );
         for s in 0..10_000 {
             let u = uniform_for(s, "x");
             assert!(u > 0.0 && u < 1.0);
@@ -381,11 +480,31 @@ mod tests {
 
     #[test]
     fn bad_family_parameters_are_reported() {
-        let d = draw("core_idea.floor", Family::Uniform { low: 0.5, high: 1.5 });
+        let d = draw(
+            "core_idea.floor",
+            Family::Uniform {
+                low: 0.5,
+                high: 1.5,
+            },
+        );
         assert_eq!(d.check().len(), 1);
-        let d = draw("core_idea.strength", Family::Lognormal { median: 0.0, sd_log: -1.0 });
+        let d = draw(
+            "core_idea.strength",
+            Family::Lognormal {
+                median: 0.0,
+                sd_log: -1.0,
+            },
+        );
         assert_eq!(d.check().len(), 2);
-        let d = draw("core_idea.floor", Family::Beta { alpha: 0.0, beta: 2.0, low: 0.0, high: 1.0 });
+        let d = draw(
+            "core_idea.floor",
+            Family::Beta {
+                alpha: 0.0,
+                beta: 2.0,
+                low: 0.0,
+                high: 1.0,
+            },
+        );
         assert_eq!(d.check().len(), 1);
     }
 }
