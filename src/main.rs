@@ -13,6 +13,39 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// `println!` that exits quietly when stdout is closed (`hothouse params | head -1`), instead of
+/// panicking on the broken pipe.
+macro_rules! println {
+    () => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock()) {
+            stdout_failed(e)
+        }
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            stdout_failed(e)
+        }
+    }};
+}
+
+/// Stdout cannot be written: a closed pipe is the reader's choice (exit 0, quietly); anything
+/// else is a failure.
+fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: cannot write to standard output: {e}");
+    std::process::exit(hothouse::error::EXIT_FAILURE);
+}
+
+fn warn(notes: &[String]) {
+    for n in notes {
+        eprintln!("warning: {n}");
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "hothouse",
@@ -209,6 +242,9 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
         }
         Command::Trace(a) => {
             let (s, _) = load(&a.scenario, &a.overrides)?;
+            if let Some(out) = &a.out {
+                output::check_folder_path(out)?;
+            }
             let t = trace::trace(&s, a.variant, a.trial)?;
             let out = a.out.unwrap_or_else(|| {
                 Path::new("output").join(format!(
@@ -235,6 +271,7 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             no_plots,
         } => {
             let r = merge::merge(&dirs, &out, force, !no_plots)?;
+            warn(&r.warnings);
             print_summary(&r);
             println!("merged {} shards into {}", dirs.len(), r.out.display());
             Ok(())
@@ -248,6 +285,16 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             Ok(())
         }
         Command::Plot { dir } => {
+            // Held while drawing, so that no run publishes over the folder meanwhile; leftover
+            // temporary pictures of an interrupted plot are then stale.
+            let _lock = match std::fs::canonicalize(&dir) {
+                Ok(abs) if abs.is_dir() => {
+                    let lock = output::lock_target(&abs)?;
+                    output::remove_stale_temporaries(&abs);
+                    Some(lock)
+                }
+                _ => None,
+            };
             for f in hothouse::plots::draw_run(&dir)? {
                 println!("wrote {}", f.display());
             }
@@ -281,7 +328,8 @@ fn run(a: RunArgs) -> Result<(), Error> {
         )),
         None => default_out(&s),
     });
-    output::check_target(&target, a.force)?;
+    let (_lock, notes) = output::claim_target(&target, a.force)?;
+    warn(&notes);
 
     let cancel = Arc::new(AtomicBool::new(false));
     {
@@ -336,6 +384,7 @@ fn run(a: RunArgs) -> Result<(), Error> {
     );
     bar.finish_and_clear();
     let r = result?;
+    warn(&r.warnings);
     if !a.quiet {
         println!(
             "{}: {} variant(s) x {} trial(s), {} weeks, seed {}{}",
