@@ -37,6 +37,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod compare;
 pub mod error;
 pub mod manifest;
 pub mod merge;
@@ -46,6 +47,7 @@ pub mod outcome;
 pub mod output;
 pub mod parameters;
 pub mod plots;
+pub mod record;
 pub mod scenario;
 pub mod simulation;
 pub mod statistics;

@@ -98,6 +98,25 @@ enum Command {
         /// An output folder of `hothouse run` or `merge`
         dir: PathBuf,
     },
+    /// Measure a run against a real life-cycle record (distance D; compare.csv, compare.png)
+    Compare(CompareArgs),
+}
+
+#[derive(Args)]
+struct CompareArgs {
+    /// An output folder of `hothouse run` or `merge`
+    run_dir: PathBuf,
+    /// The record: a CSV file with columns name, start, end, outcome, time_weeks
+    record: PathBuf,
+    /// Compare weeks 0..WEEKS [default: the run's horizon or the record's longest follow-up, whichever is shorter]
+    #[arg(long, value_name = "WEEKS", allow_negative_numbers = true)]
+    window: Option<u32>,
+    /// Folder for compare.csv and compare.png/.svg [default: RUN_DIR]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Do not draw compare.png/.svg
+    #[arg(long)]
+    no_plots: bool,
 }
 
 #[derive(Args, Clone)]
@@ -284,6 +303,7 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Compare(a) => compare(a),
         Command::Plot { dir } => {
             // Held while drawing, so that no run publishes over the folder meanwhile; leftover
             // temporary pictures of an interrupted plot are then stale.
@@ -400,6 +420,16 @@ fn run(a: RunArgs) -> Result<(), Error> {
         print_summary(&r);
     }
     for f in &r.files {
+        println!("wrote {}", f.display());
+    }
+    Ok(())
+}
+
+fn compare(a: CompareArgs) -> Result<(), Error> {
+    let c = hothouse::compare::compare(&a.run_dir, &a.record, a.window)?;
+    let files = c.write(a.out.as_deref().unwrap_or(&a.run_dir), !a.no_plots)?;
+    print!("{}", c.text());
+    for f in files {
         println!("wrote {}", f.display());
     }
     Ok(())
