@@ -3,13 +3,15 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::TRACE_SIZE;
 use super::data::Trace;
-use super::layout::KeyAxis;
-use super::style::{
-    AXIS_DESC_SIZE, GRID, INK, LegendEntry, PALETTE, PANEL_TITLE_SIZE, Swatch, TICK_SIZE,
-    draw_legend, draw_title, fmt_tick, nice_max, text,
+use super::kit::DrawFail;
+use super::kit::axis::{Chart, Frame, Margins, Scale, frame};
+use super::kit::canvas::{Picture, draw_title};
+use super::kit::legend::{LegendEntry, Swatch, draw_legend};
+use super::kit::style::{
+    AXIS_DESC_SIZE, GRID, INK, PALETTE, PANEL_TITLE_SIZE, TICK_SIZE, fmt_tick, nice_max, text,
 };
-use super::{DrawFail, Picture, TRACE_SIZE};
 
 const TIME_DESC: &str = "time (weeks)";
 const LEGEND_COL_W: u32 = 250;
@@ -263,59 +265,67 @@ impl<'a> TracePicture<'a> {
         Ok(())
     }
 
-    fn draw_stages<DB: DrawingBackend>(
-        &self,
-        cell: &DrawingArea<DB, Shift>,
-        legend: &DrawingArea<DB, Shift>,
-    ) -> Result<(), DrawFail> {
-        let tr = self.trace;
-        let (x0, x1) = self.x_range();
-        // rows from the top: the stages in order, any unknown stage words, then the host
+    /// The stage rows from the top: the stages in order, any unknown stage words, then the
+    /// host.
+    fn stage_rows(&self) -> Vec<String> {
         let mut rows: Vec<String> = STAGES.iter().map(|s| s.to_string()).collect();
-        for s in &tr.stage {
+        for s in &self.trace.stage {
             if !is_outcome(s) && !rows.contains(s) {
                 rows.push(s.clone());
             }
         }
         rows.push("host active".to_string());
+        rows
+    }
+
+    fn draw_stages<DB: DrawingBackend>(
+        &self,
+        cell: &DrawingArea<DB, Shift>,
+        legend: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawFail> {
+        let (x0, x1) = self.x_range();
+        let rows = self.stage_rows();
         let n = rows.len();
         // row k (from the top) sits at y = n - 1 - k
-        let y_of = |k: usize| (n - 1 - k) as f64;
-        let labels = rows.clone();
-        let fmt_y = move |v: &f64| {
-            let i = v.round();
-            if (v - i).abs() > 1e-6 || i < 0.0 || i as usize >= n {
-                return String::new();
-            }
-            labels[n - 1 - i as usize].clone()
-        };
-
-        let mut builder = ChartBuilder::on(cell);
-        builder
-            .margin(8)
-            .margin_left(12)
-            .caption("Stage and host activity", text(PANEL_TITLE_SIZE, INK))
-            .x_label_area_size(58)
-            .y_label_area_size(Y_AREA)
+        let ticks = (0..n)
+            .map(|i| (i as f64, rows[n - 1 - i].clone()))
+            .collect();
+        let y = Scale::keyed(-0.6, n as f64 - 0.4, ticks, "");
+        let x = Scale::linear(x0, x1, 10, TIME_DESC);
+        let margins = Margins {
+            all: 8,
+            top: None,
+            left: Some(12),
             // no right axis here: keep its room empty so the time axes line up
-            .margin_right(8 + RIGHT_AREA);
-        let ys: Vec<f64> = (0..n).map(|i| i as f64).collect();
-        let mut chart =
-            builder.build_cartesian_2d(x0..x1, KeyAxis::new(-0.6, n as f64 - 0.4, ys))?;
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(INK)
-            .label_style(text(TICK_SIZE, INK))
-            .axis_desc_style(text(AXIS_DESC_SIZE, INK))
-            .x_desc(TIME_DESC)
-            .x_labels(10)
-            .x_label_formatter(&|v| fmt_tick(*v))
-            .y_label_formatter(&fmt_y)
-            .draw()?;
+            right: 8 + RIGHT_AREA,
+            x_area: 58,
+            y_area: (Y_AREA, Y_AREA),
+        };
+        let title = Some("Stage and host activity");
+        let spec = Frame {
+            title,
+            x: &x,
+            y: &y,
+            edges: (true, true),
+            margins,
+            mesh: true,
+        };
+        let mut chart = frame(cell, &spec)?;
         self.draw_markers(&mut chart, -0.6, n as f64 - 0.4)?;
+        self.stage_bars(&mut chart, &rows, x1)?;
+        self.stage_legend(legend)
+    }
 
+    /// A bar per stretch of weeks in one stage, and one per stretch with the host active.
+    fn stage_bars<DB: DrawingBackend>(
+        &self,
+        chart: &mut Chart<'_, DB>,
+        rows: &[String],
+        x1: f64,
+    ) -> Result<(), DrawFail> {
+        let tr = self.trace;
+        let n = rows.len();
+        let y_of = |k: usize| (n - 1 - k) as f64;
         // a step in time lasts until the next row's time (the last one a typical step)
         let t = &tr.time;
         let dt = if t.len() >= 2 {
@@ -361,6 +371,13 @@ impl<'a> TracePicture<'a> {
                 i += 1;
             }
         }
+        Ok(())
+    }
+
+    fn stage_legend<DB: DrawingBackend>(
+        &self,
+        legend: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawFail> {
         let mut entries = Vec::new();
         if let Some((stage, at)) = self.outcome() {
             entries.push(LegendEntry::new(

@@ -180,15 +180,6 @@ fn by_colour_parameter(
     None
 }
 
-/// A swept parameter's axis title with its unit from the parameter registry, such as
-/// "host.investment (staff-days/week)".
-pub(crate) fn with_unit(path: &str) -> String {
-    match crate::parameters::spec(path) {
-        Some(spec) if !spec.unit.is_empty() => format!("{path} ({})", spec.unit),
-        _ => path.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
