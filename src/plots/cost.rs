@@ -26,13 +26,13 @@ use super::data::RunData;
 use super::kit::DrawFail;
 use super::kit::axis::{Chart, Frame, Margins, Scale, frame};
 use super::kit::canvas::{
-    HEADER_H, LEGEND_W, MIN_PANEL_H, MIN_PANEL_W, PICTURE_SIZE, Picture, draw_title, edges,
-    grid_shape,
+    HEADER_H, LEGEND_W, MIN_PANEL_H, MIN_PANEL_W, PICTURE_SIZE, Picture, Slot, draw_title,
+    grid_shape, slots, subtitle,
 };
 use super::kit::dots::{Estimate, Measure, SweepDots};
 use super::kit::labels::{POINT_SPOTS, Rect, Spot, around, label_box, place, segment_boxes};
 use super::kit::legend::{LegendEntry, Swatch, draw_legend, legend_width};
-use super::kit::names::with_unit;
+use super::kit::names::{lower_name, with_unit};
 use super::kit::style::{
     INK, MUTED, NEUTRAL, PANEL_TITLE_SIZE, TICK_SIZE, anchored, colour, fmt_prob, fmt_tick,
     nice_max, text, text_size,
@@ -148,6 +148,12 @@ impl<'a> CostPicture<'a> {
                 },
             ));
         }
+        if self.per_graduate.any_above() {
+            left.push(LegendEntry::new(
+                Swatch::Triangle(NEUTRAL),
+                "above the axis (more than five times the lowest): value beside it",
+            ));
+        }
         if self.any_missing() {
             left.push(LegendEntry::new(
                 Swatch::Cross(NEUTRAL),
@@ -261,7 +267,7 @@ impl<'a> CostPicture<'a> {
             title: None,
             x: &x,
             y: &y,
-            edges: (true, true),
+            slot: Slot::alone(),
             margins,
             mesh: true,
         };
@@ -469,14 +475,14 @@ impl Picture for CostPicture<'_> {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawFail> {
         let title = match self.run.sweep.params.first() {
-            Some(p) => format!("What a graduation costs the host, by {p}"),
+            Some(p) => format!("What a graduation costs the host, by {}", lower_name(p)),
             None => "What a graduation costs the host".to_string(),
         };
-        let mut subtitle = "host outlay: facilitation spend plus operating shortfall paid by the host; £k = thousands of pounds; bars: 95% intervals".to_string();
-        if let Some(n) = self.run.trials_note() {
-            subtitle.push_str("; ");
-            subtitle.push_str(&n);
-        }
+        let notes = [self.run.trials_note(), self.dots.arr.note()];
+        let subtitle = subtitle(
+            "host outlay: facilitation spend plus operating shortfall paid by the host; £k = thousands of pounds; bars: 95% intervals",
+            &notes,
+        );
         let body = draw_title(root, &title, Some(&subtitle))?;
         let blocks = self.legend_blocks();
         let (left, right, legend) = self.halves(&body, &blocks);
@@ -541,9 +547,12 @@ impl CostPicture<'_> {
         let mut cells = left.split_evenly(grid_shape(n));
         cells.truncate(n.max(1));
         let inset = self.dots.has_lines() && (self.dots.arr.shared_legend.is_none() || !has_legend);
-        for (k, (panel, cell)) in self.dots.arr.panels.iter().zip(&cells).enumerate() {
+        let panels = &self.dots.arr.panels;
+        let titles: Vec<Option<&str>> = panels.iter().map(|p| p.title.as_deref()).collect();
+        let slots = slots(&cells, &titles);
+        for ((panel, cell), slot) in panels.iter().zip(&cells).zip(slots) {
             self.dots
-                .draw_panel(cell, panel, edges(k, n), inset, &self.per_graduate)?;
+                .draw_panel(cell, panel, slot, inset, &self.per_graduate)?;
         }
         Ok(())
     }
@@ -745,7 +754,7 @@ fn scatter_points(run: &RunData, dots: &SweepDots<'_>) -> (Vec<Point>, Vec<Strin
     for (p, d) in points.iter_mut().zip(dominated) {
         p.frontier = !d;
     }
-    let names = named.iter().map(|&k| params[k].clone()).collect();
+    let names = named.iter().map(|&k| lower_name(&params[k])).collect();
     (points, names)
 }
 

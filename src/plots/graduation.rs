@@ -6,9 +6,12 @@ use plotters::prelude::*;
 
 use super::data::RunData;
 use super::kit::DrawFail;
-use super::kit::canvas::{LEGEND_W, Picture, canvas_size, draw_title, edges, split_panels};
+use super::kit::canvas::{
+    LEGEND_W, Picture, canvas_size, draw_title, slots, split_panels, subtitle,
+};
 use super::kit::dots::{Estimate, Measure, SweepDots};
 use super::kit::legend::{draw_legend, legend_width};
+use super::kit::names::lower_name;
 use super::kit::style::fmt_prob;
 
 /// P(graduate) with its Wilson interval against the first swept parameter.
@@ -62,15 +65,14 @@ impl Picture for GraduationPicture<'_> {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawFail> {
         let title = match self.run.sweep.params.first() {
-            Some(p) => format!("Probability of graduating, by {p}"),
+            Some(p) => format!("Probability of graduating, by {}", lower_name(p)),
             None => "Probability of graduating".to_string(),
         };
-        let mut subtitle =
-            "dots: share of trials that graduated; bars: 95% Wilson interval".to_string();
-        if let Some(n) = self.run.trials_note() {
-            subtitle.push_str("; ");
-            subtitle.push_str(&n);
-        }
+        let notes = [self.run.trials_note(), self.dots.arr.note()];
+        let subtitle = subtitle(
+            "dots: share of trials that graduated; bars: 95% Wilson interval",
+            &notes,
+        );
         let body = draw_title(root, &title, Some(&subtitle))?;
         // a legend is only needed when there are lines to tell apart
         let entries = self.dots.shared_legend();
@@ -81,9 +83,11 @@ impl Picture for GraduationPicture<'_> {
         let n = arr.panels.len();
         let (cells, legend_area) = split_panels(&body, n, legend_w);
         let inset = self.dots.has_lines() && (arr.shared_legend.is_none() || legend_area.is_none());
-        for (k, (panel, cell)) in arr.panels.iter().zip(&cells).enumerate() {
+        let titles: Vec<Option<&str>> = arr.panels.iter().map(|p| p.title.as_deref()).collect();
+        let slots = slots(&cells, &titles);
+        for ((panel, cell), slot) in arr.panels.iter().zip(&cells).zip(slots) {
             self.dots
-                .draw_panel(cell, panel, edges(k, n), inset, &self.measure)?;
+                .draw_panel(cell, panel, slot, inset, &self.measure)?;
         }
         if let (Some(area), Some(entries)) = (legend_area, entries) {
             let (w, _) = area.dim_in_pixel();

@@ -8,9 +8,9 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::data::{RunData, SummaryRow};
 use super::kit::DrawFail;
 use super::kit::axis::{Chart, Frame, Levels, Margins, Scale, frame};
-use super::kit::canvas::{Picture, canvas_size, draw_title, edges, split_panels};
-use super::kit::facets::label;
-use super::kit::names::with_unit;
+use super::kit::canvas::{Picture, Slot, canvas_size, draw_title, slots, split_panels, subtitle};
+use super::kit::facets::{MAX_PANELS, label};
+use super::kit::names::{lower_name, with_unit};
 use super::kit::style::{
     INK, LEGEND_SIZE, MUTED, TICK_SIZE, anchored, fmt_prob, fmt_tick, ink_on, text, text_size,
     viridis,
@@ -26,6 +26,8 @@ pub(crate) struct HeatmapPicture<'a> {
     y: Levels,
     /// Panel title (values of the third and later parameters) and the summary rows in it.
     panels: Vec<(Option<String>, Vec<usize>)>,
+    /// Panels left out to keep the picture's size bounded.
+    omitted: usize,
 }
 
 /// The text of a cell: its value, and its interval on a second line when there is room.
@@ -44,8 +46,8 @@ impl<'a> HeatmapPicture<'a> {
         }
         let vals = |r: &SummaryRow| run.sweep.values_of(r.variant).unwrap_or(&[]);
         let get = |r: &SummaryRow, k: usize| vals(r).get(k).map_or("", String::as_str);
-        let x = Levels::new(run.summary.iter().map(|r| get(r, 0)), true);
-        let y = Levels::new(run.summary.iter().map(|r| get(r, 1)), true);
+        let x = Levels::new(&params[0], run.summary.iter().map(|r| get(r, 0)), true);
+        let y = Levels::new(&params[1], run.summary.iter().map(|r| get(r, 1)), true);
         let rest = &params[2..];
         let mut keys: Vec<Vec<String>> = Vec::new();
         let mut panels: Vec<(Option<String>, Vec<usize>)> = Vec::new();
@@ -60,7 +62,15 @@ impl<'a> HeatmapPicture<'a> {
                 }
             }
         }
-        Some(HeatmapPicture { run, x, y, panels })
+        let omitted = panels.len().saturating_sub(MAX_PANELS);
+        panels.truncate(MAX_PANELS);
+        Some(HeatmapPicture {
+            run,
+            x,
+            y,
+            panels,
+            omitted,
+        })
     }
 
     /// The summary row of each cell (row-major, y then x).
@@ -83,23 +93,20 @@ impl<'a> HeatmapPicture<'a> {
         cell: &DrawingArea<DB, Shift>,
         title: Option<&str>,
         rows: &[usize],
-        edges: (bool, bool),
+        slot: Slot,
     ) -> Result<bool, DrawFail> {
         let params = &self.run.sweep.params;
         let (nx, ny) = (self.x.values.len(), self.y.values.len());
-        let keyed = |values: &[String], title: String| {
-            let ticks = values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (i as f64, v.clone()))
-                .collect();
-            Scale::keyed(-0.5, values.len() as f64 - 0.5, ticks, title)
+        let keyed = |levels: &Levels, title: String| {
+            let n = levels.values.len();
+            let ticks = (0..n).map(|i| (i as f64, levels.label(i))).collect();
+            Scale::keyed(-0.5, n as f64 - 0.5, ticks, title)
         };
-        let x = keyed(&self.x.values, with_unit(&params[0]));
-        let y = keyed(&self.y.values, with_unit(&params[1]));
+        let x = keyed(&self.x, with_unit(&params[0]));
+        let y = keyed(&self.y, with_unit(&params[1]));
         let y_label_w = self
             .y
-            .values
+            .labels()
             .iter()
             .map(|v| text_size(cell, v, &text(TICK_SIZE, INK)).0)
             .max()
@@ -118,7 +125,7 @@ impl<'a> HeatmapPicture<'a> {
                 title,
                 x: &x,
                 y: &y,
-                edges,
+                slot,
                 margins,
                 mesh: false,
             },
@@ -199,23 +206,30 @@ impl Picture for HeatmapPicture<'_> {
         let params = &self.run.sweep.params;
         let title = format!(
             "Probability of graduating, by {} and {}",
-            params[0], params[1]
+            lower_name(&params[0]),
+            lower_name(&params[1])
         );
-        let mut subtitle = "each cell: share of trials that graduated".to_string();
-        let two_lines = self.panels.len() <= 4;
-        if two_lines {
-            subtitle.push_str(" (below: 95% Wilson interval)");
-        }
-        if let Some(n) = self.run.trials_note() {
-            subtitle.push_str("; ");
-            subtitle.push_str(&n);
-        }
+        let lead = if self.panels.len() <= 4 {
+            "each cell: share of trials that graduated (below: 95% Wilson interval)"
+        } else {
+            "each cell: share of trials that graduated"
+        };
+        let omitted = (self.omitted > 0).then(|| {
+            format!(
+                "showing the first {} of {} panels; every variant is in summary.csv",
+                self.panels.len(),
+                self.panels.len() + self.omitted
+            )
+        });
+        let subtitle = subtitle(lead, &[self.run.trials_note(), omitted]);
         let body = draw_title(root, &title, Some(&subtitle))?;
         let n = self.panels.len();
         let (cells, bar_area) = split_panels(&body, n, Some(170));
         let mut missing = false;
-        for (k, ((t, rows), cell)) in self.panels.iter().zip(&cells).enumerate() {
-            missing |= self.draw_panel(cell, t.as_deref(), rows, edges(k, n))?;
+        let titles: Vec<Option<&str>> = self.panels.iter().map(|p| p.0.as_deref()).collect();
+        let slots = slots(&cells, &titles);
+        for (((t, rows), cell), slot) in self.panels.iter().zip(&cells).zip(slots) {
+            missing |= self.draw_panel(cell, t.as_deref(), rows, slot)?;
         }
         if let Some(area) = bar_area {
             draw_colour_bar(&area, missing)?;

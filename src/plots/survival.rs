@@ -8,7 +8,9 @@ use plotters::prelude::*;
 use super::data::{Curve, RunData};
 use super::kit::DrawFail;
 use super::kit::axis::{Frame, Margins, Scale, frame};
-use super::kit::canvas::{LEGEND_W, Picture, canvas_size, draw_title, edges, split_panels};
+use super::kit::canvas::{
+    LEGEND_W, Picture, Slot, canvas_size, draw_title, slots, split_panels, subtitle,
+};
 use super::kit::facets::{Arrangement, Panel, arrange, label};
 use super::kit::legend::{LegendEntry, Swatch, draw_inset_legend, draw_legend, legend_width};
 use super::kit::marks::{band_polygons, draw_path, step_paths};
@@ -150,7 +152,7 @@ impl<'a> CurvesPicture<'a> {
         cell: &DrawingArea<DB, Shift>,
         panel: &Panel,
         (x, y): (&Scale, &Scale),
-        edges: (bool, bool),
+        slot: Slot,
         inset_legend: bool,
     ) -> Result<(), DrawFail> {
         let title = panel.title.as_deref();
@@ -158,7 +160,7 @@ impl<'a> CurvesPicture<'a> {
             title,
             x,
             y,
-            edges,
+            slot,
             margins: MARGINS,
             mesh: true,
         };
@@ -220,11 +222,7 @@ impl Picture for CurvesPicture<'_> {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawFail> {
         let kind = self.kind;
-        let mut subtitle = kind.subtitle().to_string();
-        if let Some(n) = self.run.trials_note() {
-            subtitle.push_str("; ");
-            subtitle.push_str(&n);
-        }
+        let subtitle = subtitle(kind.subtitle(), &[self.run.trials_note(), self.arr.note()]);
         let body = draw_title(root, kind.title(), Some(&subtitle))?;
         let x = Scale::linear(0.0, self.run.horizon(), 8, TIME_DESC);
         let y = Scale::linear(0.0, kind.y_max(self.run), 6, kind.y_desc());
@@ -242,8 +240,11 @@ impl Picture for CurvesPicture<'_> {
         let n = self.arr.panels.len();
         let (cells, legend_area) = split_panels(&body, n, legend_w);
         let inset = self.arr.shared_legend.is_none() || legend_area.is_none();
-        for (k, (panel, cell)) in self.arr.panels.iter().zip(&cells).enumerate() {
-            self.draw_panel(cell, panel, (&x, &y), edges(k, n), inset)?;
+        let titles: Vec<Option<&str>> =
+            self.arr.panels.iter().map(|p| p.title.as_deref()).collect();
+        let slots = slots(&cells, &titles);
+        for ((panel, cell), slot) in self.arr.panels.iter().zip(&cells).zip(slots) {
+            self.draw_panel(cell, panel, (&x, &y), slot, inset)?;
         }
         if let (Some(area), Some(entries)) = (legend_area, entries) {
             let (w, _) = area.dim_in_pixel();

@@ -13,10 +13,10 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::DrawFail;
+use super::canvas::{Slot, draw_panel_title};
 use super::facets::distinct;
-use super::style::{
-    AXIS_DESC_SIZE, GRID, INK, PANEL_TITLE_SIZE, TICK_SIZE, fmt_tick, text, text_size,
-};
+use super::names::special;
+use super::style::{AXIS_DESC_SIZE, GRID, INK, TICK_SIZE, fmt_tick, text, text_size};
 
 /// A position scale: the range drawn, where its ticks sit and what they say, and its title.
 #[derive(Clone, Debug)]
@@ -152,9 +152,8 @@ pub(crate) struct Frame<'s> {
     pub(crate) title: Option<&'s str>,
     pub(crate) x: &'s Scale,
     pub(crate) y: &'s Scale,
-    /// Whether the panel sits on the bottom row and in the left column of its grid: only
-    /// those carry the x and y axis titles.
-    pub(crate) edges: (bool, bool),
+    /// Where the panel sits in its grid (which axis titles it carries, the titles' height).
+    pub(crate) slot: Slot,
     pub(crate) margins: Margins,
     /// Horizontal and vertical grid lines at the ticks.
     pub(crate) mesh: bool,
@@ -165,22 +164,25 @@ pub(crate) fn frame<'a, DB: DrawingBackend>(
     cell: &'a DrawingArea<DB, Shift>,
     f: &Frame<'_>,
 ) -> Result<Chart<'a, DB>, DrawFail> {
-    let (bottom, left) = f.edges;
+    let Slot {
+        bottom,
+        left,
+        title_rows,
+    } = f.slot;
     let m = f.margins;
+    let title_h = match f.title {
+        Some(t) => draw_panel_title(cell, t, title_rows)?,
+        None => 0,
+    };
     let mut builder = ChartBuilder::on(cell);
     builder
         .margin(m.all)
         .margin_right(m.right)
         .x_label_area_size(m.x_area)
         .y_label_area_size(if left { m.y_area.0 } else { m.y_area.1 });
-    if let Some(top) = m.top {
-        builder.margin_top(top);
-    }
+    builder.margin_top(m.top.unwrap_or(m.all) + title_h);
     if let Some(left) = m.left {
         builder.margin_left(left);
-    }
-    if let Some(t) = f.title {
-        builder.caption(t, text(PANEL_TITLE_SIZE, INK));
     }
     let mut chart = builder.build_cartesian_2d(f.x.coord(), f.y.coord())?;
     let (x, y) = (f.x, f.y);
@@ -209,35 +211,121 @@ pub(crate) struct Levels {
     pub(crate) values: Vec<String>,
     /// Numeric positions when every value is a number, else `None` (categorical: 0, 1, ...).
     pub(crate) numbers: Option<Vec<f64>>,
+    /// The words of values that are not amounts ("open-ended"), parallel to `values`; such
+    /// values sit after all the others, apart from them on a numeric axis.
+    pub(crate) words: Vec<Option<&'static str>>,
 }
 
 impl Levels {
-    /// `sort`: numeric values are put in increasing order (categorical ones keep the order
-    /// of first appearance, which is the order of the sweep).
-    pub(crate) fn new<'a>(raw: impl IntoIterator<Item = &'a str>, sort: bool) -> Levels {
+    /// The levels of parameter `path`. `sort`: numeric values are put in increasing order
+    /// (categorical ones keep the order of first appearance, which is the order of the
+    /// sweep); special values go last either way.
+    pub(crate) fn new<'a>(
+        path: &str,
+        raw: impl IntoIterator<Item = &'a str>,
+        sort: bool,
+    ) -> Levels {
         let mut values = distinct(raw);
+        if sort {
+            // stable: special values last, amounts in increasing order
+            let key = |v: &String| v.parse::<f64>().ok().filter(|x| x.is_finite());
+            values.sort_by(|a, b| {
+                let (sa, sb) = (special(path, a).is_some(), special(path, b).is_some());
+                sa.cmp(&sb).then(match (key(a), key(b)) {
+                    (Some(x), Some(y)) if !sa && !sb => x.total_cmp(&y),
+                    _ => std::cmp::Ordering::Equal,
+                })
+            });
+        }
+        let words: Vec<Option<&'static str>> = values.iter().map(|v| special(path, v)).collect();
         let parsed: Option<Vec<f64>> = values
             .iter()
-            .map(|v| v.parse::<f64>().ok().filter(|x| x.is_finite()))
+            .zip(&words)
+            .filter(|(_, w)| w.is_none())
+            .map(|(v, _)| v.parse::<f64>().ok().filter(|x| x.is_finite()))
             .collect();
-        match parsed {
-            Some(mut nums) if !nums.is_empty() => {
-                if sort {
-                    let mut pairs: Vec<(f64, String)> = nums.into_iter().zip(values).collect();
-                    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-                    nums = pairs.iter().map(|p| p.0).collect();
-                    values = pairs.into_iter().map(|p| p.1).collect();
-                }
-                Levels {
-                    values,
-                    numbers: Some(nums),
-                }
-            }
-            _ => Levels {
-                values,
-                numbers: None,
-            },
+        let numbers = parsed.filter(|n| !n.is_empty()).map(|mut nums| {
+            // special values: beyond the largest amount, a third of the span apart
+            let lo = nums.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = nums.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let gap = if hi > lo {
+                (hi - lo) / 3.0
+            } else {
+                hi.abs().max(1.0)
+            };
+            let n_special = words.iter().filter(|w| w.is_some()).count();
+            nums.extend((1..=n_special).map(|k| hi + gap * k as f64));
+            nums
+        });
+        Levels {
+            values,
+            numbers,
+            words,
         }
+    }
+
+    /// Levels given by their labels, at 0, 1, 2, ...
+    pub(crate) fn categories(labels: Vec<String>) -> Levels {
+        let words = vec![None; labels.len()];
+        Levels {
+            values: labels,
+            numbers: None,
+            words,
+        }
+    }
+
+    /// The label of level `i`: its words, or the value as written.
+    pub(crate) fn label(&self, i: usize) -> String {
+        match self.words.get(i).copied().flatten() {
+            Some(w) => w.to_string(),
+            None => self.values.get(i).cloned().unwrap_or_default(),
+        }
+    }
+
+    /// The labels of all levels, in axis order.
+    pub(crate) fn labels(&self) -> Vec<String> {
+        (0..self.values.len()).map(|i| self.label(i)).collect()
+    }
+
+    /// Whether level `v` is a special value.
+    pub(crate) fn is_special(&self, v: &str) -> bool {
+        self.words
+            .get(self.index_of(v))
+            .copied()
+            .flatten()
+            .is_some()
+    }
+
+    /// A numeric scale over the levels from `lo` to `hi`: round ticks over the amounts, and
+    /// one labelled tick at each special value.
+    pub(crate) fn numeric_scale(
+        &self,
+        (lo, hi): (f64, f64),
+        max_ticks: usize,
+        title: String,
+    ) -> Scale {
+        let Some(nums) = &self.numbers else {
+            return Scale::linear(lo, hi, max_ticks, title);
+        };
+        let specials: Vec<(f64, String)> = (0..self.values.len())
+            .filter(|&i| self.words[i].is_some())
+            .map(|i| (nums[i], self.label(i)))
+            .collect();
+        let Some(first_special) = specials.first().map(|s| s.0) else {
+            return Scale::linear(lo, hi, max_ticks, title);
+        };
+        let amounts_hi = (0..self.values.len())
+            .filter(|&i| self.words[i].is_none())
+            .map(|i| nums[i])
+            .fold(f64::NEG_INFINITY, f64::max);
+        let limit = amounts_hi + (first_special - amounts_hi) * 0.4;
+        let mut ticks: Vec<(f64, String)> = Scale::linear(lo, hi, max_ticks, "")
+            .ticks
+            .into_iter()
+            .filter(|(t, _)| *t <= limit)
+            .collect();
+        ticks.extend(specials);
+        Scale::keyed(lo, hi, ticks, title)
     }
 
     pub(crate) fn index_of(&self, v: &str) -> usize {

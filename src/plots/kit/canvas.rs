@@ -15,7 +15,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::style::{self, INK, MUTED, SUBTITLE_SIZE, TITLE_SIZE, anchored, text, text_size};
+use super::legend::wrap;
+use super::style::{
+    self, INK, MUTED, PANEL_TITLE_SIZE, SUBTITLE_SIZE, TITLE_SIZE, anchored, text, text_size,
+};
 use crate::plots::PlotError;
 
 /// Size in pixels of the run pictures when they hold a single panel (grids grow beyond it).
@@ -135,6 +138,7 @@ pub(crate) fn write_svg(picture: &impl Picture, path: &Path) -> Result<(), PlotE
             message,
         })?;
     }
+    let text = name_svg_font(&text);
     let tmp = temp_path(path, "svg");
     let result = fs::File::create(&tmp)
         .and_then(|mut f| {
@@ -150,6 +154,76 @@ pub(crate) fn write_svg(picture: &impl Picture, path: &Path) -> Result<(), PlotE
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// The SVG with every `font-family` naming the bundled font and its fallbacks, so that a
+/// browser draws it as the PNG is drawn.
+fn name_svg_font(svg: &str) -> String {
+    svg.replace(
+        &format!("font-family=\"{}\"", style::FONT),
+        &format!("font-family=\"{}\"", style::SVG_FONT_FAMILY),
+    )
+}
+
+/// A subtitle: `lead`, then each note there is, separated by "; ".
+pub(crate) fn subtitle(lead: &str, notes: &[Option<String>]) -> String {
+    let mut s = lead.to_string();
+    for n in notes.iter().flatten() {
+        s.push_str("; ");
+        s.push_str(n);
+    }
+    s
+}
+
+/// A panel title fitted to `max_w` pixels: wrapped (at ", " where possible) onto at most
+/// two lines, the second shortened with "…" if it is still too wide, so that titles of
+/// neighbouring panels never run into each other.
+pub(crate) fn fit_title<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    max_w: u32,
+) -> Vec<String> {
+    let style = text(PANEL_TITLE_SIZE, INK);
+    let mut lines = wrap(area, title, &style, max_w);
+    if lines.len() > 2 {
+        let rest = lines.split_off(1).join(" ");
+        lines.push(rest);
+    }
+    for line in &mut lines {
+        if text_size(area, line, &style).0 <= max_w {
+            continue;
+        }
+        let mut chars: Vec<char> = line.chars().collect();
+        while !chars.is_empty() {
+            chars.pop();
+            let short: String = chars.iter().collect::<String>() + "…";
+            if text_size(area, &short, &style).0 <= max_w {
+                *line = short;
+                break;
+            }
+        }
+    }
+    lines
+}
+
+/// Draws a panel title centred at the top of `cell`; returns the height it takes (at least
+/// `rows` lines).
+pub(crate) fn draw_panel_title<DB: DrawingBackend>(
+    cell: &DrawingArea<DB, Shift>,
+    title: &str,
+    rows: usize,
+) -> Result<u32, DrawFail> {
+    let (w, _) = cell.dim_in_pixel();
+    let lines = fit_title(cell, title, title_width(cell));
+    let line_h = text_size(cell, "Hg", &text(PANEL_TITLE_SIZE, INK)).1 + 3;
+    for (k, line) in lines.iter().enumerate() {
+        cell.draw(&Text::new(
+            line.clone(),
+            (w as i32 / 2, 6 + (k as u32 * line_h) as i32),
+            anchored(PANEL_TITLE_SIZE, INK, HPos::Center, VPos::Top),
+        ))?;
+    }
+    Ok(6 + lines.len().max(rows) as u32 * line_h + 4)
 }
 
 /// Draws a title (and optional subtitle) at the top of `root`; returns the area below it.
@@ -229,9 +303,58 @@ pub(crate) fn split_panels<DB: DrawingBackend>(
     (cells, legend)
 }
 
+/// Where a panel sits in its grid: whether it carries the x axis title (bottom row) and the y
+/// axis title (left column), and how many lines all panel titles of the grid take, so that
+/// the plots of one row line up whatever their titles.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Slot {
+    pub(crate) bottom: bool,
+    pub(crate) left: bool,
+    pub(crate) title_rows: usize,
+}
+
+impl Slot {
+    /// A panel alone: both axis titles, a title of its own height.
+    pub(crate) fn alone() -> Slot {
+        Slot {
+            bottom: true,
+            left: true,
+            title_rows: 0,
+        }
+    }
+}
+
+/// The slots of the panels of a grid drawn into `cells`, with the given titles.
+pub(crate) fn slots<DB: DrawingBackend>(
+    cells: &[DrawingArea<DB, Shift>],
+    titles: &[Option<&str>],
+) -> Vec<Slot> {
+    let n = titles.len();
+    let rows = titles
+        .iter()
+        .zip(cells)
+        .filter_map(|(t, cell)| t.map(|t| fit_title(cell, t, title_width(cell)).len()))
+        .max()
+        .unwrap_or(0);
+    (0..n)
+        .map(|k| {
+            let (bottom, left) = edges(k, n);
+            Slot {
+                bottom,
+                left,
+                title_rows: rows,
+            }
+        })
+        .collect()
+}
+
+fn title_width<DB: DrawingBackend>(cell: &DrawingArea<DB, Shift>) -> u32 {
+    cell.dim_in_pixel().0.saturating_sub(24)
+}
+
 /// Whether panel `k` of `n` sits on the bottom row of its grid (or above an empty cell),
 /// and whether it sits in the left column.
-pub(crate) fn edges(k: usize, n: usize) -> (bool, bool) {
+fn edges(k: usize, n: usize) -> (bool, bool) {
     let (_, cols) = grid_shape(n);
     let bottom = k + cols >= n;
     let left = k % cols == 0;

@@ -11,7 +11,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::{Chart, Frame, Levels, Margins, Scale, frame};
-use super::canvas::DrawFail;
+use super::canvas::{DrawFail, Slot};
 use super::facets::{Arrangement, Panel, arrange, label};
 use super::labels::{Rect, Spot, place, segment_boxes};
 use super::legend::{LegendEntry, Swatch, draw_inset_legend};
@@ -61,6 +61,13 @@ pub(crate) struct Measure {
 }
 
 impl Measure {
+    /// Whether some value lies above the axis (drawn as an arrow at the top).
+    pub(crate) fn any_above(&self) -> bool {
+        self.rows
+            .iter()
+            .any(|e| e.value.is_some_and(|v| v > self.top()))
+    }
+
     fn est(&self, i: usize) -> Estimate {
         self.rows.get(i).copied().unwrap_or_default()
     }
@@ -97,6 +104,8 @@ struct Dot {
     /// Position of the dot's value of the first parameter.
     base: f64,
     row: usize,
+    /// Whether that value is special ("open-ended"): no line joins it to the amounts.
+    special: bool,
 }
 
 /// What one panel's drawing has learnt so far: what labels must keep clear of, which x
@@ -105,6 +114,9 @@ struct PanelState {
     obstacles: Vec<Rect>,
     missing_at: Vec<(f64, bool)>,
     lowest_label: Option<(f64, f64, f64, f64, String)>,
+    /// Labels of values above the axis already placed, and how many found no room.
+    taken: Vec<Rect>,
+    unlabelled: usize,
 }
 
 impl<'a> SweepDots<'a> {
@@ -115,6 +127,7 @@ impl<'a> SweepDots<'a> {
         }
         let values_of = |r: &SummaryRow| run.sweep.values_of(r.variant).unwrap_or(&[]);
         let x = Levels::new(
+            &params[0],
             run.summary
                 .iter()
                 .map(|r| values_of(r).first().map_or("", String::as_str)),
@@ -158,10 +171,7 @@ impl<'a> SweepDots<'a> {
             .collect();
         SweepDots {
             run,
-            x: Levels {
-                values: labels,
-                numbers: None,
-            },
+            x: Levels::categories(labels),
             series: vec![Series {
                 rows: (0..run.summary.len()).collect(),
             }],
@@ -212,14 +222,24 @@ impl<'a> SweepDots<'a> {
             .iter()
             .enumerate()
             .map(|(k, &row)| {
-                let x = if self.no_sweep() {
-                    k as f64
-                } else {
-                    let v = self.run.sweep.values_of(self.run.summary[row].variant);
-                    self.x
-                        .position(v.and_then(|v| v.first()).map_or("", String::as_str))
-                };
-                Dot { x, base: x, row }
+                if self.no_sweep() {
+                    let x = k as f64;
+                    return Dot {
+                        x,
+                        base: x,
+                        row,
+                        special: false,
+                    };
+                }
+                let v = self.run.sweep.values_of(self.run.summary[row].variant);
+                let v = v.and_then(|v| v.first()).map_or("", String::as_str);
+                let x = self.x.position(v);
+                Dot {
+                    x,
+                    base: x,
+                    row,
+                    special: self.x.is_special(v),
+                }
             })
             .collect();
         pts.sort_by(|a, b| a.x.total_cmp(&b.x));
@@ -238,10 +258,9 @@ impl<'a> SweepDots<'a> {
         };
         if self.x.numbers.is_none() {
             let room = cell.dim_in_pixel().0.saturating_sub(120).max(1);
-            Scale::categorical(cell, &self.x.values, room, title)
+            Scale::categorical(cell, &self.x.labels(), room, title)
         } else {
-            let (x0, x1) = self.x.range();
-            Scale::linear(x0, x1, 8, title)
+            self.x.numeric_scale(self.x.range(), 8, title)
         }
     }
 
@@ -260,12 +279,12 @@ impl<'a> SweepDots<'a> {
     }
 
     /// Draws one panel: dots with interval bars, one line per member, against the first
-    /// swept parameter; `edges` say which axis titles the panel carries.
+    /// swept parameter; `slot` says which axis titles the panel carries.
     pub(crate) fn draw_panel<DB: DrawingBackend>(
         &self,
         cell: &DrawingArea<DB, Shift>,
         panel: &Panel,
-        edges: (bool, bool),
+        slot: Slot,
         inset_legend: bool,
         m: &Measure,
     ) -> Result<(), DrawFail> {
@@ -279,7 +298,7 @@ impl<'a> SweepDots<'a> {
                 title,
                 x: &x,
                 y: &y,
-                edges,
+                slot,
                 margins: MARGINS,
                 mesh: true,
             },
@@ -288,6 +307,8 @@ impl<'a> SweepDots<'a> {
             obstacles: Vec::new(),
             missing_at: Vec::new(),
             lowest_label: None,
+            taken: Vec::new(),
+            unlabelled: 0,
         };
         let n = panel.members.len();
         let lowest = self.lowest(panel, m);
@@ -299,7 +320,7 @@ impl<'a> SweepDots<'a> {
             let pts = self.dots(&self.series[mem.item], shift);
             self.draw_lines(&mut chart, &pts, m, col, n, &mut state)?;
             draw_intervals(&mut chart, &pts, m, col, &mut state)?;
-            draw_dots(&mut chart, &pts, m, col)?;
+            draw_dots(cell, &mut chart, &pts, m, col, &mut state)?;
             if m.missing.is_some() {
                 draw_crosses(&mut chart, &pts, m, col, &mut state)?;
             }
@@ -313,6 +334,9 @@ impl<'a> SweepDots<'a> {
                     &mut state,
                 )?;
             }
+        }
+        if state.unlabelled > 0 {
+            draw_unlabelled_note(&mut chart, state.unlabelled)?;
         }
         if let Some(l) = state.lowest_label.take() {
             place_lowest_label(cell, &mut chart, l, &state.obstacles)?;
@@ -365,8 +389,13 @@ impl<'a> SweepDots<'a> {
         state: &mut PanelState,
     ) -> Result<(), DrawFail> {
         let categorical = self.x.numbers.is_none();
-        let line_pts: Vec<(f64, Option<f64>)> =
-            pts.iter().map(|d| (d.x, m.est(d.row).value)).collect();
+        let mut line_pts: Vec<(f64, Option<f64>)> = Vec::new();
+        for (k, d) in pts.iter().enumerate() {
+            if d.special && k > 0 && !pts[k - 1].special {
+                line_pts.push((d.x, None));
+            }
+            line_pts.push((d.x, m.est(d.row).value));
+        }
         for line in clipped_lines(&line_pts, m.top()) {
             if !categorical || n > 1 {
                 for w in line.windows(2) {
@@ -493,12 +522,15 @@ fn draw_intervals<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The dots, and values above the axis as an arrow at the top with the value beside it.
+/// The dots, and values above the axis as an arrow at the top with the value beside it
+/// where it fits clear of the other labels (counted in `state.unlabelled` where not).
 fn draw_dots<DB: DrawingBackend>(
+    cell: &DrawingArea<DB, Shift>,
     chart: &mut Chart<'_, DB>,
     pts: &[Dot],
     m: &Measure,
     col: RGBColor,
+    state: &mut PanelState,
 ) -> Result<(), DrawFail> {
     let y_max = m.top();
     chart.draw_series(pts.iter().filter_map(|d| {
@@ -507,20 +539,59 @@ fn draw_dots<DB: DrawingBackend>(
             .filter(|v| *v <= y_max)
             .map(|v| Circle::new((d.x, v), 6, col.filled()))
     }))?;
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let bounds = Rect {
+        x0: xr.start,
+        y0: yr.start - 2,
+        x1: xr.end + 24,
+        y1: yr.end,
+    };
+    const SPOTS: [Spot; 2] = [
+        (10, 7, HPos::Left, VPos::Center),
+        (-10, 7, HPos::Right, VPos::Center),
+    ];
     for d in pts {
         let Some(v) = m.est(d.row).value.filter(|v| *v > y_max) else {
             continue;
         };
+        let anchor = chart.backend_coord(&(d.x, y_max));
         chart.draw_series(std::iter::once(
-            EmptyElement::at((d.x, y_max))
-                + TriangleMarker::new((0, 7), 7, col.filled())
-                + Text::new(
-                    (m.fmt)(v),
-                    (10, 7),
-                    anchored(TICK_SIZE, INK, HPos::Left, VPos::Center),
-                ),
+            EmptyElement::at((d.x, y_max)) + TriangleMarker::new((0, 7), 7, col.filled()),
         ))?;
+        state
+            .obstacles
+            .push(Rect::around(anchor.0, anchor.1 + 7, 7, 7));
+        let s = (m.fmt)(v);
+        let size = text_size(cell, &s, &text(TICK_SIZE, INK));
+        let candidates: Vec<((i32, i32), Spot)> = SPOTS.iter().map(|sp| (anchor, *sp)).collect();
+        match place(&candidates, size, &state.taken, &bounds, false) {
+            Some((k, rect)) => {
+                state.taken.push(rect);
+                let (dx, dy, h, vp) = SPOTS[k];
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at((d.x, y_max))
+                        + Text::new(s, (dx, dy), anchored(TICK_SIZE, INK, h, vp)),
+                ))?;
+            }
+            None => state.unlabelled += 1,
+        }
     }
+    Ok(())
+}
+
+/// Says how many values above the axis had no room for their label.
+fn draw_unlabelled_note<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    unlabelled: usize,
+) -> Result<(), DrawFail> {
+    let area = chart.plotting_area().strip_coord_spec();
+    let (w, _) = area.dim_in_pixel();
+    let note = format!("{unlabelled} more above the axis (values in summary.csv)");
+    area.draw(&Text::new(
+        note,
+        (w as i32 - 8, 22),
+        anchored(TICK_SIZE, MUTED, HPos::Right, VPos::Top),
+    ))?;
     Ok(())
 }
 

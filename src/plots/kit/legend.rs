@@ -28,6 +28,8 @@ pub(crate) enum Swatch {
     RingedDot(RGBColor),
     /// A cross.
     Cross(RGBColor),
+    /// A triangle pointing up (a value above the axis).
+    Triangle(RGBColor),
 }
 
 pub(crate) struct LegendEntry {
@@ -265,6 +267,9 @@ fn draw_swatch<DB: DrawingBackend>(
             let cx = x + SWATCH_W / 2;
             area.draw(&Circle::new((cx, mid), 5, c.filled()))?;
             area.draw(&Circle::new((cx, mid), 9, INK.stroke_width(2)))?;
+        }
+        Swatch::Triangle(c) => {
+            area.draw(&TriangleMarker::new((x + SWATCH_W / 2, mid), 7, c.filled()))?;
         }
         Swatch::Cross(c) => {
             area.draw(&Cross::new((x + SWATCH_W / 2, mid), 5, c.stroke_width(2)))?;

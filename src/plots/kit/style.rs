@@ -4,8 +4,13 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// The font family every text uses (the bundled DejaVu Sans is registered under it).
-pub(crate) const FONT: &str = "sans-serif";
+/// The font family every text uses: the bundled DejaVu Sans is registered under this name
+/// for PNGs, and SVGs name it (see [`SVG_FONT_FAMILY`]) so that a browser draws the same font.
+pub(crate) const FONT: &str = "DejaVu Sans";
+/// What an SVG's `font-family` says: the bundled font first, then its metric twin and
+/// common fallbacks.
+pub(crate) const SVG_FONT_FAMILY: &str =
+    "'DejaVu Sans', 'Bitstream Vera Sans', Verdana, sans-serif";
 
 /// Okabe-Ito colours (safe for the common forms of colour blindness), ordered so that the
 /// first few are the most distinct; the original's pale yellow is darkened to show on white.
