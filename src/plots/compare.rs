@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::style::{
-    AXIS_DESC_SIZE, GRID, INK, LegendEntry, PANEL_TITLE_SIZE, Swatch, TICK_SIZE, colour,
-    draw_inset_legend, draw_title, fmt_tick, text,
+use super::PlotError;
+use super::kit::canvas::{DrawFail, Picture, draw_title, ensure_font, write_png_and_svg};
+use super::kit::legend::{LegendEntry, Swatch, draw_inset_legend};
+use super::kit::style::{
+    AXIS_DESC_SIZE, GRID, INK, PANEL_TITLE_SIZE, TICK_SIZE, colour, fmt_tick, text,
 };
-use super::{DrawFail, Picture, PlotError, ensure_font, write_png_and_svg};
 
 /// One outcome's curve with its band, indexed by week.
 pub struct Series {
