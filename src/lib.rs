@@ -37,6 +37,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod design;
 pub mod error;
 pub mod manifest;
 pub mod merge;
@@ -47,6 +48,7 @@ pub mod output;
 pub mod parameters;
 pub mod plots;
 pub mod scenario;
+pub mod sensitivity;
 pub mod simulation;
 pub mod statistics;
 pub mod totals;

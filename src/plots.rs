@@ -27,6 +27,7 @@ mod cost;
 mod data;
 mod graduation;
 mod layout;
+mod sensitivity;
 mod style;
 mod survival;
 mod trace;
@@ -40,6 +41,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+
+pub use sensitivity::{SensitivityData, draw_sensitivity};
 
 /// File names inside an output folder.
 pub const VARIANTS_CSV: &str = "variants.csv";
