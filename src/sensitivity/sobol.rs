@@ -5,7 +5,7 @@
 //! gives `k + 2` consecutive rows: A_i, then AB_i^(j) for j = 1..k (A_i with coordinate j taken
 //! from B_i), then B_i, the layout of SALib's `sobol.sample(..., calc_second_order=False)`.
 //!
-//! From the outputs f, with V the variance of all A and B outputs (divisor n):
+//! From the outputs f, centred on their mean over the whole design, with V the variance of all A and B outputs (divisor n):
 //! - first-order index (Saltelli et al. 2010, their eq. (b)):
 //!   S_j = mean(f(B) (f(AB^j) - f(A))) / V;
 //! - total index (Jansen 1999, Saltelli et al. 2010 eq. (f)):
@@ -142,6 +142,15 @@ pub fn analyze(
     if keep.len() < 2 {
         return None;
     }
+    // Centred on the mean of every output used (as SALib does): the first-order estimator is
+    // not invariant to a shift of the output, and centring removes that bias.
+    let used: Vec<f64> = keep
+        .iter()
+        .flat_map(|&i| y[i * step..(i + 1) * step].iter().copied())
+        .collect();
+    let mean = used.iter().sum::<f64>() / used.len() as f64;
+    let centred: Vec<f64> = y.iter().map(|v| v - mean).collect();
+    let y = centred.as_slice();
     let point = estimate(&split(y, k, &keep));
     // Resamples of the kept base points, the same for every parameter.
     let mut rng = trial_rng(seed);
