@@ -38,6 +38,7 @@
 //! ```
 
 pub mod compare;
+pub mod design;
 pub mod error;
 pub mod manifest;
 pub mod merge;
@@ -49,6 +50,7 @@ pub mod parameters;
 pub mod plots;
 pub mod record;
 pub mod scenario;
+pub mod sensitivity;
 pub mod simulation;
 pub mod statistics;
 pub mod totals;

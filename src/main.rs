@@ -93,6 +93,9 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Rank the parameters by how much they move the outputs (Morris or Sobol'), from the
+    /// scenario's [sensitivity] table
+    Sensitivity(SensitivityArgs),
     /// Redraw the pictures of an existing output folder from its CSV files
     Plot {
         /// An output folder of `hothouse run` or `merge`
@@ -160,6 +163,35 @@ struct RunArgs {
     #[arg(long)]
     no_trials: bool,
     /// No progress bar and no summary table
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct SensitivityArgs {
+    /// The scenario file (TOML) with a [sensitivity] table
+    scenario: PathBuf,
+    #[command(flatten)]
+    overrides: Overrides,
+    /// Output folder [default: output/<scenario name>-sensitivity]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads [default: all cores]
+    #[arg(long, allow_negative_numbers = true)]
+    threads: Option<usize>,
+    /// Run only part K of N of the design (1-based)
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// Replace an existing output folder
+    #[arg(long)]
+    force: bool,
+    /// Continue an interrupted study from the design points it had finished
+    #[arg(long)]
+    resume: bool,
+    /// Do not draw sensitivity.png/.svg
+    #[arg(long)]
+    no_plots: bool,
+    /// No progress bar and no ranking table
     #[arg(long, short)]
     quiet: bool,
 }
@@ -295,6 +327,7 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             println!("merged {} shards into {}", dirs.len(), r.out.display());
             Ok(())
         }
+        Command::Sensitivity(a) => sensitivity(a),
         Command::Params { markdown } => {
             if markdown {
                 print!("{}", hothouse::parameters::markdown_table());
@@ -433,6 +466,110 @@ fn compare(a: CompareArgs) -> Result<(), Error> {
         println!("wrote {}", f.display());
     }
     Ok(())
+}
+
+fn threads_or_all(threads: Option<usize>) -> Result<usize, Error> {
+    match threads {
+        Some(0) => Err(Error::Usage("--threads 0: give at least 1 thread".into())),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)),
+    }
+}
+
+fn sensitivity(a: SensitivityArgs) -> Result<(), Error> {
+    use hothouse::sensitivity::{config, study};
+    let (s, text) = load(&a.scenario, &a.overrides)?;
+    let file = a.scenario.display().to_string();
+    let plan = config::read_study(&file, &text, &s)?.ok_or_else(|| {
+        Error::BadInput(format!(
+            "{file}: no [sensitivity] table; add one with method = \"morris\" or \"sobol\" (see docs/SENSITIVITY.md)"
+        ))
+    })?;
+    let shard = a
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(Error::Usage)?;
+    let threads = threads_or_all(a.threads)?;
+    let target = a.out.clone().unwrap_or_else(|| {
+        let name = scenario::safe_folder_name(&s.name);
+        Path::new("output").join(match shard {
+            Some(sh) => format!("{name}-sensitivity-shard-{}-of-{}", sh.index, sh.count),
+            None => format!("{name}-sensitivity"),
+        })
+    });
+    output::check_target(&target, a.force)?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        let _ = ctrlc::set_handler(move || {
+            if cancel.swap(true, Ordering::SeqCst) {
+                std::process::exit(hothouse::error::EXIT_FAILURE);
+            }
+        });
+    }
+    let points = plan.points() as u64;
+    let in_shard = shard
+        .map(|sh| sh.trial_range(points))
+        .map_or(points, |(a, b)| b - a);
+    let bar = progress_bar(a.quiet, in_shard * s.trials);
+    let settings = study::Settings {
+        threads,
+        shard,
+        resume: a.resume,
+        plots: !a.no_plots,
+    };
+    let progress = |n: u64| bar.inc(n);
+    let result = study::run(
+        &s, &plan, &file, &text, &target, &settings, &cancel, &progress,
+    );
+    bar.finish_and_clear();
+    let r = result?;
+    if !a.quiet {
+        println!(
+            "{}: {} parameter(s), {} design point(s) x {} trial(s), {} weeks, seed {}, {:.1} s",
+            s.name,
+            plan.factors.len(),
+            r.points,
+            s.trials,
+            s.steps,
+            s.seed,
+            r.wall_seconds
+        );
+        for o in &plan.outputs {
+            let mut top: Vec<_> = r.indices.iter().filter(|i| i.output == *o).collect();
+            top.sort_by_key(|i| i.rank);
+            let names: Vec<String> = top
+                .iter()
+                .take(5)
+                .map(|i| format!("{} ({:.3})", i.parameter, i.measures.ranking().estimate))
+                .collect();
+            if !names.is_empty() {
+                println!("  {}: {}", o.name(), names.join(", "));
+            }
+        }
+    }
+    for f in &r.files {
+        println!("wrote {}", f.display());
+    }
+    Ok(())
+}
+
+fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    b.set_style(
+        ProgressStyle::with_template(
+            "{bar:40} {human_pos}/{human_len} trials  {per_sec}  eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    b
 }
 
 fn print_params() {

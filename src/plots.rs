@@ -29,6 +29,7 @@ mod error;
 mod graduation;
 mod heatmap;
 mod kit;
+mod sensitivity;
 mod survival;
 mod trace;
 
@@ -36,6 +37,8 @@ use std::path::{Path, PathBuf};
 
 pub use error::PlotError;
 use kit::canvas::{ensure_font, write_png, write_png_and_svg, write_svg};
+
+pub use sensitivity::{SensitivityData, draw_sensitivity};
 
 /// File names inside an output folder.
 pub const VARIANTS_CSV: &str = "variants.csv";

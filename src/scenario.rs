@@ -262,7 +262,16 @@ fn check_cells(variants: usize, steps: u32) -> Result<(), String> {
     Ok(())
 }
 
-const RUN_KEYS: &[&str] = &["name", "description", "seed", "trials", "steps", "sweep"];
+const RUN_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "seed",
+    "trials",
+    "steps",
+    "sweep",
+    "sample",
+    "sensitivity",
+];
 
 /// How many variants breaking one cross-parameter rule are listed one by one.
 const RULE_EXAMPLES: usize = 3;
@@ -753,6 +762,8 @@ impl<'t> Reader<'t> {
                         Some(format!("[{group}] allows {}", fields_of(group).join(", "))),
                     )
                 }
+                // Read by crate::sensitivity::config, with their own checks.
+                ("sample" | "sensitivity", _) => {}
                 (other, _) => self.unknown_top_key(other, entry),
             }
         }

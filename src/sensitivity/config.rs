@@ -1,0 +1,896 @@
+//! The `[sensitivity]` and `[sample]` tables of a scenario file, read from the file's text with
+//! the positions of every key and value, so that each problem is reported with its line and
+//! column like the scenario reader's (and every problem at once).
+//!
+//! ```toml
+//! [sensitivity]
+//! method = "morris"          # or "sobol"
+//! trajectories = 20          # morris: trajectories (r); levels = 4 by default
+//! # n = 256                  # sobol: base points (the design has n (k + 2) points)
+//! outputs = ["p_graduate", "rmst", "median_weeks_to_graduate", "host_outlay_per_graduate"]
+//! resamples = 1000           # bootstrap resamples for the confidence intervals
+//! confidence = 0.95
+//!
+//! [sensitivity.parameters]   # leave out to vary every parameter over its plausible range
+//! "host.investment" = { low = 0.25, high = 4, scale = "log" }
+//! "core_idea.half_life" = [8, 104]
+//! "community.population" = {}            # its plausible range
+//! "motivation.distribution" = { choices = ["beta", "uniform"] }
+//!
+//! [sample]                   # a sampled design for `hothouse run`, beside or instead of [sweep]
+//! method = "lhs"             # or "sobol", "random"
+//! n = 50
+//! [sample.parameters]
+//! "host.investment" = [0.25, 4]
+//! ```
+
+use super::ranges;
+use crate::design::{self, Range};
+use crate::error::{ProblemSink, ScenarioError};
+use crate::parameters::{self, Kind, ParamValue, Parameters};
+use crate::scenario::Scenario;
+use serde::Serialize;
+use std::ops::Range as Span;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+/// Outputs of a design point that a sensitivity study can rank parameters by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Output {
+    /// P(graduate): the share of trials that graduated.
+    PGraduate,
+    /// Restricted mean survival: mean weeks not fizzled within the horizon.
+    Rmst,
+    /// Median weeks to graduation among the trials that graduated (missing without any).
+    MedianWeeksToGraduate,
+    /// The host's whole outlay per graduation (missing without any graduation).
+    HostOutlayPerGraduate,
+}
+
+impl Output {
+    pub const ALL: [Output; 4] = [
+        Output::PGraduate,
+        Output::Rmst,
+        Output::MedianWeeksToGraduate,
+        Output::HostOutlayPerGraduate,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Output::PGraduate => "p_graduate",
+            Output::Rmst => "rmst",
+            Output::MedianWeeksToGraduate => "median_weeks_to_graduate",
+            Output::HostOutlayPerGraduate => "host_outlay_per_graduate",
+        }
+    }
+
+    /// The output as a picture's title names it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Output::PGraduate => "P(graduate)",
+            Output::Rmst => "Restricted mean survival (weeks)",
+            Output::MedianWeeksToGraduate => "Median weeks to graduation",
+            Output::HostOutlayPerGraduate => "Host outlay per graduation (£k)",
+        }
+    }
+
+    fn from_name(s: &str) -> Option<Output> {
+        Output::ALL.into_iter().find(|o| o.name() == s)
+    }
+}
+
+/// A parameter varied by a design, with its range.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Factor {
+    pub path: String,
+    pub range: Range,
+}
+
+/// The method of a sensitivity study and its design size.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "method", rename_all = "lowercase")]
+pub enum Method {
+    Morris { trajectories: usize, levels: usize },
+    Sobol { n: usize },
+}
+
+/// A validated `[sensitivity]` table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Study {
+    pub method: Method,
+    pub factors: Vec<Factor>,
+    pub outputs: Vec<Output>,
+    pub resamples: usize,
+    pub confidence: f64,
+}
+
+impl Study {
+    /// Number of design points: r (k + 1) for Morris, n (k + 2) for Sobol'.
+    pub fn points(&self) -> usize {
+        let k = self.factors.len();
+        match self.method {
+            Method::Morris { trajectories, .. } => trajectories * (k + 1),
+            Method::Sobol { n } => n * (k + 2),
+        }
+    }
+}
+
+/// A validated `[sample]` table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sample {
+    pub method: design::Method,
+    pub n: usize,
+    pub factors: Vec<Factor>,
+}
+
+impl Sample {
+    /// The sampled values: one list per factor, `n` values each (point `i` is the i-th value of
+    /// every list), from `seed`.
+    pub fn values(&self, seed: u64) -> Vec<(String, Vec<ParamValue>)> {
+        let units = self
+            .method
+            .points(self.n, self.factors.len(), design_seed(seed));
+        self.factors
+            .iter()
+            .enumerate()
+            .map(|(j, f)| {
+                (
+                    f.path.clone(),
+                    units.iter().map(|u| f.range.value(u[j])).collect(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// The seed of a design, derived from the scenario's master seed (so that the design's draws
+/// are not those of trial 0).
+pub fn design_seed(seed: u64) -> u64 {
+    crate::model::splitmix64(seed ^ 0x5EED_DE51_6E00_0001)
+}
+
+/// Largest number of design points of a sensitivity study.
+pub const MAX_POINTS: usize = 1_000_000;
+/// Largest bootstrap resamples.
+pub const MAX_RESAMPLES: usize = 100_000;
+
+/// Reads the `[sensitivity]` table of a scenario (already parsed as `scenario`). `Ok(None)`
+/// when the file has none.
+#[allow(clippy::result_large_err)]
+pub fn read_study(
+    file: &str,
+    text: &str,
+    scenario: &Scenario,
+) -> Result<Option<Study>, ScenarioError> {
+    let mut r = TableReader::new(file, text);
+    let Some(root) = r.root() else {
+        return r.finish(None);
+    };
+    let study = root
+        .get("sensitivity")
+        .and_then(|t| r.study(t, &root, &scenario.base));
+    r.finish(study)
+}
+
+/// Reads the `[sample]` table of a scenario. `Ok(None)` when the file has none.
+#[allow(clippy::result_large_err)]
+pub fn read_sample(
+    file: &str,
+    text: &str,
+    base: &Parameters,
+) -> Result<Option<Sample>, ScenarioError> {
+    let mut r = TableReader::new(file, text);
+    let Some(root) = r.root() else {
+        return r.finish(None);
+    };
+    let sample = root.get("sample").and_then(|t| r.sample(t, &root, base));
+    r.finish(sample)
+}
+
+type Value<'a> = Spanned<DeValue<'a>>;
+
+struct TableReader<'t> {
+    sink: ProblemSink<'t>,
+    text: &'t str,
+}
+
+impl<'t> TableReader<'t> {
+    fn new(file: &'t str, text: &'t str) -> Self {
+        Self {
+            sink: ProblemSink::new(file, text),
+            text,
+        }
+    }
+
+    fn root(&mut self) -> Option<DeTable<'t>> {
+        // The scenario reader has reported syntax errors already; without a readable file
+        // there is nothing to add.
+        DeTable::parse(self.text).ok().map(|t| t.into_inner())
+    }
+
+    #[allow(clippy::result_large_err)]
+    fn finish<T>(self, value: Option<T>) -> Result<Option<T>, ScenarioError> {
+        self.sink.finish()?;
+        Ok(value)
+    }
+
+    fn push(&mut self, span: Span<usize>, message: String, help: Option<&str>) {
+        self.sink
+            .push(Some(span), message, help.map(str::to_string));
+    }
+
+    fn shown(&self, span: &Span<usize>) -> String {
+        self.text
+            .get(span.clone())
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .take(60)
+            .collect()
+    }
+
+    /// A table's entries as (key, key span, value), or a problem naming `what`.
+    fn table<'v>(
+        &mut self,
+        value: &'v Value<'t>,
+        what: &str,
+    ) -> Option<Vec<(&'v str, Span<usize>, &'v Value<'t>)>> {
+        match value.get_ref() {
+            DeValue::Table(t) => Some(
+                t.iter()
+                    .map(|(k, v)| (k.get_ref().as_ref(), k.span(), v))
+                    .collect(),
+            ),
+            _ => {
+                self.push(value.span(), format!("`{what}` must be a table"), None);
+                None
+            }
+        }
+    }
+
+    fn whole(&mut self, key: &str, value: &Value<'t>, min: usize, max: usize) -> Option<usize> {
+        let n = match value.get_ref() {
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).ok(),
+            _ => None,
+        };
+        match n.and_then(|n| usize::try_from(n).ok()) {
+            Some(n) if (min..=max).contains(&n) => Some(n),
+            _ => {
+                let s = self.shown(&value.span());
+                self.push(
+                    value.span(),
+                    format!(
+                        "`{key}` = {s} is not allowed; expected a whole number from {min} to {max}"
+                    ),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    fn number(&self, value: &Value<'t>) -> Option<f64> {
+        match value.get_ref() {
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+                .ok()
+                .map(|v| v as f64),
+            DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+            _ => None,
+        }
+    }
+
+    fn text_value<'v>(
+        &mut self,
+        key: &str,
+        value: &'v Value<'t>,
+        allowed: &[&str],
+    ) -> Option<&'v str> {
+        match value.get_ref() {
+            DeValue::String(s) if allowed.contains(&s.as_ref()) => Some(s.as_ref()),
+            _ => {
+                let s = self.shown(&value.span());
+                let list = allowed
+                    .iter()
+                    .map(|a| format!("\"{a}\""))
+                    .collect::<Vec<_>>();
+                self.push(
+                    value.span(),
+                    format!(
+                        "`{key}` = {s} is not known; expected one of {}",
+                        list.join(", ")
+                    ),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    fn study(&mut self, table: &Value<'t>, root: &DeTable<'t>, base: &Parameters) -> Option<Study> {
+        let entries = self.table(table, "sensitivity")?;
+        let mut method_name = None;
+        let mut trajectories = None;
+        let mut levels = None;
+        let mut n = None;
+        let mut outputs = Output::ALL.to_vec();
+        let mut resamples = 1000;
+        let mut confidence = 0.95;
+        let mut factors = None;
+        let mut ok = true;
+        let mut n_span = None;
+        for (key, key_span, value) in entries {
+            match key {
+                "method" => {
+                    method_name = self
+                        .text_value("sensitivity.method", value, &["morris", "sobol"])
+                        .map(|m| (m.to_string(), value.span()));
+                    ok &= method_name.is_some();
+                }
+                "trajectories" => {
+                    trajectories = self.whole("sensitivity.trajectories", value, 2, MAX_POINTS);
+                    ok &= trajectories.is_some();
+                    n_span = Some(value.span());
+                }
+                "levels" => {
+                    levels = self.whole("sensitivity.levels", value, 2, 100);
+                    if let Some(l) = levels.filter(|l| l % 2 == 1) {
+                        self.push(
+                            value.span(),
+                            format!("`sensitivity.levels` = {l} is odd; Morris levels must be even (4 is usual)"),
+                            None,
+                        );
+                        levels = None;
+                    }
+                    ok &= levels.is_some();
+                }
+                "n" => {
+                    n = self.whole("sensitivity.n", value, 2, design::MAX_SOBOL_POINTS);
+                    ok &= n.is_some();
+                    n_span = Some(value.span());
+                }
+                "resamples" => match self.whole("sensitivity.resamples", value, 2, MAX_RESAMPLES) {
+                    Some(v) => resamples = v,
+                    None => ok = false,
+                },
+                "confidence" => match self.number(value) {
+                    Some(c) if c > 0.0 && c < 1.0 => confidence = c,
+                    _ => {
+                        let s = self.shown(&value.span());
+                        self.push(
+                            value.span(),
+                            format!("`sensitivity.confidence` = {s} is not allowed; expected a number between 0 and 1, such as 0.95"),
+                            None,
+                        );
+                        ok = false;
+                    }
+                },
+                "outputs" => match self.outputs(value) {
+                    Some(o) => outputs = o,
+                    None => ok = false,
+                },
+                "parameters" => {
+                    factors = self.factors("sensitivity.parameters", value, root, base);
+                    ok &= factors.is_some();
+                }
+                other => {
+                    self.push(
+                        key_span,
+                        format!("unknown key `sensitivity.{other}`; [sensitivity] allows method, trajectories, levels, n, outputs, resamples, confidence, parameters"),
+                        None,
+                    );
+                    ok = false;
+                }
+            }
+        }
+        let method = match method_name {
+            None if ok => {
+                self.push(
+                    table.span(),
+                    "[sensitivity] needs `method` = \"morris\" or \"sobol\"".into(),
+                    None,
+                );
+                return None;
+            }
+            None => return None,
+            Some((m, span)) if m == "morris" => {
+                if n.is_some() {
+                    self.push(
+                        n_span.clone().unwrap_or(span),
+                        "`sensitivity.n` is for method = \"sobol\"; Morris takes `trajectories`"
+                            .into(),
+                        None,
+                    );
+                    return None;
+                }
+                Method::Morris {
+                    trajectories: trajectories.unwrap_or(20),
+                    levels: levels.unwrap_or(4),
+                }
+            }
+            Some((_, span)) => {
+                if trajectories.is_some() || levels.is_some() {
+                    self.push(
+                        n_span.clone().unwrap_or(span),
+                        "`sensitivity.trajectories` and `levels` are for method = \"morris\"; Sobol' takes `n`".into(),
+                        None,
+                    );
+                    return None;
+                }
+                Method::Sobol {
+                    n: n.unwrap_or(256),
+                }
+            }
+        };
+        let factors = match factors {
+            Some(f) => f,
+            None if ok => ranges::every_parameter(base)
+                .into_iter()
+                .map(|(path, range)| Factor {
+                    path: path.to_string(),
+                    range,
+                })
+                .collect(),
+            None => return None,
+        };
+        if !ok {
+            return None;
+        }
+        let study = Study {
+            method,
+            factors,
+            outputs,
+            resamples,
+            confidence,
+        };
+        if study.points() > MAX_POINTS {
+            self.push(
+                n_span.unwrap_or(table.span()),
+                format!(
+                    "the design has {} points, more than the {MAX_POINTS} allowed; use fewer trajectories, a smaller n or fewer parameters",
+                    study.points()
+                ),
+                None,
+            );
+            return None;
+        }
+        Some(study)
+    }
+
+    fn outputs(&mut self, value: &Value<'t>) -> Option<Vec<Output>> {
+        let names: Vec<&str> = Output::ALL.iter().map(|o| o.name()).collect();
+        let DeValue::Array(items) = value.get_ref() else {
+            self.push(
+                value.span(),
+                format!(
+                    "`sensitivity.outputs` must be a list of names from {}",
+                    names.join(", ")
+                ),
+                None,
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        let mut ok = true;
+        for item in items.iter() {
+            match self.text_value("sensitivity.outputs", item, &names) {
+                Some(name) => {
+                    if let Some(o) = Output::from_name(name).filter(|o| !out.contains(o)) {
+                        out.push(o);
+                    }
+                }
+                None => ok = false,
+            }
+        }
+        if out.is_empty() && ok {
+            self.push(
+                value.span(),
+                "`sensitivity.outputs` is empty; name at least one output".into(),
+                None,
+            );
+            return None;
+        }
+        ok.then_some(out)
+    }
+
+    fn sample(
+        &mut self,
+        table: &Value<'t>,
+        root: &DeTable<'t>,
+        base: &Parameters,
+    ) -> Option<Sample> {
+        let entries = self.table(table, "sample")?;
+        let mut method = None;
+        let mut n = None;
+        let mut factors = None;
+        let mut ok = true;
+        for (key, key_span, value) in entries {
+            match key {
+                "method" => {
+                    method = self
+                        .text_value("sample.method", value, design::Method::NAMES)
+                        .and_then(design::Method::from_name);
+                    ok &= method.is_some();
+                }
+                "n" => {
+                    n = self.whole("sample.n", value, 2, crate::scenario::MAX_VARIANTS);
+                    if let (Some(v), Some(design::Method::Sobol)) = (n, method)
+                        && v > design::MAX_SOBOL_POINTS
+                    {
+                        n = None;
+                    }
+                    ok &= n.is_some();
+                }
+                "parameters" => {
+                    factors = self.factors("sample.parameters", value, root, base);
+                    ok &= factors.is_some();
+                }
+                other => {
+                    self.push(
+                        key_span,
+                        format!(
+                            "unknown key `sample.{other}`; [sample] allows method, n, parameters"
+                        ),
+                        None,
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let missing: Vec<&str> = [
+            ("method", method.is_none()),
+            ("n", n.is_none()),
+            ("parameters", factors.is_none()),
+        ]
+        .into_iter()
+        .filter(|(_, m)| *m)
+        .map(|(k, _)| k)
+        .collect();
+        if !missing.is_empty() {
+            self.push(
+                table.span(),
+                format!(
+                    "[sample] needs {}: method = \"lhs\" | \"sobol\" | \"random\", n = the number of points, and [sample.parameters] with a range for each sampled parameter",
+                    missing.join(", ")
+                ),
+                None,
+            );
+            return None;
+        }
+        Some(Sample {
+            method: method?,
+            n: n?,
+            factors: factors?,
+        })
+    }
+
+    /// The ranges of a `parameters` table. Paths may be quoted (`"host.investment" = ...`) or
+    /// dotted (`host.investment = ...`, nested tables).
+    fn factors(
+        &mut self,
+        what: &str,
+        value: &Value<'t>,
+        root: &DeTable<'t>,
+        base: &Parameters,
+    ) -> Option<Vec<Factor>> {
+        let mut flat = Vec::new();
+        self.flatten("", value, &mut flat);
+        let swept: Vec<String> = match root.get("sweep").map(|s| s.get_ref()) {
+            Some(DeValue::Table(t)) => {
+                let mut out = Vec::new();
+                for (k, v) in t.iter() {
+                    let mut inner = Vec::new();
+                    self.flatten_quiet(k.get_ref(), v, &mut inner);
+                    out.extend(inner);
+                }
+                out
+            }
+            _ => Vec::new(),
+        };
+        let mut factors: Vec<Factor> = Vec::new();
+        let mut ok = true;
+        for (path, key_span, v) in flat {
+            let Some(spec) = parameters::spec(&path) else {
+                let help = parameters::suggest(&path).map(|s| format!("did you mean `{s}`?"));
+                self.push(
+                    key_span,
+                    format!("unknown parameter `{path}` in [{what}]; a path names a parameter as group.name, such as host.investment"),
+                    help.as_deref(),
+                );
+                ok = false;
+                continue;
+            };
+            if factors.iter().any(|f| f.path == path) {
+                self.push(
+                    key_span,
+                    format!("`{path}` is given twice in [{what}]"),
+                    None,
+                );
+                ok = false;
+                continue;
+            }
+            if swept.contains(&path) {
+                self.push(
+                    key_span,
+                    format!("`{path}` is both swept ([sweep]) and varied by [{what}]; a parameter may be in only one of them"),
+                    None,
+                );
+                ok = false;
+                continue;
+            }
+            match self.range(&path, spec, v, base) {
+                Some(range) => factors.push(Factor { path, range }),
+                None => ok = false,
+            }
+        }
+        if factors.is_empty() && ok {
+            self.push(
+                value.span(),
+                format!("[{what}] is empty; give at least one parameter and its range"),
+                None,
+            );
+            return None;
+        }
+        ok.then_some(factors)
+    }
+
+    fn flatten<'v>(
+        &mut self,
+        prefix: &str,
+        value: &'v Value<'t>,
+        out: &mut Vec<(String, Span<usize>, &'v Value<'t>)>,
+    ) {
+        if let DeValue::Table(t) = value.get_ref() {
+            for (k, v) in t.iter() {
+                let path = if prefix.is_empty() {
+                    k.get_ref().to_string()
+                } else {
+                    format!("{prefix}.{}", k.get_ref())
+                };
+                let is_range =
+                    parameters::spec(&path).is_some() || !matches!(v.get_ref(), DeValue::Table(_));
+                if is_range {
+                    out.push((path, k.span(), v));
+                } else {
+                    self.flatten(&path, v, out);
+                }
+            }
+        } else {
+            self.push(
+                value.span(),
+                "the parameters must be a table of paths and ranges".into(),
+                None,
+            );
+        }
+    }
+
+    /// Paths of a sweep, without reporting anything (the scenario reader does).
+    fn flatten_quiet(&self, prefix: &str, value: &Value<'t>, out: &mut Vec<String>) {
+        match value.get_ref() {
+            DeValue::Table(t) if parameters::spec(prefix).is_none() => {
+                for (k, v) in t.iter() {
+                    self.flatten_quiet(&format!("{prefix}.{}", k.get_ref()), v, out);
+                }
+            }
+            _ => out.push(prefix.to_string()),
+        }
+    }
+
+    /// One parameter's range: `[low, high]`, `{ low, high, scale }`, `{ choices = [...] }` or
+    /// `{}` (the plausible range).
+    fn range(
+        &mut self,
+        path: &str,
+        spec: &parameters::ParamSpec,
+        v: &Value<'t>,
+        base: &Parameters,
+    ) -> Option<Range> {
+        let span = v.span();
+        let shown = self.shown(&span);
+        let mut low = None;
+        let mut high = None;
+        let mut log = false;
+        let mut choices: Option<Vec<String>> = None;
+        match v.get_ref() {
+            DeValue::Array(items) if items.len() == 2 && !matches!(spec.kind, Kind::Choice(_)) => {
+                low = Some(&items[0]);
+                high = Some(&items[1]);
+            }
+            DeValue::Array(items) if matches!(spec.kind, Kind::Choice(_)) => {
+                choices = Some(
+                    items
+                        .iter()
+                        .filter_map(|i| match i.get_ref() {
+                            DeValue::String(s) => Some(s.to_string()),
+                            _ => None,
+                        })
+                        .collect(),
+                );
+                if choices.as_ref().is_some_and(|c| c.len() != items.len()) {
+                    choices = Some(Vec::new());
+                }
+            }
+            DeValue::Table(t) => {
+                for (k, item) in t.iter() {
+                    match k.get_ref().as_ref() {
+                        "low" => low = Some(item),
+                        "high" => high = Some(item),
+                        "scale" => match self.text_value(
+                            &format!("{path}.scale"),
+                            item,
+                            &["linear", "log"],
+                        ) {
+                            Some(s) => log = s == "log",
+                            None => return None,
+                        },
+                        "choices" => {
+                            let DeValue::Array(items) = item.get_ref() else {
+                                self.push(
+                                    item.span(),
+                                    format!("`{path}.choices` must be a list of names"),
+                                    None,
+                                );
+                                return None;
+                            };
+                            choices = Some(
+                                items
+                                    .iter()
+                                    .filter_map(|i| match i.get_ref() {
+                                        DeValue::String(s) => Some(s.to_string()),
+                                        _ => None,
+                                    })
+                                    .collect(),
+                            );
+                        }
+                        other => {
+                            self.push(
+                                k.span(),
+                                format!("unknown key `{other}` in the range of `{path}`; a range allows low, high, scale (\"linear\" or \"log\") or choices"),
+                                None,
+                            );
+                            return None;
+                        }
+                    }
+                }
+            }
+            _ => {
+                self.push(
+                    span,
+                    format!("the range of `{path}` = {shown} is not a range; write [low, high], {{ low = …, high = …, scale = \"log\" }}, {{ choices = [...] }} or {{}} for its plausible range"),
+                    None,
+                );
+                return None;
+            }
+        }
+        if let Kind::Choice(names) = spec.kind {
+            let list = choices.unwrap_or_default();
+            let bad: Vec<&String> = list
+                .iter()
+                .filter(|c| !names.contains(&c.as_str()))
+                .collect();
+            if list.is_empty() || !bad.is_empty() {
+                self.push(
+                    span,
+                    format!(
+                        "the choices of `{path}` = {shown} are not allowed; list one or more of {}",
+                        names
+                            .iter()
+                            .map(|n| format!("\"{n}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    None,
+                );
+                return None;
+            }
+            return Some(Range::Choice { choices: list });
+        }
+        if choices.is_some() {
+            self.push(
+                span,
+                format!("`{path}` is a number; give it [low, high], not choices"),
+                None,
+            );
+            return None;
+        }
+        let integer = matches!(spec.kind, Kind::Int { .. });
+        let (low, high) = match (low, high) {
+            (None, None) => {
+                let default = base.get(path)?;
+                match ranges::plausible(path, &spec.kind, &default) {
+                    Some(Range::Number {
+                        low, high, log: l, ..
+                    }) => {
+                        log |= l;
+                        (low, high)
+                    }
+                    _ => {
+                        self.push(
+                            span,
+                            format!(
+                                "`{path}` has no plausible range recorded; give it [low, high]"
+                            ),
+                            None,
+                        );
+                        return None;
+                    }
+                }
+            }
+            (Some(l), Some(h)) => {
+                let mut bound = |node: &Value<'t>, which: &str| -> Option<f64> {
+                    let x = self.number(node);
+                    let as_value = match (x, integer) {
+                        (Some(x), true) if matches!(node.get_ref(), DeValue::Integer(_)) => {
+                            ParamValue::Int(x as i64)
+                        }
+                        (Some(_), true) => {
+                            let s = self.shown(&node.span());
+                            self.push(node.span(), format!("the {which} end of `{path}` = {s} is not a whole number; `{path}` is whole"), None);
+                            return None;
+                        }
+                        (Some(x), false) => ParamValue::Float(x),
+                        (None, _) => {
+                            let s = self.shown(&node.span());
+                            self.push(
+                                node.span(),
+                                format!("the {which} end of `{path}` = {s} is not a number"),
+                                None,
+                            );
+                            return None;
+                        }
+                    };
+                    match spec.kind.check(&as_value) {
+                        Ok(_) => x,
+                        Err(msg) => {
+                            self.push(
+                                node.span(),
+                                format!("the {which} end of `{path}`: {msg}"),
+                                None,
+                            );
+                            None
+                        }
+                    }
+                };
+                let lo = bound(l, "low");
+                let hi = bound(h, "high");
+                (lo?, hi?)
+            }
+            _ => {
+                self.push(
+                    span,
+                    format!("the range of `{path}` needs both low and high"),
+                    None,
+                );
+                return None;
+            }
+        };
+        if low >= high {
+            self.push(
+                span,
+                format!(
+                    "the range of `{path}` = {shown} is {}; low must be below high",
+                    if low == high { "empty" } else { "inverted" }
+                ),
+                None,
+            );
+            return None;
+        }
+        if log && low <= 0.0 {
+            self.push(
+                span,
+                format!("the range of `{path}` = {shown} is log-uniform, so low must be above 0"),
+                None,
+            );
+            return None;
+        }
+        Some(Range::Number {
+            low,
+            high,
+            log,
+            integer,
+        })
+    }
+}
