@@ -190,9 +190,15 @@ fn no_sweep_draws_the_run_pictures() {
     assert!(cif.contains("time (weeks)"));
     assert!(cif.contains("graduated (solid)"));
     assert!(cif.contains("fizzled (dashed)"));
+    // a single variant: how its trials ended, not one dot on a 0-1 axis
     let grad = svg_text(&dir.path().join("graduation.svg"));
     assert!(grad.contains("P(graduate)"));
-    assert!(grad.contains("all trials"));
+    assert!(grad.contains("share of trials"));
+    assert!(
+        grad.contains("\ngraduated "),
+        "the graduated share is labelled"
+    );
+    assert!(grad.contains("\nfizzled "), "the fizzled share is labelled");
     // a single point, named and explained
     let cost = svg_text(&dir.path().join("cost.svg"));
     assert!(cost.contains("What a graduation costs the host"));
