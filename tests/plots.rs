@@ -887,7 +887,7 @@ fn special_values_are_words_apart_from_the_amounts() {
     draw_run(dir.path()).unwrap();
     let grad = svg_text(&dir.path().join("graduation.svg"));
     // the x axis: display name with unit, "never" as a tick, the legend "open-ended"
-    assert!(grad.contains("Core idea half life (weeks)"), "axis title");
+    assert!(grad.contains("Half-life of the core idea (weeks)"), "axis title");
     assert!(grad.contains("\nnever\n</text>"), "special tick");
     assert!(grad.contains("Host commitment = open-ended"), "legend");
     assert!(!grad.contains("host.commitment = 0"));
@@ -961,5 +961,5 @@ fn three_parameter_facet_titles_fit_their_panels() {
         svg.contains("Host commitment = open-ended,"),
         "wrapped title"
     );
-    assert!(svg.contains("Core idea half life = never"));
+    assert!(svg.contains("Half-life of the core idea = never"));
 }
