@@ -37,6 +37,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod compare;
 pub mod error;
 pub mod manifest;
 pub mod merge;
@@ -46,6 +47,7 @@ pub mod outcome;
 pub mod output;
 pub mod parameters;
 pub mod plots;
+pub mod record;
 pub mod report;
 pub mod scenario;
 pub mod serve;
@@ -53,6 +55,7 @@ pub mod simulation;
 pub mod statistics;
 pub mod totals;
 pub mod trace;
+pub mod variation;
 
 pub use error::Error;
 pub use outcome::Outcome;

@@ -23,6 +23,7 @@
 //! which draws two curves per variant).
 
 mod arrange;
+pub mod compare;
 mod cost;
 mod data;
 mod graduation;

@@ -20,8 +20,7 @@ const state = {
 window.hothouse = { idle: false, shown: null, latencies: [], scenarioToml };
 
 function label(p) {
-  const lever = state.info.levers.find((l) => l.path === p.path);
-  return lever ? lever.label : p.path;
+  return p.display || p.path;
 }
 
 function unitText(p, v) {
@@ -309,7 +308,7 @@ function fillAddSelect() {
       optgroup.label = g;
       select.appendChild(optgroup);
     }
-    const o = new Option(`${p.path}: ${p.meaning}`, p.path);
+    const o = new Option(`${p.display || p.path} (${p.path})`, p.path);
     optgroup.appendChild(o);
   }
 }

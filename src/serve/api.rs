@@ -10,7 +10,6 @@
 //! button saves, so `hothouse run` on the saved file gives the same numbers.
 
 use crate::error::Error;
-use crate::model::Model;
 use crate::outcome::Outcome;
 use crate::parameters::{self, GROUPS};
 use crate::scenario::Scenario;
@@ -398,7 +397,7 @@ pub fn simulate(
         .into_iter()
         .next()
         .ok_or_else(|| Error::BadInput("the scenario has no variant".into()))?;
-    let model = Model::new(variant.params, s.steps).map_err(Error::BadInput)?;
+    let model = variant.model(s).map_err(Error::BadInput)?;
     let mut state = VariantProgress::new(0, s.steps);
     let mut graduated = Vec::with_capacity(s.trials as usize);
     continue_variant(

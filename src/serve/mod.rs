@@ -43,10 +43,10 @@ const INDEX_HTML: &str = include_str!("../../assets/serve/index.html");
 const APP_JS: &str = include_str!("../../assets/serve/app.js");
 const STYLE_CSS: &str = include_str!("../../assets/serve/style.css");
 
-/// A lever the page shows from the start: a registry path and the slider's range.
+/// A lever the page shows from the start: a registry path and the slider's range (its name,
+/// unit and meaning come from the registry).
 struct Lever {
     path: &'static str,
-    label: &'static str,
     min: f64,
     max: f64,
     step: f64,
@@ -57,70 +57,60 @@ struct Lever {
 const LEVERS: &[Lever] = &[
     Lever {
         path: "host.investment",
-        label: "Host investment",
         min: 0.0,
         max: 5.0,
         step: 0.1,
     },
     Lever {
         path: "host.commitment",
-        label: "Host commitment",
         min: 0.0,
         max: 208.0,
         step: 1.0,
     },
     Lever {
         path: "approach.structure",
-        label: "Structure of the approach (0 informal, 1 planned)",
         min: 0.0,
         max: 1.0,
         step: 0.05,
     },
     Lever {
         path: "recruitment.outreach",
-        label: "Outreach",
         min: 0.0,
         max: 0.02,
         step: 0.0005,
     },
     Lever {
         path: "brand.initial",
-        label: "Brand recognition at the start",
         min: 0.0,
         max: 1.0,
         step: 0.05,
     },
     Lever {
         path: "brand.growth",
-        label: "Brand growth",
         min: 0.0,
         max: 0.2,
         step: 0.005,
     },
     Lever {
         path: "brand.decay",
-        label: "Brand decay",
         min: 0.0,
         max: 0.1,
         step: 0.005,
     },
     Lever {
         path: "brand.weight",
-        label: "Value of belonging to the brand",
         min: 0.0,
         max: 1.5,
         step: 0.05,
     },
     Lever {
         path: "brand.reach",
-        label: "Brand reach",
         min: 0.0,
         max: 0.02,
         step: 0.0005,
     },
     Lever {
         path: "brand.retention",
-        label: "Brand retention",
         min: 0.0,
         max: 1.0,
         step: 0.05,
@@ -287,6 +277,7 @@ fn describe(served: &Served) -> Value {
             };
             json!({
                 "path": spec.path,
+                "display": spec.display,
                 "unit": spec.unit,
                 "meaning": spec.doc,
                 "allowed": spec.kind.allowed(),
@@ -304,7 +295,6 @@ fn describe(served: &Served) -> Value {
         .map(|l| {
             json!({
                 "path": l.path,
-                "label": l.label,
                 "min": l.min,
                 "max": l.max,
                 "step": l.step,
