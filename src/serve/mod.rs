@@ -395,6 +395,26 @@ async fn download(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     }
 }
 
+/// One request counted among those waiting for the simulation, until dropped.
+struct Waiting<'a> {
+    count: &'a AtomicUsize,
+    /// How many were waiting before this one.
+    ahead: usize,
+}
+
+impl<'a> Waiting<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        let ahead = count.fetch_add(1, Ordering::SeqCst);
+        Waiting { count, ahead }
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.count.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// Sets the cancel flag when dropped unless disarmed: a request whose client has gone stops its
 /// simulation.
 struct CancelOnDrop(Arc<AtomicBool>, bool);
@@ -412,14 +432,16 @@ async fn outcome(state: &Arc<AppState>, setting: &Setting) -> Result<Arc<RunOutc
     if let Some(o) = cached(state, &setting.text) {
         return Ok(o);
     }
-    if state.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
-        state.waiting.fetch_sub(1, Ordering::SeqCst);
+    // Counted while waiting, and uncounted however the wait ends (a client that goes away
+    // drops this future mid-wait).
+    let waiting = Waiting::enter(&state.waiting);
+    if waiting.ahead >= MAX_WAITING {
         return Err(Refused::Busy(format!(
             "the explorer is busy: {MAX_WAITING} requests are already waiting; try again in a moment"
         )));
     }
     let permit = state.gate.clone().acquire_owned().await;
-    state.waiting.fetch_sub(1, Ordering::SeqCst);
+    drop(waiting);
     let permit = permit.map_err(|_| Refused::Busy("the explorer is stopping".into()))?;
     if state.stopping.load(Ordering::SeqCst) {
         return Err(Refused::Busy("the explorer is stopping".into()));
