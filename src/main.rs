@@ -101,6 +101,13 @@ enum Command {
         /// An output folder of `hothouse run` or `merge`
         dir: PathBuf,
     },
+    /// Open a live explorer in the browser (levers, answer, curves) with a JSON API
+    Serve(ServeArgs),
+    /// Write DIR/report.html: one self-contained page about a run, for decision makers
+    Report {
+        /// An output folder of `hothouse run` or `merge`
+        dir: PathBuf,
+    },
     /// Measure a run against a real life-cycle record (distance D; compare.csv, compare.png)
     Compare(CompareArgs),
 }
@@ -122,7 +129,22 @@ struct CompareArgs {
     no_plots: bool,
 }
 
-#[derive(Args, Clone)]
+#[derive(Args)]
+struct ServeArgs {
+    /// The scenario file (TOML) [default: the bundled scenarios/default.toml]
+    scenario: Option<PathBuf>,
+    /// Port to listen on (0 picks a free one)
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    /// Address to listen on; the default serves this machine only
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// Worker threads [default: all cores]
+    #[arg(long, allow_negative_numbers = true)]
+    threads: Option<usize>,
+}
+
+#[derive(Args, Clone, Default)]
 struct Overrides {
     /// Trials per variant (overrides the file)
     #[arg(long, allow_negative_numbers = true)]
@@ -353,6 +375,48 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Serve(a) => serve(a),
+        Command::Report { dir } => {
+            for f in hothouse::report::write(&dir)? {
+                println!("wrote {}", f.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+fn serve(a: ServeArgs) -> Result<(), Error> {
+    use hothouse::serve::{ServeOptions, api::Served};
+    let served = match &a.scenario {
+        Some(path) => {
+            let (_, text) = load(path, &Overrides::default())?;
+            Served::new(&path.display().to_string(), &text)?
+        }
+        None => Served::bundled()?,
+    };
+    let threads = thread_count(a.threads)?;
+    let name = served.scenario.name.clone();
+    let opts = ServeOptions {
+        served,
+        bind: a.bind,
+        port: a.port,
+        threads,
+    };
+    hothouse::serve::serve(opts, |addr| {
+        println!("hothouse explorer of \"{name}\": http://{addr}/  (Ctrl-C to stop)");
+    })?;
+    println!("stopped");
+    Ok(())
+}
+
+/// `--threads`: at least 1; all cores when not given.
+fn thread_count(threads: Option<usize>) -> Result<usize, Error> {
+    match threads {
+        Some(0) => Err(Error::Usage("--threads 0: give at least 1 thread".into())),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)),
     }
 }
 
@@ -364,13 +428,7 @@ fn run(a: RunArgs) -> Result<(), Error> {
         .map(Shard::parse)
         .transpose()
         .map_err(Error::Usage)?;
-    let threads = match a.threads {
-        Some(0) => return Err(Error::Usage("--threads 0: give at least 1 thread".into())),
-        Some(n) => n,
-        None => std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
-    };
+    let threads = thread_count(a.threads)?;
     // Shards of one run get folders of their own, so they never collide on one machine.
     let target = a.out.clone().unwrap_or_else(|| match shard {
         Some(sh) => Path::new("output").join(format!(
