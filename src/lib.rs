@@ -54,6 +54,7 @@ pub mod simulation;
 pub mod statistics;
 pub mod totals;
 pub mod trace;
+pub mod variation;
 
 pub use error::Error;
 pub use outcome::Outcome;
