@@ -17,7 +17,6 @@ use crate::compare::{distance, resolve_window};
 use crate::error::Error;
 use crate::model::{Model, Workspace, trial_seed};
 use crate::output::{check_target, num, publish, staging_dir, write_atomic};
-use crate::parameters::Parameters;
 use crate::record::Record;
 use crate::scenario::Scenario;
 use crate::statistics::{Incidence, OutcomeCounts, survival_table};
@@ -40,19 +39,19 @@ pub struct Calibration {
     pub fitted_distance: f64,
 }
 
-/// `D` of `trials` communities of `params` (trial `k` seeded `trial_seed(seed, k)`) against the
+/// `D` of `trials` communities of `model` (trial `k` seeded `trial_seed(seed, k)`) against the
 /// record's curves over weeks `0..=window`. A parameter set the model refuses is infinitely far.
 pub fn simulate_distance(
-    params: Parameters,
-    steps: u32,
+    model: Result<Model, String>,
     trials: u64,
     seed: u64,
     record: &Incidence,
     window: u32,
 ) -> f64 {
-    let Ok(model) = Model::new(params, steps) else {
+    let Ok(model) = model else {
         return f64::INFINITY;
     };
+    let steps = model.steps;
     let mut counts = OutcomeCounts::new(steps);
     let mut ws = Workspace::new();
     for k in 0..trials {
@@ -75,14 +74,18 @@ pub fn significant(x: f64) -> f64 {
     (x * scale).round() / scale
 }
 
-/// The base parameters with the fitted values set.
-fn with_values(base: &Parameters, config: &Config, values: &[f64]) -> Parameters {
-    let mut p = base.clone();
-    for (f, &x) in config.parameters.iter().zip(values) {
-        // Values stay inside the priors, which were checked against each parameter's range.
-        p.set(&f.path, &f.value(x));
-    }
-    p
+/// The model of the scenario with the fitted values set, exactly as a one-point sweep of those
+/// paths would set them (a fixed value replaces a per-community distribution; a path such as
+/// `core_idea.strength.sd_log` sets a distribution's own parameter).
+fn with_values(scenario: &Scenario, config: &Config, values: &[f64]) -> Result<Model, String> {
+    let mut s = scenario.clone();
+    s.sweep = config
+        .parameters
+        .iter()
+        .zip(values)
+        .map(|(f, &x)| (f.path.clone(), vec![f.value(x)]))
+        .collect();
+    s.variants()[0].model(&s)
 }
 
 /// Options of one fit.
@@ -104,12 +107,7 @@ pub fn calibrate(
     cancel: &AtomicBool,
     report: impl FnMut(&Generation) + Send,
 ) -> Result<(Calibration, Vec<PathBuf>), Error> {
-    let config = config::read(
-        o.scenario_file,
-        o.scenario_text,
-        &scenario.base,
-        scenario.steps,
-    )?;
+    let config = config::read(o.scenario_file, o.scenario_text, scenario)?;
     if scenario.variant_count() > 1 {
         return Err(Error::Usage(format!(
             "{}: calibrate fits the base parameters; remove the [sweep] table",
@@ -132,8 +130,7 @@ pub fn calibrate(
     let priors: Vec<smc::Prior> = config.parameters.iter().map(|f| f.prior).collect();
     let simulate = |values: &[f64], s: u64| {
         simulate_distance(
-            with_values(&scenario.base, &config, values),
-            scenario.steps,
+            with_values(scenario, &config, values),
             config.trials,
             s,
             &incidence,
@@ -156,8 +153,7 @@ pub fn calibrate(
     let median: Vec<f64> = (0..k).map(|i| q(i, 0.5)).collect();
     let interval = (0..k).map(|i| (q(i, 0.05), q(i, 0.95))).collect();
     let fitted_distance = simulate_distance(
-        with_values(&scenario.base, &config, &median),
-        scenario.steps,
+        with_values(scenario, &config, &median),
         scenario.trials,
         scenario.seed,
         &incidence,

@@ -716,8 +716,10 @@ mod tests {
         fs::write(&src, "0,1,2\n".repeat(100_000)).unwrap();
         let dest = tmp.path().join("trials.csv");
         std::os::unix::fs::symlink("/dev/full", &dest).unwrap();
-        let err =
-            write_trials_file(&dest, output::TRIAL_COLUMNS, |w| copy_sources(std::slice::from_ref(&src), w)).unwrap_err();
+        let err = write_trials_file(&dest, output::TRIAL_COLUMNS, |w| {
+            copy_sources(std::slice::from_ref(&src), w)
+        })
+        .unwrap_err();
         let msg = err.to_string();
         assert!(msg.starts_with(&dest.display().to_string()), "{msg}");
         assert!(!msg.contains("rows.csv"), "{msg}");

@@ -64,6 +64,44 @@ fn same_files_for_any_thread_count_and_a_runnable_fit() {
 }
 
 #[test]
+fn a_distributions_own_parameter_can_be_fitted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = SCENARIO
+        .replace(
+            "[calibrate]",
+            "[core_idea]\nstrength = { distribution = \"lognormal\", median = 1.0, sd_log = 0.3 }\n\n[calibrate]",
+        )
+        .replace(
+            "\"host.patience\" = { prior = \"uniform\", low = 2, high = 40 }",
+            "\"core_idea.strength.sd_log\" = { prior = \"uniform\", low = 0.1, high = 1.0 }",
+        );
+    fit(tmp.path(), &text, "2", "dist").success();
+    let fitted = tmp.path().join("dist/fitted.toml");
+    let out = String::from_utf8(
+        hothouse()
+            .arg("check")
+            .arg(&fitted)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        out.contains("core_idea.strength: lognormal, median 1, sd_log 0."),
+        "{out}"
+    );
+    // a field outside what the distribution allows
+    let bad = text.replace("low = 0.1, high = 1.0", "low = -1.0, high = 1.0");
+    let assert = fit(tmp.path(), &bad, "1", "bad").code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("calibrate.parameters.\"core_idea.strength.sd_log\" = -1"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("bad").exists());
+}
+
+#[test]
 fn bad_input_is_refused_and_nothing_is_written() {
     let tmp = tempfile::tempdir().unwrap();
     let cases = [

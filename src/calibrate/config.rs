@@ -22,7 +22,8 @@ use toml::de::{DeTable, DeValue};
 
 use super::smc::Prior;
 use crate::error::{ProblemSink, ScenarioError};
-use crate::parameters::{self, Kind, ParamValue, Parameters};
+use crate::parameters::{self, Kind, ParamValue};
+use crate::scenario::Scenario;
 
 /// One fitted parameter.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,16 +82,13 @@ fn whole(v: &DeValue<'_>) -> Option<i64> {
     }
 }
 
-/// Reads `[calibrate]` from a scenario's text. `base` are the scenario's parameters (a fitted
-/// value must be settable on them) and `steps` its horizon (the window may not exceed it).
+/// Reads `[calibrate]` from a scenario's text; `scenario` is the scenario read from it (a fitted
+/// path must be one of its parameters, or a field of one of its per-community distributions,
+/// such as `core_idea.strength.sd_log`; the window may not exceed its horizon).
 // The error is large, but made at most once per file, on the way out.
 #[allow(clippy::result_large_err)]
-pub fn read(
-    file: &str,
-    text: &str,
-    base: &Parameters,
-    steps: u32,
-) -> Result<Config, ScenarioError> {
+pub fn read(file: &str, text: &str, scenario: &Scenario) -> Result<Config, ScenarioError> {
+    let steps = scenario.steps;
     let mut sink = ProblemSink::new(file, text);
     let mut config = Config::default();
     let root = match DeTable::parse(text) {
@@ -147,7 +145,7 @@ pub fn read(
             "parameters" => match value.get_ref() {
                 DeValue::Table(t) => {
                     for (path, prior) in t.iter() {
-                        if let Some(f) = read_parameter(&mut sink, path, prior, base) {
+                        if let Some(f) = read_parameter(&mut sink, path, prior, scenario) {
                             config.parameters.push(f);
                         }
                     }
@@ -179,11 +177,20 @@ fn read_parameter(
     sink: &mut ProblemSink<'_>,
     path: &Spanned<std::borrow::Cow<'_, str>>,
     value: &Spanned<DeValue<'_>>,
-    base: &Parameters,
+    scenario: &Scenario,
 ) -> Option<Fitted> {
     let name = path.get_ref().as_ref();
     let span = Some(value.span());
-    let Some(current) = base.get(name) else {
+    // A field of a per-community distribution: checked by setting it on a copy of the draw.
+    let draw = name.rsplit_once('.').and_then(|(param, field)| {
+        let d = scenario.draws.iter().find(|d| d.path == param)?;
+        d.family.clone().set(field, 1.0).then(|| (d.clone(), field))
+    });
+    let current = scenario
+        .base
+        .get(name)
+        .or(draw.as_ref().map(|_| ParamValue::Float(0.0)));
+    let Some(current) = current else {
         let hint = parameters::suggest(name).map(|s| format!("did you mean `{s}`?"));
         sink.push(
             Some(path.span()),
@@ -192,7 +199,9 @@ fn read_parameter(
         );
         return None;
     };
-    let kind = parameters::spec(name).map(|s| s.kind);
+    let kind = parameters::spec(name)
+        .map(|s| s.kind)
+        .filter(|_| draw.is_none());
     let whole = matches!(current, ParamValue::Int(_));
     if matches!(current, ParamValue::Text(_)) {
         sink.push(
@@ -252,6 +261,17 @@ fn read_parameter(
                 None,
             );
             ok = false;
+        }
+        if let Some((mut d, field)) = draw.clone() {
+            d.family.set(field, x);
+            for (_, m) in d.check() {
+                sink.push(
+                    span.clone(),
+                    format!("calibrate.parameters.\"{name}\" = {x}: {m}"),
+                    None,
+                );
+                ok = false;
+            }
         }
     }
     let prior = match prior.as_str() {
