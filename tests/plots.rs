@@ -887,7 +887,10 @@ fn special_values_are_words_apart_from_the_amounts() {
     draw_run(dir.path()).unwrap();
     let grad = svg_text(&dir.path().join("graduation.svg"));
     // the x axis: display name with unit, "never" as a tick, the legend "open-ended"
-    assert!(grad.contains("Half-life of the core idea (weeks)"), "axis title");
+    assert!(
+        grad.contains("Half-life of the core idea (weeks)"),
+        "axis title"
+    );
     assert!(grad.contains("\nnever\n</text>"), "special tick");
     assert!(grad.contains("Host commitment = open-ended"), "legend");
     assert!(!grad.contains("host.commitment = 0"));

@@ -488,7 +488,8 @@ fn hosted_incubation_takes_the_shape_of_the_apache_record() {
         .status()
         .unwrap();
     assert!(status.success());
-    let c = hothouse::compare::compare(&run, &root.join("data/apache_incubator.csv"), None).unwrap();
+    let c =
+        hothouse::compare::compare(&run, &root.join("data/apache_incubator.csv"), None).unwrap();
     assert_eq!(c.window, 312);
     let d = c.variants[0].distance.d;
     println!("hosted-incubation against the Apache record: D = {d:.3}");

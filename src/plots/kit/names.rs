@@ -67,7 +67,10 @@ mod tests {
     #[test]
     fn names_units_and_special_values() {
         assert_eq!(display_name("host.investment"), "Host investment");
-        assert_eq!(display_name("core_idea.half_life"), "Half-life of the core idea");
+        assert_eq!(
+            display_name("core_idea.half_life"),
+            "Half-life of the core idea"
+        );
         assert_eq!(display_name("a.made_up"), "A made up");
         assert_eq!(
             with_unit("host.investment"),
