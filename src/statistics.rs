@@ -40,7 +40,7 @@ mod proportion;
 mod survival;
 
 pub use counts::OutcomeCounts;
-pub use logrank::{LogRank, logrank};
+pub use logrank::{LogRank, logrank, logrank_within};
 pub use proportion::wilson_interval;
 pub use survival::{
     MEDIAN_TOLERANCE, Summary, SurvivalRow, loglog_interval, summarize, survival_table,
