@@ -466,8 +466,6 @@ fn run(a: RunArgs) -> Result<(), Error> {
         )),
         None => default_out(&s),
     });
-    let (_lock, notes) = output::claim_target(&target, a.force)?;
-    warn(&notes);
 
     let cancel = Arc::new(AtomicBool::new(false));
     {
@@ -479,6 +477,10 @@ fn run(a: RunArgs) -> Result<(), Error> {
             }
         });
     }
+    // After the handler is set, so that a Ctrl-C once the lock file names this process always
+    // ends it through the handler, which removes the lock file.
+    let (_lock, notes) = output::claim_target(&target, a.force)?;
+    warn(&notes);
     let range = shard
         .map(|sh| sh.trial_range(s.trials))
         .unwrap_or((0, s.trials));

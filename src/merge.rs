@@ -249,7 +249,7 @@ pub fn merge(
             return Err(e);
         }
     };
-    report.warnings = notes;
+    report.warnings.extend(notes);
     report.warnings.extend(output::publish(&result, target)?);
     let _ = fs::remove_dir_all(&staging);
     report.out = target.to_path_buf();

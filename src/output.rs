@@ -229,12 +229,19 @@ pub fn write_summary(
     finish_csv(&path, w)
 }
 
+/// Largest matrix side the k-sample log-rank test may use (memory `8 x side²` bytes, time
+/// `side³`): beyond it (more variants and more fizzle times than this) the test is skipped.
+pub const LOGRANK_MAX_DIM: usize = 4000;
+
 /// The log-rank tests of `logrank.csv`: variant 0 against each other variant, then the
-/// k-sample test across all variants (`variant_b = all`). Empty with a single variant.
-pub fn logrank_rows(counts: &[OutcomeCounts]) -> Vec<(String, String, statistics::LogRank)> {
+/// k-sample test across all variants (`variant_b = all`). Empty with a single variant. The
+/// second value is a note when the k-sample test was skipped as too large.
+pub fn logrank_rows(
+    counts: &[OutcomeCounts],
+) -> (Vec<(String, String, statistics::LogRank)>, Option<String>) {
     let mut rows = Vec::new();
     if counts.len() < 2 {
-        return rows;
+        return (rows, None);
     }
     for (b, c) in counts.iter().enumerate().skip(1) {
         rows.push((
@@ -244,12 +251,19 @@ pub fn logrank_rows(counts: &[OutcomeCounts]) -> Vec<(String, String, statistics
         ));
     }
     let all: Vec<&OutcomeCounts> = counts.iter().collect();
-    rows.push((
-        "0".to_string(),
-        "all".to_string(),
-        statistics::logrank(&all),
-    ));
-    rows
+    match statistics::logrank_within(&all, LOGRANK_MAX_DIM) {
+        Some(t) => {
+            rows.push(("0".to_string(), "all".to_string(), t));
+            (rows, None)
+        }
+        None => (
+            rows,
+            Some(format!(
+                "the log-rank test across all {} variants was skipped (more than {LOGRANK_MAX_DIM} variants and fizzle weeks); logrank.csv has no `all` row",
+                counts.len()
+            )),
+        ),
+    }
 }
 
 /// Writes `logrank.csv`.
@@ -272,13 +286,23 @@ pub fn write_logrank(
     finish_csv(&path, w)
 }
 
-/// Writes a whole file atomically: into a temporary file beside it, then renamed into place.
+/// Writes a whole file atomically: into a temporary file beside it, synced, then renamed into
+/// place.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_replacing(path, bytes, true)
+}
+
+/// Writes a whole file atomically, synced to disk first when `sync` (a record that is checked
+/// when read back, such as a finished variant's, need not wait for the disk: a sweep of many
+/// small variants would spend its time in `fsync`).
+pub fn write_replacing(path: &Path, bytes: &[u8], sync: bool) -> Result<(), Error> {
     let tmp = temp_sibling(path);
     let result = (|| {
         let mut f = File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
+        if sync {
+            f.sync_all()?;
+        }
         fs::rename(&tmp, path)
     })();
     if let Err(e) = result {

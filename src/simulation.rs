@@ -326,6 +326,13 @@ pub fn run(
         shard: settings.shard,
         write_trials: settings.write_trials,
     };
+    check_resources(
+        variants.len() as u64,
+        scenario.steps,
+        range.1 - range.0,
+        settings.write_trials,
+        target,
+    )?;
     prepare_staging(&staging, &fingerprint, settings.resume)?;
     let pool = thread_pool(settings.threads)?;
 
@@ -445,7 +452,8 @@ pub fn run(
         };
         let json = serde_json::to_vec(&done).map_err(|e| Error::BadInput(e.to_string()))?;
         let state = done.state;
-        output::write_atomic(&done_path, &json)?;
+        // Not synced: `--resume` checks it (and the rows it records) before trusting it.
+        output::write_replacing(&done_path, &json, false)?;
         if checkpoint_path.exists() {
             fs::remove_file(&checkpoint_path).map_err(|e| Error::io(&checkpoint_path, e))?;
         }
@@ -488,7 +496,7 @@ pub fn run(
     if cancel.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);
     }
-    report.warnings = output::publish(&result, target)?;
+    report.warnings.extend(output::publish(&result, target)?);
     if let Err(e) = fs::remove_dir_all(&staging) {
         report.warnings.push(format!(
             "could not remove the staging folder {} ({e}); remove it yourself",
@@ -524,6 +532,125 @@ fn rows_record(
         .map_err(|e| Error::io(rows_path, e))?;
     let rec = w.record();
     Ok((rec.bytes, rec.sha256))
+}
+
+/// Memory a run holds per variant and week: its three outcome counts, its at-risk counts in the
+/// log-rank test and the rows of its survival table while they are written (bytes, rounded up).
+pub const MEMORY_PER_VARIANT_WEEK: u64 = 48;
+/// Memory per variant besides: its parameters and summary (bytes, generous).
+pub const MEMORY_PER_VARIANT: u64 = 4096;
+/// Disk per trial row, twice (staged, then assembled into `trials.csv`): rows are about 170
+/// bytes; bytes, generous.
+pub const DISK_PER_TRIAL_ROW: u64 = 2 * 200;
+/// Disk per variant and week in `survival.csv` (rows are about 90 bytes).
+pub const DISK_PER_VARIANT_WEEK: u64 = 120;
+
+/// Estimates of a run's memory and disk, in bytes.
+pub fn estimate(variants: u64, steps: u32, trials: u64, write_trials: bool) -> (u64, u64) {
+    let weeks = u64::from(steps) + 1;
+    let memory = variants
+        .saturating_mul(weeks)
+        .saturating_mul(MEMORY_PER_VARIANT_WEEK)
+        .saturating_add(variants.saturating_mul(MEMORY_PER_VARIANT));
+    let rows = if write_trials {
+        variants.saturating_mul(trials)
+    } else {
+        0
+    };
+    let disk = rows.saturating_mul(DISK_PER_TRIAL_ROW).saturating_add(
+        variants
+            .saturating_mul(weeks)
+            .saturating_mul(DISK_PER_VARIANT_WEEK),
+    );
+    (memory, disk)
+}
+
+/// Memory this process may still use: the least of the system's available memory, the
+/// cgroup's remaining allowance and the address-space limit; `None` if none is known.
+pub fn memory_available() -> Option<u64> {
+    let mut limits = Vec::new();
+    if let Ok(text) = fs::read_to_string("/proc/meminfo") {
+        if let Some(kb) = text
+            .lines()
+            .find_map(|l| l.strip_prefix("MemAvailable:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            limits.push(kb.saturating_mul(1024));
+        }
+    }
+    let read = |p: &str| -> Option<u64> { fs::read_to_string(p).ok()?.trim().parse().ok() };
+    if let (Some(max), Some(current)) = (
+        read("/sys/fs/cgroup/memory.max"),
+        read("/sys/fs/cgroup/memory.current"),
+    ) {
+        limits.push(max.saturating_sub(current));
+    }
+    #[cfg(unix)]
+    {
+        let rl = rustix::process::getrlimit(rustix::process::Resource::As);
+        if let Some(max) = rl.current {
+            limits.push(max);
+        }
+    }
+    limits.into_iter().min()
+}
+
+fn gigabytes(bytes: u64) -> String {
+    format!("{:.1} GB", bytes as f64 / 1e9)
+}
+
+/// Refuses (bad input), before any work, a run whose estimated memory or disk exceeds what is
+/// available, giving both figures.
+pub fn check_resources(
+    variants: u64,
+    steps: u32,
+    trials: u64,
+    write_trials: bool,
+    target: &Path,
+) -> Result<(), Error> {
+    let (memory, disk) = estimate(variants, steps, trials, write_trials);
+    if let Some(free) = memory_available() {
+        if memory > free {
+            return Err(Error::BadInput(format!(
+                "this run would need about {} of memory ({variants} variants x {} weeks of counts) but {} is available; run fewer variants or weeks (split the sweep into several scenarios)",
+                gigabytes(memory),
+                u64::from(steps) + 1,
+                gigabytes(free)
+            )));
+        }
+    }
+    let place = target
+        .ancestors()
+        .skip(1)
+        .find(|a| a.as_os_str().is_empty() || a.is_dir())
+        .map(|a| {
+            if a.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                a
+            }
+        });
+    if let Some(place) = place {
+        if let Ok(free) = fs4::available_space(place) {
+            if disk > free {
+                return Err(Error::BadInput(format!(
+                    "this run would write about {} ({}) but {} is free on the disk of {}; use --no-trials, fewer trials, or another --out",
+                    gigabytes(disk),
+                    if write_trials {
+                        format!(
+                            "{} trial rows, staged and then assembled",
+                            variants.saturating_mul(trials)
+                        )
+                    } else {
+                        "survival.csv".to_string()
+                    },
+                    gigabytes(free),
+                    place.display()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Copies the staged rows files, in order, into `trials.csv`. A read failure names the source
@@ -625,7 +752,7 @@ pub fn assemble(
     let summaries: Vec<Summary> = counts.iter().map(statistics::summarize).collect();
     output::write_summary(dir, scenario, variants, &summaries, totals)?;
     files.push(dir.join("summary.csv"));
-    let logrank = output::logrank_rows(counts);
+    let (logrank, logrank_note) = output::logrank_rows(counts);
     output::write_logrank(dir, &logrank)?;
     files.push(dir.join("logrank.csv"));
     if plots {
@@ -668,7 +795,7 @@ pub fn assemble(
         totals: totals.to_vec(),
         logrank,
         manifest,
-        warnings: Vec::new(),
+        warnings: logrank_note.into_iter().collect(),
     })
 }
 

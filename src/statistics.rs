@@ -42,7 +42,7 @@ mod survival;
 
 pub use counts::OutcomeCounts;
 pub use incidence::{Incidence, IncidenceCurve, cumulative_incidence, loglog_band};
-pub use logrank::{LogRank, logrank};
+pub use logrank::{LogRank, logrank, logrank_within};
 pub use proportion::wilson_interval;
 pub use survival::{
     MEDIAN_TOLERANCE, Summary, SurvivalRow, loglog_interval, summarize, survival_table,

@@ -695,3 +695,69 @@ fn old_results_that_cannot_be_removed_give_success_with_a_warning() {
     );
     assert!(stderr(&o).contains(&set_aside[0].display().to_string()));
 }
+
+/// A scenario sweeping `a x b` variants, written into `dir`.
+fn big_sweep(dir: &Path, a: usize, b: usize) -> PathBuf {
+    let list = |n: usize, f: &dyn Fn(usize) -> f64| {
+        (0..n)
+            .map(|i| format!("{:?}", f(i)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let text = format!(
+        "name = \"big\"\nseed = 1\ntrials = 2\nsteps = 4\n\n[sweep]\n\"host.investment\" = [{}]\n\"core_idea.half_life\" = [{}]\n",
+        list(a, &|i| i as f64 * 0.01),
+        list(b, &|j| 1.0 + j as f64)
+    );
+    let path = dir.join("big.toml");
+    fs::write(&path, text).unwrap();
+    path
+}
+
+// Item 6: statistics linear in variants; 100,000 variants used to abort allocating 80 GB.
+#[test]
+fn a_sweep_of_100000_variants_gets_its_k_sample_log_rank_test() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let scenario = big_sweep(t, 400, 250);
+    let o = hothouse()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--no-trials", "--no-plots", "--quiet", "--out"])
+        .arg(t.join("o"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let logrank = fs::read_to_string(t.join("o/logrank.csv")).unwrap();
+    assert_eq!(logrank.lines().count(), 1 + 99_999 + 1);
+    let all = logrank.lines().last().unwrap();
+    assert!(all.starts_with("0,all,"), "{all}");
+}
+
+// Item 7: a run that cannot fit is refused before it starts, with the figures.
+#[cfg(unix)]
+#[test]
+fn runs_that_cannot_fit_in_memory_or_on_disk_are_refused_up_front() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    // The case of the issue: 2,000 variants x 99,999 weeks under a 2 GB limit.
+    let scenario = big_sweep(t, 40, 50);
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 2000000 && exec \"$0\" run \"$1\" --steps 99999 --trials 1 --out \"$2\"")
+        .arg(assert_cmd::cargo::cargo_bin("hothouse"))
+        .arg(&scenario)
+        .arg(t.join("o"))
+        .output()
+        .unwrap();
+    refused(&o, &["memory", "GB"]);
+    // A trillion trial rows: hundreds of terabytes.
+    let o = run_in(
+        t,
+        "scenarios/default.toml",
+        &t.join("o"),
+        &["--trials", "1000000000000"],
+    );
+    refused(&o, &["GB", "free on the disk", "--no-trials"]);
+    assert!(!t.join("o").exists() && !t.join(".o.partial").exists());
+}
