@@ -37,6 +37,10 @@ pub struct Scenario {
     pub base: Parameters,
     /// Swept parameter paths with their values, in file order.
     pub sweep: Vec<(String, Vec<ParamValue>)>,
+    /// Set by a `[sample]` table (crate::sensitivity::config): the sweep's lists have one
+    /// value per variant, read in step, instead of giving a Cartesian product.
+    #[serde(skip)]
+    pub sampled: bool,
 }
 
 /// One point of the sweep.
@@ -102,7 +106,7 @@ impl Scenario {
             sink.push(f.span, f.message, f.help);
         }
         sink.finish()?;
-        Ok(scenario)
+        crate::sensitivity::config::apply_tables(file, text, scenario)
     }
 
     /// Applies command-line overrides of the run settings, checking them like the file's.
@@ -129,6 +133,9 @@ impl Scenario {
     /// Number of variants: the product of the sweep lists' lengths (1 without a sweep).
     /// Saturates at `usize::MAX` rather than overflowing.
     pub fn variant_count(&self) -> usize {
+        if self.sampled {
+            return self.sweep.first().map_or(1, |(_, v)| v.len());
+        }
         self.sweep
             .iter()
             .fold(1usize, |n, (_, v)| n.saturating_mul(v.len()))
@@ -155,7 +162,12 @@ impl Scenario {
             if list.is_empty() {
                 continue;
             }
-            values[k] = list[rest % list.len()].clone();
+            let i = if self.sampled {
+                index
+            } else {
+                rest % list.len()
+            };
+            values[k] = list[i.min(list.len() - 1)].clone();
             rest /= list.len();
         }
         let mut params = self.base.clone();
@@ -630,6 +642,7 @@ impl<'t> Reader<'t> {
             steps: 104,
             base: Parameters::default(),
             sweep: Vec::new(),
+            sampled: false,
         };
         let mut name_given = false;
         for entry in top {
