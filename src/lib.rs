@@ -37,6 +37,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod compare;
 pub mod design;
 pub mod error;
 pub mod manifest;
@@ -47,12 +48,14 @@ pub mod outcome;
 pub mod output;
 pub mod parameters;
 pub mod plots;
+pub mod record;
 pub mod scenario;
 pub mod sensitivity;
 pub mod simulation;
 pub mod statistics;
 pub mod totals;
 pub mod trace;
+pub mod variation;
 
 pub use error::Error;
 pub use outcome::Outcome;

@@ -13,6 +13,39 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// `println!` that exits quietly when stdout is closed (`hothouse params | head -1`), instead of
+/// panicking on the broken pipe.
+macro_rules! println {
+    () => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock()) {
+            stdout_failed(e)
+        }
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            stdout_failed(e)
+        }
+    }};
+}
+
+/// Stdout cannot be written: a closed pipe is the reader's choice (exit 0, quietly); anything
+/// else is a failure.
+fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: cannot write to standard output: {e}");
+    std::process::exit(hothouse::error::EXIT_FAILURE);
+}
+
+fn warn(notes: &[String]) {
+    for n in notes {
+        eprintln!("warning: {n}");
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "hothouse",
@@ -55,7 +88,11 @@ enum Command {
         no_plots: bool,
     },
     /// List every model parameter: its path, default, allowed values, unit and meaning
-    Params,
+    Params {
+        /// Print the table of docs/MODEL.md (Markdown) instead
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Rank the parameters by how much they move the outputs (Morris or Sobol'), from the
     /// scenario's [sensitivity] table
     Sensitivity(SensitivityArgs),
@@ -64,6 +101,25 @@ enum Command {
         /// An output folder of `hothouse run` or `merge`
         dir: PathBuf,
     },
+    /// Measure a run against a real life-cycle record (distance D; compare.csv, compare.png)
+    Compare(CompareArgs),
+}
+
+#[derive(Args)]
+struct CompareArgs {
+    /// An output folder of `hothouse run` or `merge`
+    run_dir: PathBuf,
+    /// The record: a CSV file with columns name, start, end, outcome, time_weeks
+    record: PathBuf,
+    /// Compare weeks 0..WEEKS [default: the run's horizon or the record's longest follow-up, whichever is shorter]
+    #[arg(long, value_name = "WEEKS", allow_negative_numbers = true)]
+    window: Option<u32>,
+    /// Folder for compare.csv and compare.png/.svg [default: RUN_DIR]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Do not draw compare.png/.svg
+    #[arg(long)]
+    no_plots: bool,
 }
 
 #[derive(Args, Clone)]
@@ -237,6 +293,9 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
         }
         Command::Trace(a) => {
             let (s, _) = load(&a.scenario, &a.overrides)?;
+            if let Some(out) = &a.out {
+                output::check_folder_path(out)?;
+            }
             let t = trace::trace(&s, a.variant, a.trial)?;
             let out = a.out.unwrap_or_else(|| {
                 Path::new("output").join(format!(
@@ -263,16 +322,32 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             no_plots,
         } => {
             let r = merge::merge(&dirs, &out, force, !no_plots)?;
+            warn(&r.warnings);
             print_summary(&r);
             println!("merged {} shards into {}", dirs.len(), r.out.display());
             Ok(())
         }
         Command::Sensitivity(a) => sensitivity(a),
-        Command::Params => {
-            print_params();
+        Command::Params { markdown } => {
+            if markdown {
+                print!("{}", hothouse::parameters::markdown_table());
+            } else {
+                print_params();
+            }
             Ok(())
         }
+        Command::Compare(a) => compare(a),
         Command::Plot { dir } => {
+            // Held while drawing, so that no run publishes over the folder meanwhile; leftover
+            // temporary pictures of an interrupted plot are then stale.
+            let _lock = match std::fs::canonicalize(&dir) {
+                Ok(abs) if abs.is_dir() => {
+                    let lock = output::lock_target(&abs)?;
+                    output::remove_stale_temporaries(&abs);
+                    Some(lock)
+                }
+                _ => None,
+            };
             for f in hothouse::plots::draw_run(&dir)? {
                 println!("wrote {}", f.display());
             }
@@ -306,7 +381,8 @@ fn run(a: RunArgs) -> Result<(), Error> {
         )),
         None => default_out(&s),
     });
-    output::check_target(&target, a.force)?;
+    let (_lock, notes) = output::claim_target(&target, a.force)?;
+    warn(&notes);
 
     let cancel = Arc::new(AtomicBool::new(false));
     {
@@ -361,6 +437,7 @@ fn run(a: RunArgs) -> Result<(), Error> {
     );
     bar.finish_and_clear();
     let r = result?;
+    warn(&r.warnings);
     if !a.quiet {
         println!(
             "{}: {} variant(s) x {} trial(s), {} weeks, seed {}{}",
@@ -376,6 +453,16 @@ fn run(a: RunArgs) -> Result<(), Error> {
         print_summary(&r);
     }
     for f in &r.files {
+        println!("wrote {}", f.display());
+    }
+    Ok(())
+}
+
+fn compare(a: CompareArgs) -> Result<(), Error> {
+    let c = hothouse::compare::compare(&a.run_dir, &a.record, a.window)?;
+    let files = c.write(a.out.as_deref().unwrap_or(&a.run_dir), !a.no_plots)?;
+    print!("{}", c.text());
+    for f in files {
         println!("wrote {}", f.display());
     }
     Ok(())
@@ -527,6 +614,16 @@ fn print_check(s: &Scenario) {
         s.variant_count(),
         s.trials.saturating_mul(s.variant_count() as u64)
     );
+    if !s.draws.is_empty() {
+        println!("  drawn per community (a column each in trials.csv):");
+        for d in &s.draws {
+            println!(
+                "    {}: {}",
+                d.path,
+                hothouse::variation::describe(&d.family)
+            );
+        }
+    }
     for v in s.variants() {
         println!("  variant {}: {}", v.index, v.label(s));
     }

@@ -25,6 +25,17 @@ impl fmt::Display for ParamValue {
     }
 }
 
+impl ParamValue {
+    /// The value as a real number (None for text).
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            ParamValue::Int(i) => Some(*i as f64),
+            ParamValue::Float(x) => Some(*x),
+            ParamValue::Text(_) => None,
+        }
+    }
+}
+
 impl Serialize for ParamValue {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -135,6 +146,8 @@ pub struct ParamSpec {
     pub kind: Kind,
     /// Unit of measurement ("" when dimensionless).
     pub unit: &'static str,
+    /// A short name for people: titles, axes, the summary and the explorer.
+    pub display: &'static str,
     /// One line saying what it represents.
     pub doc: &'static str,
 }
@@ -213,7 +226,7 @@ macro_rules! parameters {
     ($(
         $(#[doc = $gdoc:literal])*
         $group:ident : $Group:ident {
-            $( $field:ident : $ty:ty = $default:expr, $kind:expr, $unit:literal, $doc:literal; )*
+            $( $field:ident : $ty:ty = $default:expr, $kind:expr, $unit:literal, $display:literal, $doc:literal; )*
         }
     )*) => {
         $(
@@ -242,6 +255,7 @@ macro_rules! parameters {
                 path: concat!(stringify!($group), ".", stringify!($field)),
                 kind: $kind,
                 unit: $unit,
+                display: $display,
                 doc: $doc,
             }, )* )*
         ];
@@ -295,180 +309,240 @@ const PEOPLE: Kind = Kind::Int {
 parameters! {
     /// The community's size, its pool of potential members and when it counts as dead.
     community: Community {
-        initial_participants: u32 = 10, PEOPLE, "people",
+        initial_participants: u32 = 10, PEOPLE, "people", "Founding participants",
             "participants convened at week 0";
-        population: u32 = 120, PEOPLE, "people",
+        population: u32 = 120, PEOPLE, "people", "Potential members",
             "people who could ever join (Bass market size M); includes the participants";
-        critical_mass: u32 = 5, Kind::Int { min: 0, max: 10_000_000 }, "people",
+        critical_mass: u32 = 5, Kind::Int { min: 0, max: 10_000_000 }, "people", "Critical mass",
             "active contributors needed for the community to be worth attending (0 disables)";
-        fizzle_patience: u32 = 6, Kind::Int { min: 1, max: 1_000_000 }, "weeks",
+        fizzle_patience: u32 = 6, Kind::Int { min: 1, max: 1_000_000 }, "weeks", "Weeks below critical mass before fizzling",
             "consecutive weeks below critical mass after which the community has fizzled";
     }
 
     /// How motivated each participant is, drawn once when they join.
     motivation: Motivation {
         distribution: MotivationDistribution = MotivationDistribution::Beta,
-            Kind::Choice(MotivationDistribution::NAMES), "",
+            Kind::Choice(MotivationDistribution::NAMES), "", "Motivation distribution",
             "family of the motivation distribution on [0, 1]";
-        value: f64 = 0.5, UNIT, "", "motivation of everyone when distribution = \"fixed\"";
-        low: f64 = 0.0, UNIT, "", "lower end when distribution = \"uniform\"";
-        high: f64 = 1.0, UNIT, "", "upper end when distribution = \"uniform\"";
-        alpha: f64 = 2.0, Kind::PositiveFloat { max: 1e6 }, "",
+        value: f64 = 0.5, UNIT, "", "Motivation (fixed)", "motivation of everyone when distribution = \"fixed\"";
+        low: f64 = 0.0, UNIT, "", "Lowest motivation", "lower end when distribution = \"uniform\"";
+        high: f64 = 1.0, UNIT, "", "Highest motivation", "upper end when distribution = \"uniform\"";
+        alpha: f64 = 2.0, Kind::PositiveFloat { max: 1e6 }, "", "Motivation Beta shape alpha",
             "first shape parameter when distribution = \"beta\"";
-        beta: f64 = 3.0, Kind::PositiveFloat { max: 1e6 }, "",
+        beta: f64 = 3.0, Kind::PositiveFloat { max: 1e6 }, "", "Motivation Beta shape beta",
             "second shape parameter when distribution = \"beta\"";
-        mean: f64 = 0.4, UNIT, "",
+        mean: f64 = 0.4, UNIT, "", "Mean motivation",
             "mean before truncation to [0, 1] when distribution = \"normal\"";
-        sd: f64 = 0.2, Kind::PositiveFloat { max: 1e3 }, "",
+        sd: f64 = 0.2, Kind::PositiveFloat { max: 1e3 }, "", "Motivation spread (sd)",
             "standard deviation before truncation when distribution = \"normal\"";
     }
 
     /// Each participant's weekly choice to contribute, weighed against its cost.
     participation: Participation {
-        cost: f64 = 1.15, Kind::Float { min: 0.0, max: 1e3 }, "utility/week",
+        cost: f64 = 1.15, Kind::Float { min: 0.0, max: 1e3 }, "utility/week", "Cost of contributing",
             "cost of contributing in a week (time, attention) before facilitation";
-        noise: f64 = 0.25, Kind::Float { min: 0.0, max: 1e3 }, "utility",
+        noise: f64 = 0.25, Kind::Float { min: 0.0, max: 1e3 }, "utility", "Choice noise",
             "scale of the logistic choice; 0 makes the choice a sharp threshold";
-        social_weight: f64 = 0.3, Kind::Float { min: 0.0, max: 1e3 }, "utility/week",
+        social_weight: f64 = 0.3, Kind::Float { min: 0.0, max: 1e3 }, "utility/week", "Value of a quorate community",
             "value of others' activity, reached when active contributors >= critical mass";
-        coordination_cost: f64 = 0.2, Kind::Float { min: 0.0, max: 1e3 }, "utility/week",
+        coordination_cost: f64 = 0.2, Kind::Float { min: 0.0, max: 1e3 }, "utility/week", "Coordination cost of size",
             "extra cost when every potential member has joined (grows with size / population)";
     }
 
     /// The core idea or cause that brings people together, which may fade (a crisis subsides).
     core_idea: CoreIdea {
-        strength: f64 = 1.0, Kind::Float { min: 0.0, max: 1e3 }, "utility/week",
+        strength: f64 = 1.0, Kind::Float { min: 0.0, max: 1e3 }, "utility/week", "Strength of the core idea",
             "pull of the cause at week 1 on a fully motivated participant";
-        half_life: f64 = 26.0, NONNEG, "weeks",
+        half_life: f64 = 26.0, NONNEG, "weeks", "Half-life of the core idea",
             "weeks for the fading part of the pull to halve; 0 means it never fades";
-        floor: f64 = 0.4, UNIT, "",
+        floor: f64 = 0.4, UNIT, "", "Lasting share of the core idea",
             "share of the pull that never fades";
     }
 
     /// Shared assets built by contributions, and the non-rival benefit they give everyone.
     benefit: Benefit {
-        strength: f64 = 0.6, Kind::Float { min: 0.0, max: 1e3 }, "utility/week",
+        strength: f64 = 0.6, Kind::Float { min: 0.0, max: 1e3 }, "utility/week", "Benefit of shared assets",
             "largest weekly benefit the shared assets can give each participant";
-        half_saturation: f64 = 20.0, Kind::PositiveFloat { max: NO_MAX }, "asset units",
+        half_saturation: f64 = 20.0, Kind::PositiveFloat { max: NO_MAX }, "asset units", "Assets for half the benefit",
             "assets at which the benefit is half its largest value";
-        productivity: f64 = 0.1, NONNEG, "asset units/contribution",
+        productivity: f64 = 0.1, NONNEG, "asset units/contribution", "Assets per contribution",
             "assets built by one contributor in one week";
-        decay: f64 = 0.03, UNIT, "1/week",
+        decay: f64 = 0.03, UNIT, "1/week", "Asset decay",
             "share of the assets lost each week without upkeep";
+        stall_decay: f64 = 0.0, UNIT, "1/week", "Erosion when stalled",
+            "extra share of the assets lost in each week with fewer active contributors than the critical mass; 0 disables";
     }
 
     /// The host who convenes the community and invests facilitation time and resources.
     host: Host {
-        investment: f64 = 1.0, Kind::Float { min: 0.0, max: 1e4 }, "staff-days/week",
+        investment: f64 = 1.0, Kind::Float { min: 0.0, max: 1e4 }, "staff-days/week", "Host investment",
             "facilitation time and resources the host puts in each week; 0 means no host";
-        half_effect: f64 = 1.0, Kind::PositiveFloat { max: 1e4 }, "staff-days/week",
+        half_effect: f64 = 1.0, Kind::PositiveFloat { max: 1e4 }, "staff-days/week", "Investment for half the host's effect",
             "investment at which the host's effects reach half their largest size";
-        facilitation: f64 = 0.4, UNIT, "",
+        facilitation: f64 = 0.4, UNIT, "", "Facilitation",
             "largest share of the cost of contributing that facilitation removes";
-        build_rate: f64 = 0.3, NONNEG, "asset units/staff-day",
+        build_rate: f64 = 0.3, NONNEG, "asset units/staff-day", "Host's own building",
             "assets the host's own work builds";
-        day_rate: f64 = 0.4, NONNEG, "money/staff-day",
+        day_rate: f64 = 0.4, NONNEG, "money/staff-day", "Cost of a staff-day",
             "what a staff-day of hosting costs the host (thousands of pounds)";
-        commitment: u32 = 0, WEEKS, "weeks",
+        commitment: u32 = 0, WEEKS, "weeks", "Host commitment",
             "longest the host will support the community; 0 means open-ended";
-        patience: u32 = 8, Kind::Int { min: 1, max: 1_000_000 }, "weeks",
+        patience: u32 = 5, Kind::Int { min: 1, max: 1_000_000 }, "weeks", "Host patience",
             "consecutive weeks below critical mass after which the host withdraws";
-        review_week: u32 = 26, WEEKS, "weeks",
+        review_week: u32 = 26, WEEKS, "weeks", "Host's usefulness review",
             "week at which the host withdraws if nothing has been built yet; 0 means no review";
+        review_every: u32 = 0, WEEKS, "weeks", "Host review cycle",
+            "weeks between the host's periodic reviews (budget cycles); 0 means no periodic review";
+        review_continue: f64 = 0.8, UNIT, "", "Host's will to continue with nothing to show",
+            "chance the host continues at a periodic review when nothing was built since the last one (rises towards 1 with what was built)";
+        review_scale: f64 = 20.0, Kind::PositiveFloat { max: NO_MAX }, "asset units", "Progress that halves the risk at a review",
+            "assets built since the last review that halve the chance of the host stopping";
     }
 
     /// Who sets the agenda: participants' ownership raises commitment.
     agenda: Agenda {
-        participant_share: f64 = 0.7, UNIT, "",
+        participant_share: f64 = 0.7, UNIT, "", "Participants' share of the agenda",
             "share of the agenda set by participants rather than the host";
-        ownership_weight: f64 = 0.3, Kind::Float { min: 0.0, max: 1e3 }, "utility/week",
+        ownership_weight: f64 = 0.3, Kind::Float { min: 0.0, max: 1e3 }, "utility/week", "Value of ownership",
             "value of full ownership of the agenda to a participant";
-        host_crowding: f64 = 0.3, UNIT, "",
+        host_crowding: f64 = 0.3, UNIT, "", "Host crowding out ownership",
             "share of ownership lost when the host's effects are at their largest";
     }
 
     /// Informal and emergent (0) against structured and planned (1), as chosen with Cynefin.
     approach: Approach {
-        structure: f64 = 0.0, UNIT, "",
+        structure: f64 = 0.0, UNIT, "", "Structure of the approach",
             "0 informal and emergent, 1 structured and planned";
-        planning_overhead: f64 = 1.0, Kind::Float { min: 0.0, max: 1e3 }, "",
+        planning_overhead: f64 = 1.0, Kind::Float { min: 0.0, max: 1e3 }, "", "Planning overhead",
             "extra host spend per staff-day at full structure (1 doubles it)";
-        productivity_gain: f64 = 1.0, Kind::Float { min: 0.0, max: 1e3 }, "",
+        productivity_gain: f64 = 1.0, Kind::Float { min: 0.0, max: 1e3 }, "", "Productivity gain of plans",
             "extra assets per contribution at full structure in a fully known domain (1 doubles them)";
-        clarity: f64 = 0.1, UNIT, "",
+        clarity: f64 = 0.1, UNIT, "", "Clarity of plans",
             "share of the cost of contributing that a plan removes at full structure in a fully known domain";
-        uncertainty: f64 = 0.5, UNIT, "",
+        uncertainty: f64 = 0.5, UNIT, "", "Domain uncertainty",
             "how complex the problem domain is (Cynefin): 0 complicated (plans work), 1 complex (plans do not help)";
-        ownership_penalty: f64 = 0.5, UNIT, "",
+        ownership_penalty: f64 = 0.5, UNIT, "", "Ownership lost to plans",
             "share of participants' ownership lost at full structure";
     }
 
     /// Newcomers: the host's outreach, word of mouth and the brand (Bass diffusion).
     recruitment: Recruitment {
-        external: f64 = 0.001, UNIT, "1/week",
+        external: f64 = 0.001, UNIT, "1/week", "Joining on one's own",
             "weekly chance that a non-member joins on their own (Bass p)";
-        outreach: f64 = 0.004, UNIT, "1/week",
+        outreach: f64 = 0.004, UNIT, "1/week", "Host outreach",
             "extra weekly joining chance at the host's largest outreach effect";
-        word_of_mouth: f64 = 0.05, Kind::Float { min: 0.0, max: 1e3 }, "1/week",
+        word_of_mouth: f64 = 0.05, Kind::Float { min: 0.0, max: 1e3 }, "1/week", "Word of mouth",
             "weekly joining chance per active share of the population (Bass q)";
-        newcomer_return_answered: f64 = 0.56, UNIT, "",
+        newcomer_return_answered: f64 = 0.56, UNIT, "", "Newcomers staying when answered",
             "chance a newcomer stays after a first week in which someone responded";
-        newcomer_return_unanswered: f64 = 0.44, UNIT, "",
+        newcomer_return_unanswered: f64 = 0.44, UNIT, "", "Newcomers staying when unanswered",
             "chance a newcomer stays after a first week in which nobody responded";
     }
 
     /// Leaving: a base rate, dissatisfaction and drifting away when idle.
     attrition: Attrition {
-        base_rate: f64 = 0.01, UNIT, "1/week",
+        base_rate: f64 = 0.01, UNIT, "1/week", "Base leaving rate",
             "weekly chance that a satisfied participant leaves";
-        dissatisfied_rate: f64 = 0.08, UNIT, "1/week",
+        dissatisfied_rate: f64 = 0.08, UNIT, "1/week", "Extra leaving when dissatisfied",
             "extra weekly chance of leaving when taking part is not worth its cost";
-        idle_limit: u32 = 8, WEEKS, "weeks",
+        idle_limit: u32 = 8, WEEKS, "weeks", "Idle weeks before leaving",
             "weeks without contributing after which a participant has left; 0 disables";
-        ownership_protection: f64 = 0.5, UNIT, "",
+        burnout: f64 = 0.0, UNIT, "1/contribution", "Burnout",
+            "share of a participant's motivation worn away by each week of contributing; 0 disables";
+        ownership_protection: f64 = 0.5, UNIT, "", "Ownership protection",
             "share of the base leaving rate removed by full ownership";
     }
 
     /// The community's brand: recognition that grows with visible outputs.
     brand: Brand {
-        initial: f64 = 0.0, UNIT, "", "brand recognition at week 0 (0 unknown, 1 recognised)";
-        growth: f64 = 0.05, UNIT, "1/week", "weekly growth towards the asset-driven level";
-        decay: f64 = 0.01, UNIT, "1/week", "weekly loss of recognition";
-        weight: f64 = 0.3, Kind::Float { min: 0.0, max: 1e3 }, "utility/week",
+        initial: f64 = 0.0, UNIT, "", "Initial brand recognition", "brand recognition at week 0 (0 unknown, 1 recognised)";
+        growth: f64 = 0.05, UNIT, "1/week", "Brand growth", "weekly growth towards the asset-driven level";
+        decay: f64 = 0.01, UNIT, "1/week", "Brand decay", "weekly loss of recognition";
+        weight: f64 = 0.3, Kind::Float { min: 0.0, max: 1e3 }, "utility/week", "Value of the brand",
             "value to a participant of belonging to a fully recognised brand";
-        reach: f64 = 0.004, UNIT, "1/week",
+        reach: f64 = 0.004, UNIT, "1/week", "Brand reach",
             "extra weekly joining chance for non-members at full recognition";
-        retention: f64 = 0.5, UNIT, "",
+        retention: f64 = 0.5, UNIT, "", "Brand retention",
             "share of the base leaving rate removed at full recognition";
     }
 
     /// Costs and revenue of running the initiative.
     economics: Economics {
-        fixed_cost: f64 = 0.2, NONNEG, "money/week",
+        fixed_cost: f64 = 0.2, NONNEG, "money/week", "Fixed operating cost",
             "weekly operating cost (thousands of pounds)";
-        cost_per_participant: f64 = 0.005, NONNEG, "money/week/person",
+        cost_per_participant: f64 = 0.005, NONNEG, "money/week/person", "Operating cost per participant",
             "weekly operating cost per participant";
-        revenue_per_asset: f64 = 0.01, NONNEG, "money/week/asset unit",
+        revenue_per_asset: f64 = 0.01, NONNEG, "money/week/asset unit", "Revenue per asset",
             "weekly revenue or partner funding per unit of shared assets";
-        brand_premium: f64 = 1.0, Kind::Float { min: 0.0, max: 1e3 }, "",
+        brand_premium: f64 = 1.0, Kind::Float { min: 0.0, max: 1e3 }, "", "Brand premium on revenue",
             "extra revenue at full recognition (1 doubles it)";
-        reserve: f64 = 6.0, NONNEG, "money",
+        reserve: f64 = 6.0, NONNEG, "money", "Reserve without a host",
             "shortfall participants can cover themselves when no host pays the costs";
     }
 
     /// Stage thresholds of the life cycle and the graduation rule.
     lifecycle: Lifecycle {
-        exploring_assets: f64 = 2.0, NONNEG, "asset units",
+        exploring_assets: f64 = 2.0, NONNEG, "asset units", "Assets to reach exploring",
             "assets (light agreements) that move the community from convening to exploring";
-        collaborating_assets: f64 = 10.0, NONNEG, "asset units",
+        collaborating_assets: f64 = 10.0, NONNEG, "asset units", "Assets to reach collaborating",
             "assets (data landscaping, tools) that mark the collaborating stage";
-        formalising_assets: f64 = 40.0, NONNEG, "asset units",
+        formalising_assets: f64 = 40.0, NONNEG, "asset units", "Assets to reach formalising",
             "assets (standards, dashboards) that draw a hosting partner to formalise";
-        formalising_brand: f64 = 0.4, UNIT, "",
+        formalising_brand: f64 = 0.4, UNIT, "", "Brand to reach formalising",
             "brand recognition a hosting partner needs before formalising";
-        graduation_patience: u32 = 8, Kind::Int { min: 1, max: 1_000_000 }, "weeks",
+        graduation_patience: u32 = 8, Kind::Int { min: 1, max: 1_000_000 }, "weeks", "Funded weeks to graduate",
             "consecutive weeks in formalising with revenue >= cost that make a graduation";
+        partner_rate: f64 = 1.0, Kind::PositiveFloat { max: 1.0 }, "1/week", "Chance of finding a hosting partner",
+            "weekly chance, once formalising, of finding a partner willing to host the formal initiative; 1 means at once";
     }
+}
+
+impl Kind {
+    /// The allowed values in a compact mathematical form: `[0, 1]`, `(0, 1]`, `0, 1, … 52`,
+    /// or the names of a choice.
+    pub fn range_text(&self) -> String {
+        match self {
+            Kind::Float { min, max } => format!("[{min}, {}]", big(*max)),
+            Kind::PositiveFloat { max } => format!("(0, {}]", big(*max)),
+            Kind::Int { min, max } => format!("{min} … {} (whole)", big(*max as f64)),
+            Kind::Choice(names) => names.join(", "),
+        }
+    }
+}
+
+/// 1000000000 as "1e9", small numbers as written.
+fn big(x: f64) -> String {
+    if x >= 1e5 {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// The parameter table of docs/MODEL.md, generated from the registry so it cannot drift:
+/// every parameter's path, display name, default, allowed range, unit and meaning
+/// (`hothouse params --markdown` prints it).
+pub fn markdown_table() -> String {
+    let defaults = Parameters::default();
+    let mut out = String::from(
+        "| parameter | name | default | allowed | unit | meaning |\n|---|---|---|---|---|---|\n",
+    );
+    for s in SPECS {
+        let default = defaults
+            .get(s.path)
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} |\n",
+            s.path,
+            s.display,
+            default,
+            s.kind.range_text(),
+            s.unit,
+            s.doc.replace('|', "\\|")
+        ));
+    }
+    out
 }
 
 /// The registry entry for `path`, if it is a parameter.

@@ -7,9 +7,11 @@
 //! of the file is still checked (except where a syntax error makes the reading uncertain).
 
 use crate::error::{MAX_PROBLEMS, ProblemSink, ScenarioError};
+use crate::model::Model;
 use crate::parameters::{
     self, Kind, MotivationDistribution, ParamSpec, ParamValue, Parameters, SPECS,
 };
+use crate::variation::{self, Draw, FAMILIES, Family};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
@@ -35,8 +37,11 @@ pub struct Scenario {
     pub steps: u32,
     /// Parameters before any sweep value is applied.
     pub base: Parameters,
-    /// Swept parameter paths with their values, in file order.
+    /// Swept parameter paths with their values, in file order. A path may also name a
+    /// distribution's own parameter, `group.name.field` (such as `core_idea.strength.sd_log`).
     pub sweep: Vec<(String, Vec<ParamValue>)>,
+    /// Parameters drawn per community, in file order (the drawn-value columns of `trials.csv`).
+    pub draws: Vec<Draw>,
     /// Set by a `[sample]` table (crate::sensitivity::config): the sweep's lists have one
     /// value per variant, read in step, instead of giving a Cartesian product.
     #[serde(skip)]
@@ -51,9 +56,22 @@ pub struct Variant {
     pub values: Vec<ParamValue>,
     #[serde(skip)]
     pub params: Parameters,
+    /// Parameters drawn per community in this variant (a swept fixed value removes a draw).
+    #[serde(skip)]
+    pub draws: Vec<Draw>,
 }
 
 impl Variant {
+    /// The model of this variant, its draws aligned with the scenario's drawn-value columns.
+    pub fn model(&self, scenario: &Scenario) -> Result<Model, String> {
+        let draws = scenario
+            .draws
+            .iter()
+            .map(|b| self.draws.iter().find(|d| d.path == b.path).cloned())
+            .collect();
+        Model::with_draws(self.params.clone(), draws, scenario.steps)
+    }
+
     /// "host.investment = 2, brand.initial = 0.5", or "base parameters" without a sweep.
     pub fn label(&self, scenario: &Scenario) -> String {
         if self.values.is_empty() {
@@ -141,6 +159,11 @@ impl Scenario {
             .fold(1usize, |n, (_, v)| n.saturating_mul(v.len()))
     }
 
+    /// The paths of the parameters drawn per community (columns of `trials.csv`).
+    pub fn drawn_paths(&self) -> Vec<&str> {
+        self.draws.iter().map(|d| d.path.as_str()).collect()
+    }
+
     /// The swept parameters' paths.
     pub fn swept_paths(&self) -> Vec<&str> {
         self.sweep.iter().map(|(p, _)| p.as_str()).collect()
@@ -171,13 +194,23 @@ impl Scenario {
             rest /= list.len();
         }
         let mut params = self.base.clone();
+        let mut draws = self.draws.clone();
         for ((path, _), v) in self.sweep.iter().zip(&values) {
-            params.set(path, v);
+            if params.set(path, v) {
+                // A swept fixed value overrides a distribution given in the table.
+                draws.retain(|d| d.path != *path);
+            } else if let Some((param, field)) = path.rsplit_once('.') {
+                if let (Some(d), Some(x)) = (draws.iter_mut().find(|d| d.path == param), v.as_f64())
+                {
+                    d.family.set(field, x);
+                }
+            }
         }
         Variant {
             index,
             values,
             params,
+            draws,
         }
     }
 }
@@ -556,6 +589,8 @@ struct Reader<'t> {
     /// Where each swept parameter was listed.
     sweep_spans: HashMap<String, Range<usize>>,
     sweep_span: Option<Range<usize>>,
+    /// Parameters given as distributions across communities, in file order.
+    draws: Vec<Draw>,
 }
 
 impl<'t> Reader<'t> {
@@ -567,6 +602,7 @@ impl<'t> Reader<'t> {
             base_spans: HashMap::new(),
             sweep_spans: HashMap::new(),
             sweep_span: None,
+            draws: Vec::new(),
         }
     }
 
@@ -642,9 +678,11 @@ impl<'t> Reader<'t> {
             steps: 104,
             base: Parameters::default(),
             sweep: Vec::new(),
+            draws: Vec::new(),
             sampled: false,
         };
         let mut name_given = false;
+        let mut sweep_entries: Option<&[Entry]> = None;
         for entry in top {
             let span = Some(entry.value.span.clone());
             let key = entry.key.as_str();
@@ -696,10 +734,10 @@ impl<'t> Reader<'t> {
                     }
                 }
                 ("sweep", Raw::Table(entries)) => {
+                    // Read after the parameter tables, which may come later in the file but
+                    // give the distributions a sweep can vary.
                     self.sweep_span = Some(entry.span());
-                    let mut flat = Vec::new();
-                    self.flatten_sweep("", entries, &mut flat);
-                    scenario.sweep = self.read_sweep(&flat);
+                    sweep_entries = Some(entries);
                 }
                 ("sweep", _) => {
                     let what = self.describe(&entry.value);
@@ -741,6 +779,12 @@ impl<'t> Reader<'t> {
                 ("sample" | "sensitivity", _) => {}
                 (other, _) => self.unknown_top_key(other, entry),
             }
+        }
+        scenario.draws = std::mem::take(&mut self.draws);
+        if let Some(entries) = sweep_entries {
+            let mut flat = Vec::new();
+            self.flatten_sweep("", entries, &mut flat);
+            scenario.sweep = self.read_sweep(&flat, &scenario.draws);
         }
         if !name_given {
             self.push_whole(
@@ -936,6 +980,16 @@ impl<'t> Reader<'t> {
             return;
         };
         let span = Some(entry.value.span.clone());
+        if let Raw::Table(fields) = &entry.value.raw {
+            if let Some(draw) = self.read_distribution(spec, entry, fields) {
+                params.set(spec.path, &draw.median());
+                self.base_spans.insert(path, entry.span());
+                self.draws.push(draw);
+            } else {
+                self.bad.insert(path);
+            }
+            return;
+        }
         match self.check_param(spec, &entry.value) {
             Ok(v) => {
                 params.set(spec.path, &v);
@@ -957,6 +1011,239 @@ impl<'t> Reader<'t> {
         }
     }
 
+    /// Reads `path = { distribution = "...", ... }`: the parameter drawn per community.
+    fn read_distribution(
+        &mut self,
+        spec: &'static ParamSpec,
+        entry: &Entry,
+        fields: &[Entry],
+    ) -> Option<Draw> {
+        let path = spec.path;
+        let table_span = Some(entry.value.span.clone());
+        if variation::range_of(spec).is_none() {
+            self.push(
+                table_span,
+                format!("`{path}` cannot vary across communities: it is a choice, not a number"),
+                Some(format!(
+                    "write one of its values, such as {path} = \"{}\"",
+                    match spec.kind {
+                        Kind::Choice(names) => names.first().copied().unwrap_or(""),
+                        _ => "",
+                    }
+                )),
+            );
+            return None;
+        }
+        if let Some((_, why)) = variation::FIXED_ONLY.iter().find(|(p, _)| *p == path) {
+            self.push(
+                table_span,
+                format!("`{path}` cannot vary across communities: {why}, which could not be checked for every drawn value"),
+                Some(format!("give `{path}` one value, or sweep it with [sweep]")),
+            );
+            return None;
+        }
+        let Some(kind) = fields.iter().find(|e| e.key == "distribution") else {
+            self.push(
+                table_span,
+                format!("`{path}` is a table but has no `distribution`; to vary it across communities write {path} = {{ distribution = \"lognormal\", median = 1.0, sd_log = 0.4 }}"),
+                Some(format!("distributions: {}", FAMILIES.join(", "))),
+            );
+            return None;
+        };
+        let name = match &kind.value.raw {
+            Raw::Str(n) if FAMILIES.contains(&n.as_str()) => n.clone(),
+            _ => {
+                let s = self.shown(&kind.value);
+                let near = match &kind.value.raw {
+                    Raw::Str(n) => self
+                        .nearest(n, FAMILIES)
+                        .map(|c| format!("did you mean \"{c}\"?")),
+                    _ => None,
+                };
+                self.push(
+                    Some(kind.value.span.clone()),
+                    format!(
+                        "`{path}.distribution` = {s} is not known; expected one of {}",
+                        FAMILIES
+                            .iter()
+                            .map(|f| format!("\"{f}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    near,
+                );
+                return None;
+            }
+        };
+        let allowed = Family::fields(&name).unwrap_or(&[]);
+        let mut values: HashMap<&str, f64> = HashMap::new();
+        let mut ok = true;
+        for e in fields.iter().filter(|e| e.key != "distribution") {
+            let Some((field, _)) = allowed.iter().find(|(f, _)| *f == e.key) else {
+                let names: Vec<&str> = allowed.iter().map(|(f, _)| *f).collect();
+                self.push(
+                    Some(e.key_span.clone()),
+                    format!(
+                        "unknown key `{}` in the {name} distribution of `{path}`; it takes {}",
+                        show_key(&e.key),
+                        names.join(", ")
+                    ),
+                    self.nearest(&e.key, &names)
+                        .map(|c| format!("did you mean `{c}`?")),
+                );
+                ok = false;
+                continue;
+            };
+            match &e.value.raw {
+                Raw::Int(i) => {
+                    values.insert(field, *i as f64);
+                }
+                Raw::Float(x) if x.is_finite() => {
+                    values.insert(field, *x);
+                }
+                _ => {
+                    let what = self.describe(&e.value);
+                    self.push(
+                        Some(e.value.span.clone()),
+                        format!("`{path}.{field}` must be a finite number, not {what}"),
+                        None,
+                    );
+                    ok = false;
+                }
+            }
+        }
+        for (field, required) in allowed {
+            if *required && !values.contains_key(field) && ok {
+                self.push(
+                    table_span.clone(),
+                    format!("the {name} distribution of `{path}` needs `{field}`"),
+                    Some(format!(
+                        "a {name} distribution takes {}",
+                        allowed
+                            .iter()
+                            .map(|(f, _)| *f)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                );
+                ok = false;
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let (lo, hi, _) = variation::range_of(spec)?;
+        let family = Family::build(&name, (lo, hi), |f| values.get(f).copied())?;
+        let draw = Draw::new(spec, family)?;
+        let problems = draw.check();
+        if problems.is_empty() {
+            return Some(draw);
+        }
+        for (field, msg) in problems {
+            let span = fields
+                .iter()
+                .find(|e| e.key == field)
+                .map(|e| e.value.span.clone())
+                .or(table_span.clone());
+            self.push(
+                Some(span.unwrap_or(0..0)),
+                format!("`{path}.{field}` = {msg}"),
+                Some(unit_help(spec)),
+            );
+        }
+        None
+    }
+
+    /// Reads a sweep of a distribution's own parameter, `group.name.field = [...]`.
+    fn read_family_sweep(
+        &mut self,
+        path: &str,
+        field: &str,
+        draw: &Draw,
+        entry: &Entry,
+    ) -> Option<Vec<ParamValue>> {
+        let mut probe = draw.clone();
+        if !probe.family.set(field, 0.0) {
+            let names: Vec<&str> = Family::fields(draw.family.name())
+                .unwrap_or(&[])
+                .iter()
+                .map(|(f, _)| *f)
+                .collect();
+            self.push(
+                Some(entry.key_span.clone()),
+                format!(
+                    "unknown sweep path `{}`; the {} distribution of `{}` takes {}",
+                    show_path(path),
+                    draw.family.name(),
+                    draw.path,
+                    names.join(", ")
+                ),
+                None,
+            );
+            return None;
+        }
+        let Raw::Array(items) = &entry.value.raw else {
+            let what = self.describe(&entry.value);
+            self.push(
+                Some(entry.value.span.clone()),
+                format!(
+                    "sweep `{path}` must be a list of numbers such as [0.0, 0.2, 0.4], not {what}"
+                ),
+                None,
+            );
+            return None;
+        };
+        if items.is_empty() {
+            self.push(
+                Some(entry.value.span.clone()),
+                format!("sweep `{path}` is an empty list, which would give zero variants; list at least one value"),
+                None,
+            );
+            return None;
+        }
+        let mut values = Vec::new();
+        let mut seen: HashSet<ValueKey> = HashSet::new();
+        let mut ok = true;
+        for item in items {
+            let x = match &item.raw {
+                Raw::Int(i) => *i as f64,
+                Raw::Float(x) if x.is_finite() => *x,
+                _ => {
+                    let what = self.describe(item);
+                    self.push(
+                        Some(item.span.clone()),
+                        format!("sweep `{path}`: {what} is not allowed; expected a finite number"),
+                        None,
+                    );
+                    ok = false;
+                    continue;
+                }
+            };
+            let mut d = draw.clone();
+            d.family.set(field, x);
+            let problems = d.check();
+            if let Some((_, msg)) = problems.first() {
+                self.push(
+                    Some(item.span.clone()),
+                    format!("sweep `{path}`: with {field} = {x}, {msg}"),
+                    None,
+                );
+                ok = false;
+            } else if !seen.insert(ValueKey::of(&ParamValue::Float(x))) {
+                let s = self.shown(item);
+                self.push(
+                    Some(item.span.clone()),
+                    format!("sweep `{path}` lists {s} more than once; each value may appear once"),
+                    None,
+                );
+                ok = false;
+            } else {
+                values.push(ParamValue::Float(x));
+            }
+        }
+        ok.then_some(values)
+    }
+
     fn flatten_sweep<'a>(
         &mut self,
         prefix: &str,
@@ -970,7 +1257,7 @@ impl<'t> Reader<'t> {
                 format!("{prefix}.{}", entry.key)
             };
             match &entry.value.raw {
-                Raw::Table(inner) if parameters::spec(&path).is_none() => {
+                Raw::Table(inner) => {
                     if inner.is_empty() {
                         self.push(
                             Some(entry.key_span.clone()),
@@ -990,12 +1277,31 @@ impl<'t> Reader<'t> {
         }
     }
 
-    fn read_sweep(&mut self, entries: &[(String, &Entry)]) -> Vec<(String, Vec<ParamValue>)> {
+    fn read_sweep(
+        &mut self,
+        entries: &[(String, &Entry)],
+        draws: &[Draw],
+    ) -> Vec<(String, Vec<ParamValue>)> {
         let mut sweep: Vec<(String, Vec<ParamValue>)> = Vec::new();
         for (path, entry) in entries {
             let value = &entry.value;
             let span = Some(value.span.clone());
             let shown_path = show_path(path);
+            if let Some((param, field)) = path.rsplit_once('.')
+                && let Some(draw) = draws.iter().find(|d| d.path == param)
+            {
+                if sweep.iter().any(|(p, _)| p == path) {
+                    self.push(
+                        Some(entry.key_span.clone()),
+                        format!("sweep `{path}` is given twice; list all its values once"),
+                        None,
+                    );
+                } else if let Some(values) = self.read_family_sweep(path, field, draw, entry) {
+                    self.sweep_spans.insert(path.clone(), entry.span());
+                    sweep.push((path.clone(), values));
+                }
+                continue;
+            }
             let Some(spec) = parameters::spec(path) else {
                 let group = group_of(path);
                 let help = self
@@ -1112,8 +1418,31 @@ impl<'t> Reader<'t> {
     fn cross_check_all(&mut self, scenario: &Scenario) {
         // Per rule: the first few variants that break it, and how many distinct breaches.
         let mut broken: BTreeMap<&'static str, RuleBreaches> = BTreeMap::new();
+        let mut family_problems = 0usize;
         for index in 0..scenario.variant_count() {
             let variant = scenario.variant_at(index);
+            for d in &variant.draws {
+                for (field, msg) in d.check() {
+                    family_problems += 1;
+                    if family_problems <= RULE_EXAMPLES {
+                        let span = self
+                            .sweep_spans
+                            .get(&format!("{}.{field}", d.path))
+                            .cloned()
+                            .or_else(|| self.sweep_span.clone());
+                        self.push_whole(
+                            span,
+                            format!(
+                                "the {} distribution of `{}` in variant {index} ({}): {msg}",
+                                d.family.name(),
+                                d.path,
+                                variant.label(scenario)
+                            ),
+                            None,
+                        );
+                    }
+                }
+            }
             for b in broken_rules(&variant.params) {
                 if b.paths.iter().any(|p| self.bad.contains(*p)) {
                     continue;

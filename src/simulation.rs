@@ -49,6 +49,9 @@ pub struct RunReport {
     pub totals: Vec<HostTotals>,
     pub logrank: Vec<(String, String, statistics::LogRank)>,
     pub manifest: Manifest,
+    /// Things the user should know although the command succeeded (earlier results restored or
+    /// left behind).
+    pub warnings: Vec<String>,
 }
 
 impl RunReport {
@@ -74,11 +77,72 @@ struct Fingerprint {
 /// How often a running variant saves a checkpoint for `--resume`.
 pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// A variant's checkpoint: its progress and the length of its trial rows file at that point.
+/// A variant's record in the staging folder, for a checkpoint and for a finished variant: its
+/// progress, and the length and SHA-256 of its trial rows file at that point (so that
+/// `--resume` can tell a damaged rows file).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Checkpoint {
     rows_len: u64,
+    rows_sha256: String,
     state: VariantProgress,
+}
+
+/// Checks a staged rows file against its record: at least (`finished`: exactly) `rows_len`
+/// bytes, whose first `rows_len` bytes have the recorded SHA-256 and hold one row per trial
+/// counted. Returns the hasher after those bytes, to continue from.
+fn verify_rows(
+    rows_path: &Path,
+    record_path: &Path,
+    cp: &Checkpoint,
+    first_trial: u64,
+    finished: bool,
+) -> Result<sha2::Sha256, Error> {
+    use std::io::Read;
+    let damaged = |why: String| {
+        Error::BadInput(format!(
+            "{}: {why}; the staged results cannot be trusted: run again without --resume to start over",
+            rows_path.display()
+        ))
+    };
+    let file = match File::open(rows_path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(damaged(format!(
+                "missing, although {} records {} bytes of rows",
+                record_path.display(),
+                cp.rows_len
+            )));
+        }
+        Err(e) => return Err(Error::io(rows_path, e)),
+    };
+    let len = file.metadata().map_err(|e| Error::io(rows_path, e))?.len();
+    if len < cp.rows_len || (finished && len != cp.rows_len) {
+        return Err(damaged(format!(
+            "{len} bytes long, but {} records {} bytes",
+            record_path.display(),
+            cp.rows_len
+        )));
+    }
+    let mut w = output::HashingWriter::new(std::io::sink());
+    std::io::copy(&mut BufReader::new(file).take(cp.rows_len), &mut w)
+        .map_err(|e| Error::io(rows_path, e))?;
+    let rec = w.record();
+    let trials = cp.state.next_trial - first_trial;
+    // `record().rows` counts lines after a header; a rows file has none.
+    let lines = if cp.rows_len == 0 { 0 } else { rec.rows + 1 };
+    if rec.sha256 != cp.rows_sha256 {
+        return Err(damaged(format!(
+            "its content differs from the checksum in {}",
+            record_path.display()
+        )));
+    }
+    if lines != trials {
+        return Err(damaged(format!(
+            "holds {lines} rows, but {} counts {trials} trials",
+            record_path.display()
+        )));
+    }
+    Ok(w.into_hasher())
 }
 
 /// Reads a JSON record of the staging folder (a finished variant or a checkpoint), checking that
@@ -270,26 +334,35 @@ pub fn run(
     let mut agent_steps = 0u64;
     for v in &variants {
         let done_path = variant_file(&staging, v.index, "json");
+        let rows_path = variant_file(&staging, v.index, "trials.csv");
         if settings.resume && done_path.exists() {
-            let done: VariantProgress = read_staged(&done_path, scenario.steps, range, |d| d)?;
-            if done.next_trial != range.1 {
+            let done: Checkpoint =
+                read_staged(&done_path, scenario.steps, range, |cp: &Checkpoint| {
+                    &cp.state
+                })?;
+            if done.state.next_trial != range.1 {
                 return Err(Error::BadInput(format!(
                     "{}: not a finished variant; run again without --resume to start over",
                     done_path.display()
                 )));
             }
+            if settings.write_trials {
+                verify_rows(&rows_path, &done_path, &done, range.0, true)?;
+            }
+            let done = done.state;
             progress(range.1 - range.0);
             agent_steps += done.agent_steps;
             counts.push(done.counts);
             totals.push(done.host);
             continue;
         }
-        let model = Model::new(v.params.clone(), scenario.steps)
+        let model = v
+            .model(scenario)
             .map_err(|e| Error::BadInput(format!("variant {}: {e}", v.index)))?;
-        let rows_path = variant_file(&staging, v.index, "trials.csv");
         let checkpoint_path = variant_file(&staging, v.index, "checkpoint.json");
         let mut state = VariantProgress::new(range.0, scenario.steps);
         let mut rows_len = 0u64;
+        let mut hasher = sha2::Sha256::default();
         if settings.resume && checkpoint_path.exists() {
             let cp: Checkpoint = read_staged(
                 &checkpoint_path,
@@ -297,6 +370,9 @@ pub fn run(
                 range,
                 |cp: &Checkpoint| &cp.state,
             )?;
+            if settings.write_trials {
+                hasher = verify_rows(&rows_path, &checkpoint_path, &cp, range.0, false)?;
+            }
             rows_len = cp.rows_len;
             state = cp.state;
             progress(state.next_trial - range.0);
@@ -312,7 +388,11 @@ pub fn run(
             file.set_len(rows_len)
                 .and_then(|()| file.seek(SeekFrom::End(0)).map(|_| ()))
                 .map_err(|e| Error::io(&rows_path, e))?;
-            Some(RefCell::new(std::io::BufWriter::new(file)))
+            Some(RefCell::new(output::HashingWriter::with_hasher(
+                std::io::BufWriter::new(file),
+                hasher,
+                rows_len,
+            )))
         } else {
             None
         };
@@ -346,33 +426,25 @@ pub fn run(
                 last_save = Instant::now();
                 // The rows of every trial before `next_trial` are on disk before the
                 // checkpoint that counts them.
-                let rows_len = match &rows {
-                    Some(w) => {
-                        let mut w = w.borrow_mut();
-                        w.flush().map_err(|e| Error::io(&rows_path, e))?;
-                        let mut file: &File = w.get_ref();
-                        file.sync_data().map_err(|e| Error::io(&rows_path, e))?;
-                        file.stream_position()
-                            .map_err(|e| Error::io(&rows_path, e))?
-                    }
-                    None => 0,
-                };
+                let (rows_len, rows_sha256) = rows_record(&rows, &rows_path)?;
                 let cp = Checkpoint {
                     rows_len,
+                    rows_sha256,
                     state: state.clone(),
                 };
                 let json = serde_json::to_vec(&cp).map_err(|e| Error::BadInput(e.to_string()))?;
                 output::write_atomic(&checkpoint_path, &json)
             },
         )?;
-        if let Some(w) = rows {
-            let file = w
-                .into_inner()
-                .into_inner()
-                .map_err(|e| Error::io(&rows_path, e.into_error()))?;
-            file.sync_all().map_err(|e| Error::io(&rows_path, e))?;
-        }
-        let json = serde_json::to_vec(&state).map_err(|e| Error::BadInput(e.to_string()))?;
+        let (rows_len, rows_sha256) = rows_record(&rows, &rows_path)?;
+        drop(rows);
+        let done = Checkpoint {
+            rows_len,
+            rows_sha256,
+            state,
+        };
+        let json = serde_json::to_vec(&done).map_err(|e| Error::BadInput(e.to_string()))?;
+        let state = done.state;
         output::write_atomic(&done_path, &json)?;
         if checkpoint_path.exists() {
             fs::remove_file(&checkpoint_path).map_err(|e| Error::io(&checkpoint_path, e))?;
@@ -404,13 +476,9 @@ pub fn run(
         &variants,
         &counts,
         &totals,
-        settings.write_trials.then_some(|w: &mut dyn Write| {
-            for src in &trials_sources {
-                let mut f = BufReader::new(File::open(src).map_err(|e| Error::io(src, e))?);
-                std::io::copy(&mut f, w).map_err(|e| Error::io(src, e))?;
-            }
-            Ok(())
-        }),
+        settings
+            .write_trials
+            .then_some(|w: &mut dyn Write| copy_sources(&trials_sources, w)),
         manifest,
         started,
         clock,
@@ -420,8 +488,13 @@ pub fn run(
     if cancel.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);
     }
-    output::publish(&result, target)?;
-    fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+    report.warnings = output::publish(&result, target)?;
+    if let Err(e) = fs::remove_dir_all(&staging) {
+        report.warnings.push(format!(
+            "could not remove the staging folder {} ({e}); remove it yourself",
+            staging.display()
+        ));
+    }
     report.out = target.to_path_buf();
     report.files = report
         .files
@@ -431,10 +504,60 @@ pub fn run(
     Ok(report)
 }
 
+/// The length and SHA-256 of the rows written so far, flushed and synced to disk first (so that
+/// a checkpoint never counts rows that are not on disk).
+fn rows_record(
+    rows: &Option<RefCell<output::HashingWriter<std::io::BufWriter<File>>>>,
+    rows_path: &Path,
+) -> Result<(u64, String), Error> {
+    let Some(w) = rows else {
+        return Ok((
+            0,
+            output::HashingWriter::new(std::io::sink()).record().sha256,
+        ));
+    };
+    let mut w = w.borrow_mut();
+    w.flush().map_err(|e| Error::io(rows_path, e))?;
+    w.get_ref()
+        .get_ref()
+        .sync_data()
+        .map_err(|e| Error::io(rows_path, e))?;
+    let rec = w.record();
+    Ok((rec.bytes, rec.sha256))
+}
+
+/// Copies the staged rows files, in order, into `trials.csv`. A read failure names the source
+/// file; a write failure is named after the file written by [`assemble`].
+pub fn copy_sources(sources: &[PathBuf], w: &mut dyn Write) -> Result<(), Error> {
+    for src in sources {
+        let mut f = BufReader::new(File::open(src).map_err(|e| Error::io(src, e))?);
+        std::io::copy(&mut f, w).map_err(|e| Error::io(src, e))?;
+    }
+    Ok(())
+}
+
 fn prepare_staging(staging: &Path, fingerprint: &Fingerprint, resume: bool) -> Result<(), Error> {
     let fp_path = staging.join("fingerprint.json");
+    let found = fs::symlink_metadata(staging).ok();
+    if let Some(meta) = &found {
+        if !meta.is_dir() && resume {
+            return Err(Error::BadInput(format!(
+                "--resume: {} is a file, not the staging folder of an interrupted run; run again without --resume (it will be replaced)",
+                staging.display()
+            )));
+        }
+        if !meta.is_dir() {
+            fs::remove_file(staging).map_err(|e| Error::io(staging, e))?;
+        }
+    }
     if resume {
         if staging.exists() {
+            if !fp_path.exists() {
+                return Err(Error::BadInput(format!(
+                    "--resume: {} has no fingerprint.json, so it is not (or no longer) the staging folder of an interrupted run; run again without --resume to start over",
+                    staging.display()
+                )));
+            }
             let text = fs::read(&fp_path).map_err(|e| Error::io(&fp_path, e))?;
             let old: Fingerprint = serde_json::from_slice(&text).map_err(|e| {
                 Error::BadInput(format!(
@@ -454,7 +577,7 @@ fn prepare_staging(staging: &Path, fingerprint: &Fingerprint, resume: bool) -> R
             }
             return Ok(());
         }
-    } else if staging.exists() {
+    } else if staging.is_dir() {
         fs::remove_dir_all(staging).map_err(|e| Error::io(staging, e))?;
     }
     let dir = staging.join("variants");
@@ -487,14 +610,14 @@ pub fn assemble(
     let mut files = Vec::new();
     output::write_variants(dir, scenario, variants)?;
     files.push(dir.join("variants.csv"));
+    let mut trials_record = None;
     if let Some(copy_rows) = trials {
         let path = dir.join("trials.csv");
-        let mut w = output::create_csv(&path, output::TRIAL_COLUMNS)?;
-        w.flush().map_err(|e| Error::io(&path, e))?;
-        let mut file = w.into_inner().map_err(|e| Error::csv(&path, e.error()))?;
-        copy_rows(&mut file)?;
-        file.flush().map_err(|e| Error::io(&path, e))?;
-        file.get_ref().sync_all().map_err(|e| Error::io(&path, e))?;
+        trials_record = Some(write_trials_file(
+            &path,
+            &output::trial_header(scenario),
+            copy_rows,
+        )?);
         files.push(path);
     }
     output::write_survival(dir, counts)?;
@@ -510,6 +633,20 @@ pub fn assemble(
     }
     let wall = clock.elapsed().as_secs_f64();
     manifest.host_totals = totals.to_vec();
+    manifest.files.clear();
+    for f in &files {
+        let Some(name) = f.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        if !name.ends_with(".csv") {
+            continue;
+        }
+        let record = match (&trials_record, name.as_str()) {
+            (Some(r), "trials.csv") => r.clone(),
+            _ => output::file_record(f).map_err(|e| Error::io(f, e))?,
+        };
+        manifest.files.insert(name, record);
+    }
     manifest.started = crate::manifest::timestamp(started);
     manifest.finished = crate::manifest::timestamp(SystemTime::now());
     manifest.wall_seconds = wall;
@@ -528,5 +665,63 @@ pub fn assemble(
         totals: totals.to_vec(),
         logrank,
         manifest,
+        warnings: Vec::new(),
     })
+}
+
+/// Writes `trials.csv`: its header, then the rows `copy_rows` writes, recording its SHA-256 and
+/// rows as they pass. A failure to write (a full disk) names this file, whatever `copy_rows`
+/// was reading.
+pub fn write_trials_file(
+    path: &Path,
+    columns: &[&str],
+    copy_rows: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
+) -> Result<output::FileRecord, Error> {
+    let file = File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut w = output::HashingWriter::new(std::io::BufWriter::new(file));
+    let copied = (|| {
+        {
+            let mut header = csv::Writer::from_writer(&mut w);
+            header
+                .write_record(columns)
+                .map_err(|e| Error::csv(path, e))?;
+            header.flush().map_err(|e| Error::io(path, e))?;
+        }
+        copy_rows(&mut w)?;
+        w.flush().map_err(|e| Error::io(path, e))
+    })();
+    if let Err(e) = copied {
+        return Err(match w.failed.take() {
+            Some(write_error) => Error::io(path, write_error),
+            None => e,
+        });
+    }
+    let record = w.record();
+    let file = w
+        .into_inner()
+        .into_inner()
+        .map_err(|e| Error::io(path, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io(path, e))?;
+    Ok(record)
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_while_assembling_names_the_file_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("rows.csv");
+        fs::write(&src, "0,1,2\n".repeat(100_000)).unwrap();
+        let dest = tmp.path().join("trials.csv");
+        std::os::unix::fs::symlink("/dev/full", &dest).unwrap();
+        let err = write_trials_file(&dest, output::TRIAL_COLUMNS, |w| {
+            copy_sources(std::slice::from_ref(&src), w)
+        })
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with(&dest.display().to_string()), "{msg}");
+        assert!(!msg.contains("rows.csv"), "{msg}");
+    }
 }

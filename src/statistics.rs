@@ -34,12 +34,14 @@
 //!   Computed as R's `survival::survdiff` and lifelines' `multivariate_logrank_test`.
 
 mod counts;
+mod incidence;
 mod linalg;
 mod logrank;
 mod proportion;
 mod survival;
 
 pub use counts::OutcomeCounts;
+pub use incidence::{Incidence, IncidenceCurve, cumulative_incidence, loglog_band};
 pub use logrank::{LogRank, logrank};
 pub use proportion::wilson_interval;
 pub use survival::{

@@ -7,7 +7,8 @@
 //! Self-contained: it uses only the picture plumbing of `plots` (files, font, the `Picture`
 //! trait).
 
-use super::{DrawFail, Picture, PlotError, ensure_font, write_png_and_svg};
+use super::PlotError;
+use super::kit::canvas::{DrawFail, Picture, ensure_font, write_png_and_svg};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

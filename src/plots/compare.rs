@@ -1,0 +1,139 @@
+//! `compare.png/.svg`: a real record's cumulative incidence curves (black, with their shaded 95%
+//! band) and a run's curves on top (one colour per variant), graduation on the left, fizzling on
+//! the right. Self-contained: the data come in a [`ComparePlot`], and one function draws them.
+
+use std::path::{Path, PathBuf};
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::PlotError;
+use super::kit::canvas::{DrawFail, Picture, draw_title, ensure_font, write_png_and_svg};
+use super::kit::legend::{LegendEntry, Swatch, draw_inset_legend};
+use super::kit::style::{
+    AXIS_DESC_SIZE, GRID, INK, PANEL_TITLE_SIZE, TICK_SIZE, colour, fmt_tick, text,
+};
+
+/// One outcome's curve with its band, indexed by week.
+pub struct Series {
+    pub estimate: Vec<f64>,
+    pub lower: Vec<f64>,
+    pub upper: Vec<f64>,
+}
+
+/// One variant of a run: both outcomes' curves, indexed by week.
+pub struct RunSeries {
+    pub label: String,
+    pub graduated: Vec<f64>,
+    pub fizzled: Vec<f64>,
+}
+
+/// Everything the comparison picture shows.
+pub struct ComparePlot {
+    pub title: String,
+    pub subtitle: String,
+    /// The record's graduation curve.
+    pub graduated: Series,
+    /// The record's fizzle curve.
+    pub fizzled: Series,
+    pub runs: Vec<RunSeries>,
+}
+
+/// Draws `compare.png` and `compare.svg` into `dir`; returns their paths.
+pub fn draw_compare(plot: &ComparePlot, dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    ensure_font()?;
+    write_png_and_svg(plot, dir, "compare")
+}
+
+/// A step function through the weekly values: `(t, v[t-1])` then `(t, v[t])` at each change.
+fn steps(v: &[f64]) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(v.len() * 2);
+    for (t, &y) in v.iter().enumerate() {
+        if let Some(&(_, prev)) = out.last() {
+            if prev != y {
+                out.push((t as f64, prev));
+            }
+        }
+        out.push((t as f64, y));
+    }
+    out
+}
+
+impl Picture for ComparePlot {
+    fn size(&self) -> (u32, u32) {
+        (1500, 720)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawFail> {
+        let body = draw_title(root, &self.title, Some(&self.subtitle))?;
+        let panels = body.split_evenly((1, 2));
+        let weeks = self.graduated.estimate.len().saturating_sub(1).max(1) as f64;
+        let y_max = self
+            .runs
+            .iter()
+            .flat_map(|r| r.graduated.iter().chain(&r.fizzled))
+            .chain(self.graduated.upper.iter().chain(&self.fizzled.upper))
+            .fold(0.1_f64, |m, &v| m.max(v));
+        let y_max = ((y_max * 1.05 * 10.0).ceil() / 10.0).min(1.0);
+        for (k, (panel, record, title)) in [
+            (&panels[0], &self.graduated, "graduated"),
+            (&panels[1], &self.fizzled, "fizzled"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut chart = ChartBuilder::on(panel)
+                .margin(12)
+                .margin_right(24)
+                .caption(
+                    format!("share {title} by week t"),
+                    text(PANEL_TITLE_SIZE, INK),
+                )
+                .x_label_area_size(58)
+                .y_label_area_size(80)
+                .build_cartesian_2d(0.0..weeks, 0.0..y_max)?;
+            chart
+                .configure_mesh()
+                .bold_line_style(GRID)
+                .light_line_style(TRANSPARENT)
+                .axis_style(INK)
+                .label_style(text(TICK_SIZE, INK))
+                .axis_desc_style(text(AXIS_DESC_SIZE, INK))
+                .x_desc("time (weeks)")
+                .y_desc("cumulative incidence")
+                .x_labels(8)
+                .y_labels(6)
+                .x_label_formatter(&|v| fmt_tick(*v))
+                .y_label_formatter(&|v| fmt_tick(*v))
+                .draw()?;
+            let mut band = steps(&record.upper);
+            band.extend(steps(&record.lower).into_iter().rev());
+            chart.draw_series(std::iter::once(Polygon::new(
+                band,
+                BLACK.mix(0.15).filled(),
+            )))?;
+            chart.draw_series(LineSeries::new(
+                steps(&record.estimate),
+                BLACK.stroke_width(3),
+            ))?;
+            for (i, run) in self.runs.iter().enumerate() {
+                let v = if k == 0 { &run.graduated } else { &run.fizzled };
+                chart.draw_series(LineSeries::new(steps(v), colour(i).stroke_width(3)))?;
+            }
+            if k == 0 {
+                let mut entries = vec![LegendEntry::new(
+                    Swatch::LineBand(BLACK),
+                    "record, with 95% band",
+                )];
+                entries.extend(
+                    self.runs
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| LegendEntry::new(Swatch::Line(colour(i)), r.label.clone())),
+                );
+                draw_inset_legend(&chart.plotting_area().strip_coord_spec(), true, &entries)?;
+            }
+        }
+        Ok(())
+    }
+}
