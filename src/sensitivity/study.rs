@@ -5,8 +5,8 @@
 //! Work happens in a hidden staging folder beside the target (`.NAME.partial`). Each finished
 //! point's outputs are appended to `points.csv` there, so `--resume` continues after the last
 //! finished point (the point running when interrupted is run again). `--shard K/N` runs only
-//! the K-th of N contiguous parts of the design and writes its `design.csv` and manifest;
-//! `hothouse sensitivity SCENARIO --merge DIR...` joins the parts and computes the indices.
+//! the K-th of N contiguous parts of the design and writes its `design.csv` and manifest (joining
+//! the parts into indices is not written yet).
 
 use super::config::{Factor, Method, Output, Study, design_seed};
 use super::{Interval, morris, sobol};
