@@ -37,6 +37,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod calibrate;
 pub mod compare;
 pub mod design;
 pub mod error;
@@ -49,8 +50,10 @@ pub mod output;
 pub mod parameters;
 pub mod plots;
 pub mod record;
+pub mod report;
 pub mod scenario;
 pub mod sensitivity;
+pub mod serve;
 pub mod simulation;
 pub mod statistics;
 pub mod totals;

@@ -101,8 +101,41 @@ enum Command {
         /// An output folder of `hothouse run` or `merge`
         dir: PathBuf,
     },
+    /// Open a live explorer in the browser (levers, answer, curves) with a JSON API
+    Serve(ServeArgs),
+    /// Write DIR/report.html: one self-contained page about a run, for decision makers
+    Report {
+        /// An output folder of `hothouse run` or `merge`
+        dir: PathBuf,
+    },
     /// Measure a run against a real life-cycle record (distance D; compare.csv, compare.png)
     Compare(CompareArgs),
+    /// Fit a scenario's [calibrate] parameters to a real record (SMC-ABC on the distance D)
+    Calibrate(CalibrateArgs),
+}
+
+#[derive(Args)]
+struct CalibrateArgs {
+    /// The scenario file (TOML) with a [calibrate] table
+    scenario: PathBuf,
+    /// The record: a CSV file with columns name, start, end, outcome, time_weeks
+    #[arg(long)]
+    data: PathBuf,
+    /// Output folder [default: output/<scenario name>-calibrate]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Master seed of the fit [default: the scenario's seed]
+    #[arg(long, allow_negative_numbers = true)]
+    seed: Option<u64>,
+    /// Worker threads [default: all cores]
+    #[arg(long, allow_negative_numbers = true)]
+    threads: Option<usize>,
+    /// Replace an existing output folder
+    #[arg(long)]
+    force: bool,
+    /// No progress lines
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -122,7 +155,22 @@ struct CompareArgs {
     no_plots: bool,
 }
 
-#[derive(Args, Clone)]
+#[derive(Args)]
+struct ServeArgs {
+    /// The scenario file (TOML) [default: the bundled scenarios/default.toml]
+    scenario: Option<PathBuf>,
+    /// Port to listen on (0 picks a free one)
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    /// Address to listen on; the default serves this machine only
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// Worker threads [default: all cores]
+    #[arg(long, allow_negative_numbers = true)]
+    threads: Option<usize>,
+}
+
+#[derive(Args, Clone, Default)]
 struct Overrides {
     /// Trials per variant (overrides the file)
     #[arg(long, allow_negative_numbers = true)]
@@ -337,6 +385,7 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             Ok(())
         }
         Command::Compare(a) => compare(a),
+        Command::Calibrate(a) => calibrate(a),
         Command::Plot { dir } => {
             // Held while drawing, so that no run publishes over the folder meanwhile; leftover
             // temporary pictures of an interrupted plot are then stale.
@@ -353,6 +402,48 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Serve(a) => serve(a),
+        Command::Report { dir } => {
+            for f in hothouse::report::write(&dir)? {
+                println!("wrote {}", f.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+fn serve(a: ServeArgs) -> Result<(), Error> {
+    use hothouse::serve::{ServeOptions, api::Served};
+    let served = match &a.scenario {
+        Some(path) => {
+            let (_, text) = load(path, &Overrides::default())?;
+            Served::new(&path.display().to_string(), &text)?
+        }
+        None => Served::bundled()?,
+    };
+    let threads = thread_count(a.threads)?;
+    let name = served.scenario.name.clone();
+    let opts = ServeOptions {
+        served,
+        bind: a.bind,
+        port: a.port,
+        threads,
+    };
+    hothouse::serve::serve(opts, |addr| {
+        println!("hothouse explorer of \"{name}\": http://{addr}/  (Ctrl-C to stop)");
+    })?;
+    println!("stopped");
+    Ok(())
+}
+
+/// `--threads`: at least 1; all cores when not given.
+fn thread_count(threads: Option<usize>) -> Result<usize, Error> {
+    match threads {
+        Some(0) => Err(Error::Usage("--threads 0: give at least 1 thread".into())),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)),
     }
 }
 
@@ -364,13 +455,7 @@ fn run(a: RunArgs) -> Result<(), Error> {
         .map(Shard::parse)
         .transpose()
         .map_err(Error::Usage)?;
-    let threads = match a.threads {
-        Some(0) => return Err(Error::Usage("--threads 0: give at least 1 thread".into())),
-        Some(n) => n,
-        None => std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
-    };
+    let threads = thread_count(a.threads)?;
     // Shards of one run get folders of their own, so they never collide on one machine.
     let target = a.out.clone().unwrap_or_else(|| match shard {
         Some(sh) => Path::new("output").join(format!(
@@ -468,16 +553,6 @@ fn compare(a: CompareArgs) -> Result<(), Error> {
     Ok(())
 }
 
-fn threads_or_all(threads: Option<usize>) -> Result<usize, Error> {
-    match threads {
-        Some(0) => Err(Error::Usage("--threads 0: give at least 1 thread".into())),
-        Some(n) => Ok(n),
-        None => Ok(std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)),
-    }
-}
-
 fn sensitivity(a: SensitivityArgs) -> Result<(), Error> {
     use hothouse::sensitivity::{config, study};
     let (s, text) = load(&a.scenario, &a.overrides)?;
@@ -493,7 +568,7 @@ fn sensitivity(a: SensitivityArgs) -> Result<(), Error> {
         .map(Shard::parse)
         .transpose()
         .map_err(Error::Usage)?;
-    let threads = threads_or_all(a.threads)?;
+    let threads = thread_count(a.threads)?;
     let target = a.out.clone().unwrap_or_else(|| {
         let name = scenario::safe_folder_name(&s.name);
         Path::new("output").join(match shard {
@@ -553,6 +628,65 @@ fn sensitivity(a: SensitivityArgs) -> Result<(), Error> {
         }
     }
     for f in &r.files {
+        println!("wrote {}", f.display());
+    }
+    Ok(())
+}
+
+fn calibrate(a: CalibrateArgs) -> Result<(), Error> {
+    let (s, text) = load(
+        &a.scenario,
+        &Overrides {
+            trials: None,
+            seed: None,
+            steps: None,
+        },
+    )?;
+    let threads = thread_count(a.threads)?;
+    let out = a.out.clone().unwrap_or_else(|| {
+        Path::new("output").join(format!("{}-calibrate", scenario::safe_folder_name(&s.name)))
+    });
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::SeqCst));
+    }
+    let file = a.scenario.display().to_string();
+    let options = hothouse::calibrate::Options {
+        scenario_file: &file,
+        scenario_text: &text,
+        record: &a.data,
+        out: &out,
+        force: a.force,
+        seed: a.seed,
+        threads,
+    };
+    let quiet = a.quiet;
+    let report = |g: &hothouse::calibrate::smc::Generation| {
+        if !quiet {
+            eprintln!(
+                "generation {}: tolerance {}, acceptance {:.3}, {} simulations, ESS {:.0}",
+                g.index,
+                if g.tolerance.is_finite() {
+                    format!("{:.4}", g.tolerance)
+                } else {
+                    "none (prior)".into()
+                },
+                g.acceptance,
+                g.simulations,
+                g.ess
+            );
+        }
+    };
+    let (cal, files) = hothouse::calibrate::calibrate(&s, &options, &cancel, report)?;
+    for line in cal.fitted_lines() {
+        println!("{line}");
+    }
+    println!(
+        "D at the posterior median: {:.4} (weeks 0-{})",
+        cal.fitted_distance, cal.window
+    );
+    for f in files {
         println!("wrote {}", f.display());
     }
     Ok(())

@@ -749,6 +749,7 @@ impl<'t> Reader<'t> {
                         Some("write [sweep] on its own line, then lines such as host.investment = [0, 1, 2]".into()),
                     )
                 }
+                ("calibrate", Raw::Table(_)) => {} // read by hothouse::calibrate::config
                 (group, Raw::Table(entries)) if parameters::GROUPS.contains(&group) => {
                     for e in entries {
                         self.set_base(&mut scenario.base, group, e);

@@ -657,6 +657,9 @@ pub fn assemble(
     };
     manifest.write(dir)?;
     files.push(dir.join("manifest.json"));
+    if plots {
+        files.push(crate::report::write_html(dir)?);
+    }
     Ok(RunReport {
         out: dir.to_path_buf(),
         labels: variants.iter().map(|v| v.label(scenario)).collect(),

@@ -451,7 +451,7 @@ fn plot_redraws_a_runs_pictures_from_its_csv_files() {
     }
     let svg = String::from_utf8(before[1].clone()).unwrap();
     assert!(
-        svg.contains("brand.initial = 0.3"),
+        svg.contains("Initial brand recognition = 0.3"),
         "legend names variants by swept values"
     );
     assert!(svg.contains("time (weeks)"), "axis title with unit");

@@ -190,9 +190,15 @@ fn no_sweep_draws_the_run_pictures() {
     assert!(cif.contains("time (weeks)"));
     assert!(cif.contains("graduated (solid)"));
     assert!(cif.contains("fizzled (dashed)"));
+    // a single variant: how its trials ended, not one dot on a 0-1 axis
     let grad = svg_text(&dir.path().join("graduation.svg"));
     assert!(grad.contains("P(graduate)"));
-    assert!(grad.contains("all trials"));
+    assert!(grad.contains("share of trials"));
+    assert!(
+        grad.contains("\ngraduated "),
+        "the graduated share is labelled"
+    );
+    assert!(grad.contains("\nfizzled "), "the fizzled share is labelled");
     // a single point, named and explained
     let cost = svg_text(&dir.path().join("cost.svg"));
     assert!(cost.contains("What a graduation costs the host"));
@@ -881,7 +887,10 @@ fn special_values_are_words_apart_from_the_amounts() {
     draw_run(dir.path()).unwrap();
     let grad = svg_text(&dir.path().join("graduation.svg"));
     // the x axis: display name with unit, "never" as a tick, the legend "open-ended"
-    assert!(grad.contains("Core idea half life (weeks)"), "axis title");
+    assert!(
+        grad.contains("Half-life of the core idea (weeks)"),
+        "axis title"
+    );
     assert!(grad.contains("\nnever\n</text>"), "special tick");
     assert!(grad.contains("Host commitment = open-ended"), "legend");
     assert!(!grad.contains("host.commitment = 0"));
@@ -955,5 +964,5 @@ fn three_parameter_facet_titles_fit_their_panels() {
         svg.contains("Host commitment = open-ended,"),
         "wrapped title"
     );
-    assert!(svg.contains("Core idea half life = never"));
+    assert!(svg.contains("Half-life of the core idea = never"));
 }

@@ -473,3 +473,25 @@ fn informal_groups_mostly_die_within_three_months() {
         / rs.len() as f64;
     assert!((0.47..=0.67).contains(&early), "{early}");
 }
+
+/// The hosted-incubation scenario takes the shape of the Apache Incubator's record: `hothouse
+/// compare` gives D <= 0.15 over weeks 0-312 (the real binary, the bundled scenario and data).
+#[test]
+fn hosted_incubation_takes_the_shape_of_the_apache_record() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = tempfile::tempdir().unwrap();
+    let run = out.path().join("run");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_hothouse"))
+        .args(["run", "--no-plots", "--no-trials", "--quiet", "--out"])
+        .arg(&run)
+        .arg(root.join("scenarios/hosted-incubation.toml"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let c =
+        hothouse::compare::compare(&run, &root.join("data/apache_incubator.csv"), None).unwrap();
+    assert_eq!(c.window, 312);
+    let d = c.variants[0].distance.d;
+    println!("hosted-incubation against the Apache record: D = {d:.3}");
+    assert!(d <= 0.15, "D = {d}");
+}

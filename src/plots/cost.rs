@@ -24,10 +24,10 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::data::RunData;
 use super::kit::DrawFail;
-use super::kit::axis::{Chart, Frame, Margins, Scale, frame};
+use super::kit::axis::{Chart, Margins, Scale, frame_alone};
 use super::kit::canvas::{
-    HEADER_H, LEGEND_W, MIN_PANEL_H, MIN_PANEL_W, PICTURE_SIZE, Picture, Slot, draw_title,
-    grid_shape, slots, subtitle,
+    HEADER_H, LEGEND_W, MIN_PANEL_H, MIN_PANEL_W, PICTURE_SIZE, Picture, draw_title, grid_shape,
+    slots, subtitle,
 };
 use super::kit::dots::{Estimate, Measure, SweepDots};
 use super::kit::labels::{POINT_SPOTS, Rect, Spot, around, label_box, place, segment_boxes};
@@ -263,15 +263,7 @@ impl<'a> CostPicture<'a> {
             x_area: 62,
             y_area: (80, 80),
         };
-        let spec = Frame {
-            title: None,
-            x: &x,
-            y: &y,
-            slot: Slot::alone(),
-            margins,
-            mesh: true,
-        };
-        let mut chart = frame(cell, &spec)?;
+        let mut chart = frame_alone(cell, (&x, &y), margins)?;
         if self.points.is_empty() {
             let (w, h) = chart.plotting_area().dim_in_pixel();
             chart.plotting_area().strip_coord_spec().draw(&Text::new(

@@ -250,6 +250,9 @@ pub(crate) struct SummaryRow {
     pub(crate) upper: Option<f64>,
     /// What the host paid, when the file has the cost columns.
     pub(crate) cost: Option<HostCost>,
+    /// Trials that graduated, fizzled and were still active at the horizon, when the file
+    /// has those columns.
+    pub(crate) outcomes: Option<[f64; 3]>,
 }
 
 /// The host's money in one row of `summary.csv` (columns `mean_host_spend`,
@@ -433,6 +436,14 @@ fn read_summary(path: &Path) -> Result<(Vec<SummaryRow>, bool), PlotError> {
     } else {
         None
     };
+    let outcomes = if ["graduated", "fizzled", "censored"]
+        .iter()
+        .all(|c| t.has(c))
+    {
+        Some([t.col("graduated")?, t.col("fizzled")?, t.col("censored")?])
+    } else {
+        None
+    };
     let cost = if COST_COLUMNS.iter().all(|c| t.has(c)) {
         Some([
             t.col(COST_COLUMNS[0])?,
@@ -450,6 +461,19 @@ fn read_summary(path: &Path) -> Result<(Vec<SummaryRow>, bool), PlotError> {
             variant: t.index(row, variant)?,
             trials: match trials {
                 Some(c) => t.opt_num(row, c)?,
+                None => None,
+            },
+            outcomes: match outcomes {
+                Some([g, f, c]) => {
+                    match (t.opt_num(row, g)?, t.opt_num(row, f)?, t.opt_num(row, c)?) {
+                        (Some(g), Some(f), Some(c))
+                            if (g + f + c).is_finite() && g + f + c > 0.0 =>
+                        {
+                            Some([g, f, c])
+                        }
+                        _ => None,
+                    }
+                }
                 None => None,
             },
             p: t.opt_num(row, p)?.map(clamp01),

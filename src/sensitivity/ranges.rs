@@ -37,6 +37,7 @@ const PLAUSIBLE: &[(&str, f64, f64, bool)] = &[
     ("benefit.half_saturation", 10.0, 40.0, true),
     ("benefit.productivity", 0.05, 0.2, true),
     ("benefit.decay", 0.01, 0.06, true),
+    ("benefit.stall_decay", 0.0, 0.05, false),
     ("host.investment", 0.25, 4.0, true),
     ("host.half_effect", 0.5, 2.0, true),
     ("host.facilitation", 0.2, 0.6, false),
@@ -46,6 +47,9 @@ const PLAUSIBLE: &[(&str, f64, f64, bool)] = &[
     ("host.commitment", 13.0, 130.0, false),
     ("host.patience", 4.0, 16.0, false),
     ("host.review_week", 13.0, 52.0, false),
+    ("host.review_every", 13.0, 52.0, false),
+    ("host.review_continue", 0.6, 0.95, false),
+    ("host.review_scale", 1.0, 20.0, true),
     ("agenda.participant_share", 0.4, 1.0, false),
     ("agenda.ownership_weight", 0.1, 0.5, false),
     ("agenda.host_crowding", 0.1, 0.5, false),
@@ -64,6 +68,7 @@ const PLAUSIBLE: &[(&str, f64, f64, bool)] = &[
     ("attrition.dissatisfied_rate", 0.04, 0.16, true),
     ("attrition.idle_limit", 4.0, 16.0, false),
     ("attrition.ownership_protection", 0.25, 0.75, false),
+    ("attrition.burnout", 0.0, 0.01, false),
     ("brand.initial", 0.0, 0.2, false),
     ("brand.growth", 0.025, 0.1, true),
     ("brand.decay", 0.005, 0.02, true),
@@ -80,6 +85,7 @@ const PLAUSIBLE: &[(&str, f64, f64, bool)] = &[
     ("lifecycle.formalising_assets", 20.0, 80.0, false),
     ("lifecycle.formalising_brand", 0.2, 0.6, false),
     ("lifecycle.graduation_patience", 4.0, 16.0, false),
+    ("lifecycle.partner_rate", 0.02, 1.0, true),
 ];
 
 /// The plausible range of the parameter at `path`, whose value in the scenario is `default`:

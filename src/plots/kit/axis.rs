@@ -159,6 +159,23 @@ pub(crate) struct Frame<'s> {
     pub(crate) mesh: bool,
 }
 
+/// Frames a panel that stands alone: no title, both axis titles, grid lines.
+pub(crate) fn frame_alone<'a, DB: DrawingBackend>(
+    cell: &'a DrawingArea<DB, Shift>,
+    (x, y): (&Scale, &Scale),
+    margins: Margins,
+) -> Result<Chart<'a, DB>, DrawFail> {
+    let spec = Frame {
+        title: None,
+        x,
+        y,
+        slot: Slot::alone(),
+        margins,
+        mesh: true,
+    };
+    frame(cell, &spec)
+}
+
 /// Draws a panel's frame into `cell` and returns the chart to draw marks in.
 pub(crate) fn frame<'a, DB: DrawingBackend>(
     cell: &'a DrawingArea<DB, Shift>,

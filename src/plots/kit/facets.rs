@@ -257,7 +257,7 @@ mod tests {
         let labels: Vec<String> = items.iter().map(|v| label(&params, v)).collect();
         let a = arrange(&params, &items, &labels, 8, 8);
         assert_eq!(a.panels.len(), 1);
-        assert_eq!(a.panels[0].members[2].label, "a = 2");
+        assert_eq!(a.panels[0].members[2].label, "A = 2");
     }
 
     #[test]
@@ -272,8 +272,8 @@ mod tests {
         let labels: Vec<String> = items.iter().map(|v| label(&params, v)).collect();
         let a = arrange(&params, &items, &labels, 8, 8);
         assert_eq!(a.panels.len(), 3);
-        assert_eq!(a.panels[1].title.as_deref(), Some("b = y"));
-        assert_eq!(a.panels[1].members[3].label, "a = 3");
+        assert_eq!(a.panels[1].title.as_deref(), Some("B = y"));
+        assert_eq!(a.panels[1].members[3].label, "A = 3");
         assert_eq!(a.panels[1].members[3].colour, 3);
         assert_eq!(a.shared_legend.unwrap().len(), 4);
     }
@@ -289,5 +289,22 @@ mod tests {
         assert!(a.shared_legend.is_none());
         let total: usize = a.panels.iter().map(|p| p.members.len()).sum();
         assert_eq!(total, 20);
+        // each chunk is titled by the range of its values
+        assert_eq!(a.panels[0].title.as_deref(), Some("A = 0 to 6"));
+        assert_eq!(a.panels[2].title.as_deref(), Some("A = 14 to 19"));
+    }
+
+    #[test]
+    fn at_most_max_panels_with_a_note() {
+        let params = s(&["a"]);
+        let items: Vec<Vec<String>> = (0..1000).map(|i| vec![i.to_string()]).collect();
+        let labels: Vec<String> = items.iter().map(|v| label(&params, v)).collect();
+        let a = arrange(&params, &items, &labels, 8, 8);
+        assert_eq!(a.panels.len(), MAX_PANELS);
+        assert_eq!(a.omitted, 125 - MAX_PANELS);
+        assert_eq!(
+            a.note().as_deref(),
+            Some("showing the first 24 of 125 panels; every variant is in summary.csv")
+        );
     }
 }

@@ -6,7 +6,11 @@
 
 /// A parameter's display name, without the unit: "Host investment" for `host.investment`.
 pub(crate) fn display_name(path: &str) -> String {
-    // until the registry has display names: the path in words
+    if let Some(spec) = crate::parameters::spec(path) {
+        return spec.display.to_string();
+    }
+    // Not a registry parameter (a distribution's own parameter, or a test's made-up path):
+    // the path in words.
     let words = path.replace(['.', '_'], " ");
     let mut c = words.chars();
     match c.next() {
@@ -63,7 +67,11 @@ mod tests {
     #[test]
     fn names_units_and_special_values() {
         assert_eq!(display_name("host.investment"), "Host investment");
-        assert_eq!(display_name("core_idea.half_life"), "Core idea half life");
+        assert_eq!(
+            display_name("core_idea.half_life"),
+            "Half-life of the core idea"
+        );
+        assert_eq!(display_name("a.made_up"), "A made up");
         assert_eq!(
             with_unit("host.investment"),
             "Host investment (staff-days/week)"
