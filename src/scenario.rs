@@ -42,6 +42,10 @@ pub struct Scenario {
     pub sweep: Vec<(String, Vec<ParamValue>)>,
     /// Parameters drawn per community, in file order (the drawn-value columns of `trials.csv`).
     pub draws: Vec<Draw>,
+    /// Set by a `[sample]` table (crate::sensitivity::config): the sweep's lists have one
+    /// value per variant, read in step, instead of giving a Cartesian product.
+    #[serde(skip)]
+    pub sampled: bool,
 }
 
 /// One point of the sweep.
@@ -120,7 +124,7 @@ impl Scenario {
             sink.push(f.span, f.message, f.help);
         }
         sink.finish()?;
-        Ok(scenario)
+        crate::sensitivity::config::apply_tables(file, text, scenario)
     }
 
     /// Applies command-line overrides of the run settings, checking them like the file's.
@@ -147,6 +151,9 @@ impl Scenario {
     /// Number of variants: the product of the sweep lists' lengths (1 without a sweep).
     /// Saturates at `usize::MAX` rather than overflowing.
     pub fn variant_count(&self) -> usize {
+        if self.sampled {
+            return self.sweep.first().map_or(1, |(_, v)| v.len());
+        }
         self.sweep
             .iter()
             .fold(1usize, |n, (_, v)| n.saturating_mul(v.len()))
@@ -178,7 +185,12 @@ impl Scenario {
             if list.is_empty() {
                 continue;
             }
-            values[k] = list[rest % list.len()].clone();
+            let i = if self.sampled {
+                index
+            } else {
+                rest % list.len()
+            };
+            values[k] = list[i.min(list.len() - 1)].clone();
             rest /= list.len();
         }
         let mut params = self.base.clone();
@@ -667,6 +679,7 @@ impl<'t> Reader<'t> {
             base: Parameters::default(),
             sweep: Vec::new(),
             draws: Vec::new(),
+            sampled: false,
         };
         let mut name_given = false;
         let mut sweep_entries: Option<&[Entry]> = None;

@@ -24,7 +24,8 @@ pub struct SensitivityData {
     pub panels: Vec<(String, Vec<Bar>)>,
 }
 
-const FONT: &str = "sans-serif";
+/// The bundled font, as the chart kit registers it.
+use super::kit::style::FONT;
 const ROW: u32 = 17;
 const PANEL_WIDTH: u32 = 600;
 const LABEL_WIDTH: u32 = 300;

@@ -500,6 +500,7 @@ impl<'t> TableReader<'t> {
         base: &Parameters,
     ) -> Option<Sample> {
         let entries = self.table(table, "sample")?;
+        let mut n_span = None;
         let mut method = None;
         let mut n = None;
         let mut factors = None;
@@ -514,12 +515,8 @@ impl<'t> TableReader<'t> {
                 }
                 "n" => {
                     n = self.whole("sample.n", value, 2, crate::scenario::MAX_VARIANTS);
-                    if let (Some(v), Some(design::Method::Sobol)) = (n, method)
-                        && v > design::MAX_SOBOL_POINTS
-                    {
-                        n = None;
-                    }
                     ok &= n.is_some();
+                    n_span = Some(value.span());
                 }
                 "parameters" => {
                     factors = self.factors("sample.parameters", value, root, base);
@@ -536,6 +533,19 @@ impl<'t> TableReader<'t> {
                     ok = false;
                 }
             }
+        }
+        if let (Some(v), Some(design::Method::Sobol), Some(span)) = (n, method, n_span)
+            && v > design::MAX_SOBOL_POINTS
+        {
+            self.push(
+                span,
+                format!(
+                    "`sample.n` = {v} is more than the {} points of the Sobol' sequence; use method = \"lhs\" for more",
+                    design::MAX_SOBOL_POINTS
+                ),
+                None,
+            );
+            return None;
         }
         if !ok {
             return None;
@@ -893,4 +903,78 @@ impl<'t> TableReader<'t> {
             integer,
         })
     }
+}
+
+/// The scenario reader's hook: checks the `[sensitivity]` table and applies a `[sample]` table,
+/// whose points become the variants (each sweep variant with each sample point, when the file
+/// has both). The design is drawn from the file's seed.
+#[allow(clippy::result_large_err)]
+pub fn apply_tables(
+    file: &str,
+    text: &str,
+    mut scenario: Scenario,
+) -> Result<Scenario, ScenarioError> {
+    read_study(file, text, &scenario)?;
+    let Some(sample) = read_sample(file, text, &scenario.base)? else {
+        return Ok(scenario);
+    };
+    let sweep_variants = scenario.variants();
+    let points = sample.values(scenario.seed);
+    let n = sample.n;
+    let total = sweep_variants.len().saturating_mul(n);
+    let span = sample_span(text);
+    // One problem, reported like the scenario reader's (`finish` fails when it holds one).
+    let fail = |message: String| -> Result<(), ScenarioError> {
+        let mut sink = ProblemSink::new(file, text);
+        sink.push(span.clone(), message, None);
+        sink.finish()
+    };
+    if total > crate::scenario::MAX_VARIANTS {
+        fail(format!(
+            "the sweep's {} variants times the sample's {n} points make {total} variants, more than the {} allowed in one scenario",
+            sweep_variants.len(),
+            crate::scenario::MAX_VARIANTS
+        ))?;
+    }
+    // Lists of equal length, read in step (variant i takes the i-th value of each).
+    let mut lists: Vec<(String, Vec<ParamValue>)> = scenario
+        .sweep
+        .iter()
+        .map(|(p, _)| (p.clone(), Vec::with_capacity(total)))
+        .chain(
+            points
+                .iter()
+                .map(|(p, _)| (p.clone(), Vec::with_capacity(total))),
+        )
+        .collect();
+    for v in &sweep_variants {
+        for i in 0..n {
+            let values = v.values.iter().chain(points.iter().map(|(_, l)| &l[i]));
+            for ((_, list), value) in lists.iter_mut().zip(values) {
+                list.push(value.clone());
+            }
+            let mut params = v.params.clone();
+            for (path, l) in &points {
+                params.set(path, &l[i]);
+            }
+            if let Some(first) = crate::scenario::cross_check(&params).first() {
+                fail(format!(
+                    "sample point {i} breaks a rule of the model: {first}; narrow the ranges in [sample.parameters]"
+                ))?;
+            }
+        }
+    }
+    scenario.sweep = lists;
+    scenario.sampled = true;
+    Ok(scenario)
+}
+
+/// Where the `[sample]` table starts, for messages about the whole design.
+fn sample_span(text: &str) -> Option<Span<usize>> {
+    let table = DeTable::parse(text).ok()?;
+    table
+        .get_ref()
+        .iter()
+        .find(|(k, _)| k.get_ref() == "sample")
+        .map(|(k, _)| k.span())
 }

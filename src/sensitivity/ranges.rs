@@ -182,7 +182,22 @@ mod tests {
         assert!(all.iter().any(|(p, _)| *p == "motivation.alpha"));
         assert!(!all.iter().any(|(p, _)| *p == "motivation.mean"));
         assert!(!all.iter().any(|(p, _)| *p == "motivation.distribution"));
-        assert_eq!(all.len(), SPECS.len() - 6);
+        // Every other parameter varies, except choices and those off by default (default 0)
+        // that have no range of their own here (mechanisms a scenario switches on).
+        for s in SPECS {
+            let default = base.get(s.path).unwrap();
+            let off = matches!(default, ParamValue::Float(x) if x == 0.0)
+                || matches!(default, ParamValue::Int(0));
+            let listed = PLAUSIBLE.iter().any(|(p, ..)| *p == s.path);
+            let expected =
+                acts(s.path, &base) && !matches!(s.kind, Kind::Choice(_)) && (listed || !off);
+            assert_eq!(
+                all.iter().any(|(p, _)| *p == s.path),
+                expected,
+                "{}",
+                s.path
+            );
+        }
         for u in [0.0, 1.0] {
             for w in [0.0, 1.0] {
                 let mut p = base.clone();

@@ -5,8 +5,8 @@
 //! Work happens in a hidden staging folder beside the target (`.NAME.partial`). Each finished
 //! point's outputs are appended to `points.csv` there, so `--resume` continues after the last
 //! finished point (the point running when interrupted is run again). `--shard K/N` runs only
-//! the K-th of N contiguous parts of the design and writes its `design.csv` and manifest;
-//! `hothouse sensitivity SCENARIO --merge DIR...` joins the parts and computes the indices.
+//! the K-th of N contiguous parts of the design and writes its `design.csv` and manifest (joining
+//! the parts into indices is not written yet).
 
 use super::config::{Factor, Method, Output, Study, design_seed};
 use super::{Interval, morris, sobol};
@@ -177,6 +177,22 @@ fn point_params(base: &Parameters, factors: &[Factor], values: &[ParamValue]) ->
     p
 }
 
+/// The model of a design point: the scenario's base with the point's values; a varied
+/// parameter that the scenario draws per community takes the point's fixed value instead.
+fn point_model(
+    scenario: &Scenario,
+    factors: &[Factor],
+    values: &[ParamValue],
+) -> Result<Model, String> {
+    let params = point_params(&scenario.base, factors, values);
+    let draws = scenario
+        .draws
+        .iter()
+        .map(|d| (!factors.iter().any(|f| f.path == d.path)).then(|| d.clone()))
+        .collect();
+    Model::with_draws(params, draws, scenario.steps)
+}
+
 /// Checks every design point against the model's cross-parameter rules before any work.
 fn check_points(
     base: &Parameters,
@@ -237,8 +253,7 @@ pub fn run(
     let mut trials_run = 0u64;
     let todo = first + results.len()..end;
     for (i, point) in todo.clone().zip(&values[todo]) {
-        let params = point_params(&scenario.base, &study.factors, point);
-        let model = Model::new(params, scenario.steps)
+        let model = point_model(scenario, &study.factors, point)
             .map_err(|e| Error::BadInput(format!("design point {i}: {e}")))?;
         let mut state = VariantProgress::new(0, scenario.steps);
         continue_variant(
