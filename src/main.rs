@@ -133,6 +133,9 @@ struct CalibrateArgs {
     /// Replace an existing output folder
     #[arg(long)]
     force: bool,
+    /// Continue an interrupted fit from its last finished generation
+    #[arg(long)]
+    resume: bool,
     /// No progress lines
     #[arg(long, short)]
     quiet: bool,
@@ -660,27 +663,14 @@ fn calibrate(a: CalibrateArgs) -> Result<(), Error> {
         record: &a.data,
         out: &out,
         force: a.force,
+        resume: a.resume,
         seed: a.seed,
         threads,
     };
-    let quiet = a.quiet;
-    let report = |g: &hothouse::calibrate::smc::Generation| {
-        if !quiet {
-            eprintln!(
-                "generation {}: tolerance {}, acceptance {:.3}, {} simulations, ESS {:.0}",
-                g.index,
-                if g.tolerance.is_finite() {
-                    format!("{:.4}", g.tolerance)
-                } else {
-                    "none (prior)".into()
-                },
-                g.acceptance,
-                g.simulations,
-                g.ess
-            );
-        }
-    };
-    let (cal, files) = hothouse::calibrate::calibrate(&s, &options, &cancel, report)?;
+    let progress = FitProgress::new(a.quiet);
+    let result = hothouse::calibrate::calibrate(&s, &options, &cancel, &progress);
+    progress.bar.finish_and_clear();
+    let (cal, files) = result?;
     for line in cal.fitted_lines() {
         println!("{line}");
     }
@@ -692,6 +682,79 @@ fn calibrate(a: CalibrateArgs) -> Result<(), Error> {
         println!("wrote {}", f.display());
     }
     Ok(())
+}
+
+/// What `calibrate` shows while it runs: on a terminal a bar per generation (particles found,
+/// tolerance, acceptance rate so far); otherwise one line per finished generation.
+struct FitProgress {
+    bar: ProgressBar,
+    quiet: bool,
+    found: std::sync::atomic::AtomicU64,
+    simulations: std::sync::atomic::AtomicU64,
+}
+
+impl FitProgress {
+    fn new(quiet: bool) -> FitProgress {
+        let bar = progress_bar(quiet, 0);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix} {bar:30} {pos}/{len} particles  {msg}  eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        FitProgress {
+            bar,
+            quiet,
+            found: Default::default(),
+            simulations: Default::default(),
+        }
+    }
+}
+
+fn tolerance_text(t: f64) -> String {
+    if t.is_finite() {
+        format!("{t:.4}")
+    } else {
+        "none (prior)".into()
+    }
+}
+
+impl hothouse::calibrate::Progress for FitProgress {
+    fn generation_started(&self, index: usize, tolerance: f64, particles: usize) {
+        self.found.store(0, Ordering::SeqCst);
+        self.simulations.store(0, Ordering::SeqCst);
+        self.bar.reset();
+        self.bar.set_length(particles as u64);
+        self.bar.set_prefix(format!(
+            "generation {index}, tolerance {}",
+            tolerance_text(tolerance)
+        ));
+    }
+
+    fn particle_found(&self, simulations: u64) {
+        let found = self.found.fetch_add(1, Ordering::SeqCst) + 1;
+        let sims = self.simulations.fetch_add(simulations, Ordering::SeqCst) + simulations;
+        self.bar.set_position(found);
+        self.bar.set_message(format!(
+            "acceptance {:.3}",
+            found as f64 / sims.max(1) as f64
+        ));
+    }
+
+    fn generation_done(&self, g: &hothouse::calibrate::smc::Generation, seconds: f64) {
+        if !self.quiet {
+            self.bar.suspend(|| {
+                eprintln!(
+                    "generation {}: tolerance {}, acceptance {:.3}, {} simulations, ESS {:.0}, {seconds:.1} s",
+                    g.index,
+                    tolerance_text(g.tolerance),
+                    g.acceptance,
+                    g.simulations,
+                    g.ess
+                )
+            });
+        }
+    }
 }
 
 fn progress_bar(quiet: bool, total: u64) -> ProgressBar {

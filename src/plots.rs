@@ -29,6 +29,7 @@ mod error;
 mod graduation;
 mod heatmap;
 mod kit;
+pub mod posterior;
 mod sensitivity;
 mod survival;
 mod trace;

@@ -26,6 +26,16 @@ pub struct RunSeries {
     pub label: String,
     pub graduated: Vec<f64>,
     pub fizzled: Vec<f64>,
+    /// A band around the curves (lower, upper per week; graduated then fizzled), drawn pale
+    /// in the run's colour: `calibrate`'s band of curves simulated from the posterior.
+    pub band: Option<RunBand>,
+}
+
+/// A run's band: (lower, upper) per week for each outcome.
+pub struct RunBand {
+    pub label: String,
+    pub graduated: (Vec<f64>, Vec<f64>),
+    pub fizzled: (Vec<f64>, Vec<f64>),
 }
 
 /// Everything the comparison picture shows.
@@ -41,8 +51,14 @@ pub struct ComparePlot {
 
 /// Draws `compare.png` and `compare.svg` into `dir`; returns their paths.
 pub fn draw_compare(plot: &ComparePlot, dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    draw_named(plot, dir, "compare")
+}
+
+/// Draws `NAME.png` and `NAME.svg` into `dir` (`calibrate` draws the same picture as
+/// `fit.png`); returns their paths.
+pub fn draw_named(plot: &ComparePlot, dir: &Path, name: &str) -> Result<Vec<PathBuf>, PlotError> {
     ensure_font()?;
-    write_png_and_svg(plot, dir, "compare")
+    write_png_and_svg(plot, dir, name)
 }
 
 /// A step function through the weekly values: `(t, v[t-1])` then `(t, v[t])` at each change.
@@ -57,6 +73,13 @@ fn steps(v: &[f64]) -> Vec<(f64, f64)> {
         out.push((t as f64, y));
     }
     out
+}
+
+/// The closed outline of the band between two step curves.
+fn band(lower: &[f64], upper: &[f64]) -> Vec<(f64, f64)> {
+    let mut outline = steps(upper);
+    outline.extend(steps(lower).into_iter().rev());
+    outline
 }
 
 impl Picture for ComparePlot {
@@ -106,10 +129,17 @@ impl Picture for ComparePlot {
                 .x_label_formatter(&|v| fmt_tick(*v))
                 .y_label_formatter(&|v| fmt_tick(*v))
                 .draw()?;
-            let mut band = steps(&record.upper);
-            band.extend(steps(&record.lower).into_iter().rev());
+            for (i, run) in self.runs.iter().enumerate() {
+                if let Some(b) = &run.band {
+                    let (lo, hi) = if k == 0 { &b.graduated } else { &b.fizzled };
+                    chart.draw_series(std::iter::once(Polygon::new(
+                        band(lo, hi),
+                        colour(i).mix(0.25).filled(),
+                    )))?;
+                }
+            }
             chart.draw_series(std::iter::once(Polygon::new(
-                band,
+                band(&record.lower, &record.upper),
                 BLACK.mix(0.15).filled(),
             )))?;
             chart.draw_series(LineSeries::new(
@@ -125,12 +155,12 @@ impl Picture for ComparePlot {
                     Swatch::LineBand(BLACK),
                     "record, with 95% band",
                 )];
-                entries.extend(
-                    self.runs
-                        .iter()
-                        .enumerate()
-                        .map(|(i, r)| LegendEntry::new(Swatch::Line(colour(i)), r.label.clone())),
-                );
+                for (i, r) in self.runs.iter().enumerate() {
+                    entries.push(LegendEntry::new(Swatch::Line(colour(i)), r.label.clone()));
+                    if let Some(b) = &r.band {
+                        entries.push(LegendEntry::new(Swatch::Band(colour(i)), b.label.clone()));
+                    }
+                }
                 draw_inset_legend(&chart.plotting_area().strip_coord_spec(), true, &entries)?;
             }
         }
