@@ -13,7 +13,7 @@
 //! | [`names`] | what a parameter and its special values are called on a picture |
 //! | [`style`] | colours, type sizes, the font, number formats |
 //!
-//! Pictures import the kit and the data they draw (`plots::data`), never each other.
+//! Pictures import the kit and the data they draw (`statistics::figures`), never each other.
 
 pub(crate) mod axis;
 pub(crate) mod canvas;

@@ -17,7 +17,8 @@ use super::labels::{Rect, Spot, place, segment_boxes};
 use super::legend::{LegendEntry, Swatch, draw_inset_legend};
 use super::names::with_unit;
 use super::style::{INK, MUTED, PALETTE, TICK_SIZE, anchored, colour, text, text_size};
-use crate::plots::data::{RunData, SummaryRow};
+pub(crate) use crate::statistics::figures::Estimate;
+use crate::statistics::figures::{RunData, SummaryRow};
 
 /// At most this many lines share a panel.
 const MAX_SERIES: usize = 8;
@@ -30,14 +31,6 @@ const MARGINS: Margins = Margins {
     x_area: 62,
     y_area: (80, 50),
 };
-
-/// A value drawn as a dot with its interval; any of the three may be missing.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Estimate {
-    pub(crate) value: Option<f64>,
-    pub(crate) lower: Option<f64>,
-    pub(crate) upper: Option<f64>,
-}
 
 /// What the y axis of a [`SweepDots`] panel shows.
 pub(crate) struct Measure {
