@@ -72,9 +72,9 @@ enum Command {
     },
     /// Re-run one trial and write its week-by-week history (trace.csv, trace.png)
     Trace(TraceArgs),
-    /// Join the output folders of shards into the output of the whole run
+    /// Join the output folders of shards into the output of the whole run (or study)
     Merge {
-        /// Shard folders written by `hothouse run --shard K/N`
+        /// Shard folders written by `hothouse run --shard K/N` (or `hothouse sensitivity --shard K/N`)
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
         /// Folder for the merged output
@@ -369,6 +369,17 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             force,
             no_plots,
         } => {
+            if dirs
+                .first()
+                .is_some_and(|d| hothouse::sensitivity::parts::is_study_folder(d))
+            {
+                let r = hothouse::sensitivity::parts::merge(&dirs, &out, force, !no_plots)?;
+                for f in &r.files {
+                    println!("wrote {}", f.display());
+                }
+                println!("merged {} parts into {}", dirs.len(), r.out.display());
+                return Ok(());
+            }
             let r = merge::merge(&dirs, &out, force, !no_plots)?;
             warn(&r.warnings);
             print_summary(&r);
