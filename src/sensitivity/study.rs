@@ -243,40 +243,16 @@ pub fn run(
     };
     let mut results = prepare_staging(&staging, &fingerprint, settings.resume, first..end)?;
     progress(results.len() as u64 * scenario.trials);
-    let pool = thread_pool(settings.threads)?;
-    let points_path = staging.join(POINTS_FILE);
-    let mut points_file = fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&points_path)
-        .map_err(|e| Error::io(&points_path, e))?;
-    let mut trials_run = 0u64;
     let todo = first + results.len()..end;
-    for (i, point) in todo.clone().zip(&values[todo]) {
-        let model = point_model(scenario, &study.factors, point)
-            .map_err(|e| Error::BadInput(format!("design point {i}: {e}")))?;
-        let mut state = VariantProgress::new(0, scenario.steps);
-        continue_variant(
-            &model,
-            scenario.seed,
-            scenario.trials,
-            &pool,
-            cancel,
-            progress,
-            &mut state,
-            |_, _, _| (),
-            |_, ()| Ok(()),
-            |_, _| Ok(()),
-        )?;
-        trials_run += scenario.trials;
-        let r = PointResult::from_progress(&state);
-        writeln!(points_file, "{}", point_line(i, &r)).map_err(|e| Error::io(&points_path, e))?;
-        results.push(r);
-    }
-    points_file
-        .sync_all()
-        .map_err(|e| Error::io(&points_path, e))?;
-
+    let trials_run = simulate_points(
+        scenario,
+        study,
+        (todo, &values),
+        &staging,
+        settings.threads,
+        (cancel, progress),
+        &mut results,
+    )?;
     let prov = Provenance {
         command: "sensitivity",
         scenario_path,
@@ -302,6 +278,53 @@ pub fn run(
         settings.plots,
         target,
     )
+}
+
+/// Simulates the design points `todo` in order, with common random numbers, appending each
+/// one's outputs to `points.csv` in the staging folder (so that `--resume` continues after it)
+/// and to `results`; returns the number of trials run.
+fn simulate_points(
+    scenario: &Scenario,
+    study: &Study,
+    (todo, values): (std::ops::Range<usize>, &[Vec<ParamValue>]),
+    staging: &Path,
+    threads: usize,
+    (cancel, progress): (&AtomicBool, &(dyn Fn(u64) + Sync)),
+    results: &mut Vec<PointResult>,
+) -> Result<u64, Error> {
+    let pool = thread_pool(threads)?;
+    let points_path = staging.join(POINTS_FILE);
+    let mut points_file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&points_path)
+        .map_err(|e| Error::io(&points_path, e))?;
+    let mut trials_run = 0u64;
+    for (i, point) in todo.clone().zip(&values[todo]) {
+        let model = point_model(scenario, &study.factors, point)
+            .map_err(|e| Error::BadInput(format!("design point {i}: {e}")))?;
+        let mut state = VariantProgress::new(0, scenario.steps);
+        continue_variant(
+            &model,
+            scenario.seed,
+            scenario.trials,
+            &pool,
+            cancel,
+            progress,
+            &mut state,
+            |_, _, _| (),
+            |_, ()| Ok(()),
+            |_, _| Ok(()),
+        )?;
+        trials_run += scenario.trials;
+        let r = PointResult::from_progress(&state);
+        writeln!(points_file, "{}", point_line(i, &r)).map_err(|e| Error::io(&points_path, e))?;
+        results.push(r);
+    }
+    points_file
+        .sync_all()
+        .map_err(|e| Error::io(&points_path, e))?;
+    Ok(trials_run)
 }
 
 /// A study's design: the unit-hypercube points and the parameter values they stand for.
@@ -366,32 +389,7 @@ pub(super) fn publish_study(
         pictures = crate::plots::draw_sensitivity(&folder, &picture_data(study, &indices))?;
     }
     let wall_seconds = prov.clock.elapsed().as_secs_f64();
-    let mut manifest = serde_json::json!({
-        "command": prov.command,
-        "version": crate::VERSION,
-        "rand_version": crate::RAND_VERSION,
-        "rand_distr_version": crate::RAND_DISTR_VERSION,
-        "scenario_path": prov.scenario_path,
-        "scenario_text": prov.scenario_text,
-        "base_parameters": scenario.base,
-        "study": study,
-        "seed": scenario.seed,
-        "design_seed": design_seed(scenario.seed),
-        "trials": scenario.trials,
-        "steps": scenario.steps,
-        "threads": prov.threads,
-        "shard": prov.shard,
-        "points": values.len(),
-        "points_in_this_folder": [first, first + results.len()],
-        "start_time": timestamp(prov.started),
-        "end_time": timestamp(SystemTime::now()),
-        "wall_seconds": wall_seconds,
-        "agent_steps": prov.agent_steps,
-        "trials_per_second": if wall_seconds > 0.0 { prov.trials_run as f64 / wall_seconds } else { 0.0 },
-    });
-    if !prov.merged_from.is_empty() {
-        manifest["merged_from"] = serde_json::json!(prov.merged_from);
-    }
+    let manifest = manifest_json(scenario, design, (first, results.len()), prov, wall_seconds);
     let text = serde_json::to_string_pretty(&manifest)
         .map_err(|e| Error::BadInput(format!("manifest: {e}")))?;
     output::write_atomic(&folder.join("manifest.json"), text.as_bytes())?;
@@ -413,6 +411,43 @@ pub(super) fn publish_study(
         wall_seconds,
         trials_run: prov.trials_run,
     })
+}
+
+/// The `manifest.json` of a study's folder holding design points `first..first + len`.
+fn manifest_json(
+    scenario: &Scenario,
+    design: &Design<'_>,
+    (first, len): (usize, usize),
+    prov: &Provenance<'_>,
+    wall_seconds: f64,
+) -> serde_json::Value {
+    let mut manifest = serde_json::json!({
+        "command": prov.command,
+        "version": crate::VERSION,
+        "rand_version": crate::RAND_VERSION,
+        "rand_distr_version": crate::RAND_DISTR_VERSION,
+        "scenario_path": prov.scenario_path,
+        "scenario_text": prov.scenario_text,
+        "base_parameters": scenario.base,
+        "study": design.study,
+        "seed": scenario.seed,
+        "design_seed": design_seed(scenario.seed),
+        "trials": scenario.trials,
+        "steps": scenario.steps,
+        "threads": prov.threads,
+        "shard": prov.shard,
+        "points": design.values.len(),
+        "points_in_this_folder": [first, first + len],
+        "start_time": timestamp(prov.started),
+        "end_time": timestamp(SystemTime::now()),
+        "wall_seconds": wall_seconds,
+        "agent_steps": prov.agent_steps,
+        "trials_per_second": if wall_seconds > 0.0 { prov.trials_run as f64 / wall_seconds } else { 0.0 },
+    });
+    if !prov.merged_from.is_empty() {
+        manifest["merged_from"] = serde_json::json!(prov.merged_from);
+    }
+    manifest
 }
 
 /// Creates the staging folder, or on `--resume` reads the points it already holds.
