@@ -1247,6 +1247,18 @@ impl<'t> Reader<'t> {
             );
             return None;
         }
+        self.family_sweep_values(path, field, draw, items)
+    }
+
+    /// The values a sweep of a distribution's own parameter lists: finite numbers the
+    /// distribution allows, none twice; `None` (with each problem reported) if any is wrong.
+    fn family_sweep_values(
+        &mut self,
+        path: &str,
+        field: &str,
+        draw: &Draw,
+        items: &[Node],
+    ) -> Option<Vec<ParamValue>> {
         let mut values = Vec::new();
         let mut seen: HashSet<ValueKey> = HashSet::new();
         let mut ok = true;

@@ -31,6 +31,7 @@ use super::kit::canvas::{
 use super::kit::dots::{Measure, SweepDots};
 use super::kit::labels::{POINT_SPOTS, Rect, Spot, around, label_box, place, segment_boxes};
 use super::kit::legend::{LegendEntry, Swatch, draw_legend, legend_width};
+use super::kit::marks::error_bar;
 use super::kit::names::{lower_name, with_unit};
 use super::kit::style::{
     INK, MUTED, NEUTRAL, PANEL_TITLE_SIZE, TICK_SIZE, anchored, colour, fmt_prob, fmt_tick,
@@ -320,13 +321,8 @@ impl<'a> CostPicture<'a> {
             let (Some(lo), Some(hi)) = (p.lower, p.upper) else {
                 continue;
             };
-            let st = colour(p.colour).mix(0.8).stroke_width(2);
-            let bar = vec![(p.outlay, lo), (p.outlay, hi)];
-            chart.draw_series(std::iter::once(PathElement::new(bar, st)))?;
-            for y in [lo, hi] {
-                let cap_line = vec![(p.outlay - cap, y), (p.outlay + cap, y)];
-                chart.draw_series(std::iter::once(PathElement::new(cap_line, st)))?;
-            }
+            let style = colour(p.colour).mix(0.8).stroke_width(2);
+            error_bar(chart, p.outlay, (lo, hi), [true, true], cap, style)?;
         }
         for (k, p) in self.points.iter().enumerate() {
             let same = self.points[..k]

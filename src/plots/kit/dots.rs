@@ -15,6 +15,7 @@ use super::canvas::{DrawFail, Slot};
 use super::facets::{Arrangement, Panel, arrange, label};
 use super::labels::{Rect, Spot, place, segment_boxes};
 use super::legend::{LegendEntry, Swatch, draw_inset_legend};
+use super::marks::error_bar;
 use super::names::with_unit;
 use super::style::{INK, MUTED, PALETTE, TICK_SIZE, anchored, colour, text, text_size};
 pub(crate) use crate::statistics::figures::Estimate;
@@ -499,18 +500,8 @@ fn draw_intervals<DB: DrawingBackend>(
             x1: bx + 8,
             y1: bottom + 2,
         });
-        let st = col.stroke_width(2);
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(d.x, lo_c), (d.x, hi_c)],
-            st,
-        )))?;
-        for (y, end) in [(lo_c, lo), (hi_c, hi)] {
-            if end > y_max {
-                continue;
-            }
-            let cap_line = vec![(d.x - cap, y), (d.x + cap, y)];
-            chart.draw_series(std::iter::once(PathElement::new(cap_line, st)))?;
-        }
+        let caps = [lo <= y_max, hi <= y_max];
+        error_bar(chart, d.x, (lo_c, hi_c), caps, cap, col.stroke_width(2))?;
     }
     Ok(())
 }
