@@ -72,9 +72,9 @@ enum Command {
     },
     /// Re-run one trial and write its week-by-week history (trace.csv, trace.png)
     Trace(TraceArgs),
-    /// Join the output folders of shards into the output of the whole run
+    /// Join the output folders of shards into the output of the whole run (or study)
     Merge {
-        /// Shard folders written by `hothouse run --shard K/N`
+        /// Shard folders written by `hothouse run --shard K/N` (or `hothouse sensitivity --shard K/N`)
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
         /// Folder for the merged output
@@ -371,13 +371,7 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             out,
             force,
             no_plots,
-        } => {
-            let r = merge::merge(&dirs, &out, force, !no_plots)?;
-            warn(&r.warnings);
-            print_summary(&r);
-            println!("merged {} shards into {}", dirs.len(), r.out.display());
-            Ok(())
-        }
+        } => merge_folders(&dirs, &out, force, !no_plots),
         Command::Sensitivity(a) => sensitivity(a),
         Command::Params { markdown } => {
             if markdown {
@@ -555,6 +549,24 @@ fn compare(a: CompareArgs) -> Result<(), Error> {
     for f in files {
         println!("wrote {}", f.display());
     }
+    Ok(())
+}
+
+/// `hothouse merge`: the shards of a run, or the parts of a sensitivity study.
+fn merge_folders(dirs: &[PathBuf], out: &Path, force: bool, plots: bool) -> Result<(), Error> {
+    use hothouse::sensitivity::parts;
+    if dirs.first().is_some_and(|d| parts::is_study_folder(d)) {
+        let r = parts::merge(dirs, out, force, plots)?;
+        for f in &r.files {
+            println!("wrote {}", f.display());
+        }
+        println!("merged {} parts into {}", dirs.len(), r.out.display());
+        return Ok(());
+    }
+    let r = merge::merge(dirs, out, force, plots)?;
+    warn(&r.warnings);
+    print_summary(&r);
+    println!("merged {} shards into {}", dirs.len(), r.out.display());
     Ok(())
 }
 

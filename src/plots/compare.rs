@@ -8,10 +8,19 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::PlotError;
+use super::kit::axis::{Frame, Margins, Scale, frame};
+use super::kit::canvas::Slot;
 use super::kit::canvas::{DrawFail, Picture, draw_title, ensure_font, write_png_and_svg};
 use super::kit::legend::{LegendEntry, Swatch, draw_inset_legend};
-use super::kit::style::{
-    AXIS_DESC_SIZE, GRID, INK, PANEL_TITLE_SIZE, TICK_SIZE, colour, fmt_tick, text,
+use super::kit::style::colour;
+
+const MARGINS: Margins = Margins {
+    all: 12,
+    top: None,
+    left: None,
+    right: 24,
+    x_area: 58,
+    y_area: (80, 80),
 };
 
 /// One outcome's curve with its band, indexed by week.
@@ -98,6 +107,8 @@ impl Picture for ComparePlot {
             .chain(self.graduated.upper.iter().chain(&self.fizzled.upper))
             .fold(0.1_f64, |m, &v| m.max(v));
         let y_max = ((y_max * 1.05 * 10.0).ceil() / 10.0).min(1.0);
+        let x = Scale::linear(0.0, weeks, 8, "time (weeks)");
+        let y = Scale::linear(0.0, y_max, 6, "cumulative incidence");
         for (k, (panel, record, title)) in [
             (&panels[0], &self.graduated, "graduated"),
             (&panels[1], &self.fizzled, "fizzled"),
@@ -105,30 +116,16 @@ impl Picture for ComparePlot {
         .into_iter()
         .enumerate()
         {
-            let mut chart = ChartBuilder::on(panel)
-                .margin(12)
-                .margin_right(24)
-                .caption(
-                    format!("share {title} by week t"),
-                    text(PANEL_TITLE_SIZE, INK),
-                )
-                .x_label_area_size(58)
-                .y_label_area_size(80)
-                .build_cartesian_2d(0.0..weeks, 0.0..y_max)?;
-            chart
-                .configure_mesh()
-                .bold_line_style(GRID)
-                .light_line_style(TRANSPARENT)
-                .axis_style(INK)
-                .label_style(text(TICK_SIZE, INK))
-                .axis_desc_style(text(AXIS_DESC_SIZE, INK))
-                .x_desc("time (weeks)")
-                .y_desc("cumulative incidence")
-                .x_labels(8)
-                .y_labels(6)
-                .x_label_formatter(&|v| fmt_tick(*v))
-                .y_label_formatter(&|v| fmt_tick(*v))
-                .draw()?;
+            let heading = format!("share {title} by week t");
+            let spec = Frame {
+                title: Some(&heading),
+                x: &x,
+                y: &y,
+                slot: Slot::alone(),
+                margins: MARGINS,
+                mesh: true,
+            };
+            let mut chart = frame(panel, &spec)?;
             for (i, run) in self.runs.iter().enumerate() {
                 if let Some(b) = &run.band {
                     let (lo, hi) = if k == 0 { &b.graduated } else { &b.fizzled };
