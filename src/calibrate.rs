@@ -197,7 +197,6 @@ pub fn calibrate(
     } else {
         Checkpoint::default()
     };
-    let priors: Vec<smc::Prior> = config.parameters.iter().map(|f| f.prior).collect();
     let simulate = |values: &[f64], s: u64| {
         simulate_distance(
             with_values(scenario, &config, values),
@@ -208,36 +207,15 @@ pub fn calibrate(
         )
     };
     let pool = thread_pool(o.threads)?;
-    let smc = Smc::new(&priors, &settings);
-    while !smc.finished(&checkpoint.generations) {
-        let started = Instant::now();
-        let previous = checkpoint.generations.last();
-        progress.generation_started(
-            checkpoint.generations.len(),
-            smc.tolerance_after(previous),
-            settings.particles,
-        );
-        let next = pool
-            .install(|| {
-                smc.next_generation(previous, &simulate, &|k| progress.particle_found(k), cancel)
-            })
-            .map_err(|e| match e {
-                SmcError::Interrupted => Error::Interrupted,
-                other => Error::BadInput(format!("{}: {other}", o.scenario_file)),
-            })?;
-        let seconds = started.elapsed().as_secs_f64();
-        checkpoint.generations.push(next);
-        checkpoint.seconds.push(seconds);
-        let json = serde_json::to_vec(&checkpoint)
-            .map_err(|e| Error::BadInput(format!("{CHECKPOINT}: {e}")))?;
-        write_atomic(&checkpoint_path, &json)?;
-        if let Some(g) = checkpoint.generations.last() {
-            progress.generation_done(g, seconds);
-        }
-        if cancel.load(Ordering::SeqCst) {
-            return Err(Error::Interrupted);
-        }
-    }
+    let priors: Vec<smc::Prior> = config.parameters.iter().map(|f| f.prior).collect();
+    let fitting = Fitting {
+        smc: Smc::new(&priors, &settings),
+        simulate: &simulate,
+        pool: &pool,
+        checkpoint_path: &checkpoint_path,
+        scenario_file: o.scenario_file,
+    };
+    fitting.continue_fit(&mut checkpoint, progress, cancel)?;
     let Checkpoint {
         generations,
         seconds,
@@ -285,6 +263,64 @@ pub fn calibrate(
     let files = write(&cal, &fit, scenario, o, &data_sha256, &timing, &staging)?;
     let _ = std::fs::remove_dir_all(&staging);
     Ok((cal, files))
+}
+
+/// The generation loop of a fit, with what it needs.
+struct Fitting<'a> {
+    smc: Smc<'a>,
+    simulate: &'a (dyn Fn(&[f64], u64) -> f64 + Sync),
+    pool: &'a rayon::ThreadPool,
+    checkpoint_path: &'a Path,
+    scenario_file: &'a str,
+}
+
+impl Fitting<'_> {
+    /// Finds generations until the fit is finished, saving the checkpoint after each (an
+    /// interruption loses at most the generation under way).
+    fn continue_fit(
+        &self,
+        checkpoint: &mut Checkpoint,
+        progress: &dyn Progress,
+        cancel: &AtomicBool,
+    ) -> Result<(), Error> {
+        while !self.smc.finished(&checkpoint.generations) {
+            let started = Instant::now();
+            let previous = checkpoint.generations.last();
+            progress.generation_started(
+                checkpoint.generations.len(),
+                self.smc.tolerance_after(previous),
+                self.smc.particles(),
+            );
+            let simulate = self.simulate;
+            let next = self
+                .pool
+                .install(|| {
+                    self.smc.next_generation(
+                        previous,
+                        &simulate,
+                        &|k| progress.particle_found(k),
+                        cancel,
+                    )
+                })
+                .map_err(|e| match e {
+                    SmcError::Interrupted => Error::Interrupted,
+                    other => Error::BadInput(format!("{}: {other}", self.scenario_file)),
+                })?;
+            let seconds = started.elapsed().as_secs_f64();
+            checkpoint.generations.push(next);
+            checkpoint.seconds.push(seconds);
+            let json = serde_json::to_vec(&checkpoint)
+                .map_err(|e| Error::BadInput(format!("{CHECKPOINT}: {e}")))?;
+            write_atomic(self.checkpoint_path, &json)?;
+            if let Some(g) = checkpoint.generations.last() {
+                progress.generation_done(g, seconds);
+            }
+            if cancel.load(Ordering::SeqCst) {
+                return Err(Error::Interrupted);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The Aalen-Johansen curves (graduated, fizzled; weeks `0..=steps`) of `trials` communities of

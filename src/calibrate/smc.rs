@@ -278,6 +278,11 @@ impl<'a> Smc<'a> {
             .all(|(&x, &(lo, hi))| x >= lo && x <= hi)
     }
 
+    /// Particles per generation.
+    pub fn particles(&self) -> usize {
+        self.settings.particles
+    }
+
     /// Whether the fit is over: all generations found, or the last one's acceptance rate below
     /// the minimum.
     pub fn finished(&self, generations: &[Generation]) -> bool {
@@ -296,6 +301,40 @@ impl<'a> Smc<'a> {
         })
     }
 
+    /// Generation 0: particles drawn from the prior, each simulated once, all accepted.
+    fn first_generation<F>(
+        &self,
+        simulate: &F,
+        found: &(dyn Fn(u64) + Sync),
+        cancel: &AtomicBool,
+    ) -> Result<Generation, SmcError>
+    where
+        F: Fn(&[f64], u64) -> f64 + Sync,
+    {
+        let n = self.settings.particles;
+        let first: Vec<(Vec<f64>, f64)> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let mut rng = stream(self.settings.seed, 0, i);
+                let u = DVector::from_iterator(
+                    self.bounds.len(),
+                    self.bounds
+                        .iter()
+                        .map(|&(lo, hi)| lo + (hi - lo) * rng.random::<f64>()),
+                );
+                let values = self.natural(&u);
+                let d = simulate(&values, rng.random::<u64>());
+                found(1);
+                (values, d)
+            })
+            .collect();
+        if cancel.load(Ordering::SeqCst) {
+            return Err(SmcError::Interrupted);
+        }
+        let weights = vec![1.0 / n as f64; n];
+        Ok(generation(0, f64::INFINITY, first, weights, n as u64))
+    }
+
     /// Finds the generation after `previous` (generation 0, from the prior, when `None`).
     /// `simulate(values, seed)` returns the distance of one simulation at `values` (natural
     /// coordinates, one per prior); `found(simulations)` is called as each particle is found.
@@ -310,30 +349,10 @@ impl<'a> Smc<'a> {
     where
         F: Fn(&[f64], u64) -> f64 + Sync,
     {
-        let n = self.settings.particles;
         let Some(previous) = previous else {
-            let first: Vec<(Vec<f64>, f64)> = (0..n)
-                .into_par_iter()
-                .map(|i| {
-                    let mut rng = stream(self.settings.seed, 0, i);
-                    let u = DVector::from_iterator(
-                        self.bounds.len(),
-                        self.bounds
-                            .iter()
-                            .map(|&(lo, hi)| lo + (hi - lo) * rng.random::<f64>()),
-                    );
-                    let values = self.natural(&u);
-                    let d = simulate(&values, rng.random::<u64>());
-                    found(1);
-                    (values, d)
-                })
-                .collect();
-            if cancel.load(Ordering::SeqCst) {
-                return Err(SmcError::Interrupted);
-            }
-            let weights = vec![1.0 / n as f64; n];
-            return Ok(generation(0, f64::INFINITY, first, weights, n as u64));
+            return self.first_generation(simulate, found, cancel);
         };
+        let n = self.settings.particles;
         let g = previous.index + 1;
         let tolerance = self.tolerance_after(Some(previous));
         // Internal coordinates, always from the stored natural values, so that a resumed fit
