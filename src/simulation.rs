@@ -228,9 +228,12 @@ pub fn simulate_variant(
 /// Continues a variant from `state` up to trial `end` (exclusive), in chunks of [`CHUNK`]
 /// trials simulated in parallel. `prepare(trial, seed, result)` runs on the worker that simulated
 /// the trial (to format its row in parallel); `row(result, prepared)` then runs in trial order on
-/// the calling thread. After each chunk `checkpoint(state, false)` is called; when
-/// interrupted, `checkpoint(state, true)` is called with the state at the last whole chunk
-/// before returning [`Error::Interrupted`].
+/// the calling thread. After each chunk `checkpoint(state, false)` is called.
+///
+/// `cancel` is checked every simulated week, so an interrupt stops even a long trial within a
+/// week's work. The trials of the interrupted chunk that finished before the first unfinished
+/// one are kept (their rows are written and counted), `checkpoint(state, true)` is called, and
+/// [`Error::Interrupted`] is returned; the unfinished trials are simply run again on `--resume`.
 #[allow(clippy::too_many_arguments)]
 pub fn continue_variant<T: Send>(
     model: &Model,
@@ -256,31 +259,34 @@ pub fn continue_variant<T: Send>(
             (0..(stop - start) as usize)
                 .into_par_iter()
                 .map_init(Workspace::new, |ws, k| {
-                    // After Ctrl-C the rest of the chunk is skipped, so the run stops promptly
-                    // even when trials are long; the chunk is then discarded.
+                    // After Ctrl-C the rest of the chunk is skipped and the trials under way
+                    // stop at their next week.
                     if cancel.load(Ordering::Relaxed) {
                         return None;
                     }
                     let trial = start + k as u64;
                     let s = trial_seed(seed, trial);
-                    let r = model.run(s, ws);
+                    let r = model.run_cancellable(s, ws, cancel)?;
                     let prepared = prepare(trial, s, &r);
+                    // Counted as each trial ends, so that long trials still move the bar.
+                    progress(1);
                     Some((r, prepared))
                 })
                 .collect_into_vec(&mut buf)
         });
-        if cancel.load(Ordering::Relaxed) || buf.iter().any(Option::is_none) {
-            checkpoint(state, true)?;
-            return Err(Error::Interrupted);
-        }
-        for (r, prepared) in buf.drain(..).flatten() {
+        // The finished trials before the first unfinished one, in trial order.
+        let finished = buf.iter().take_while(|t| t.is_some()).count() as u64;
+        for (r, prepared) in buf.drain(..).map_while(|t| t) {
             state.counts.record(r.outcome, r.time);
             state.agent_steps += r.participant_steps;
             state.host.add(&r);
             row(&r, prepared)?;
         }
-        state.next_trial = stop;
-        progress(stop - start);
+        state.next_trial = start + finished;
+        if state.next_trial < stop {
+            checkpoint(state, true)?;
+            return Err(Error::Interrupted);
+        }
         checkpoint(state, false)?;
     }
     Ok(())
@@ -838,6 +844,62 @@ pub fn write_trials_file(
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
+
+    /// An interrupt keeps the trials finished before it (their rows and counts) and reports
+    /// exactly those; without one, the same trials give the same rows and counts.
+    #[test]
+    fn an_interrupt_mid_chunk_keeps_the_finished_trials() {
+        let model = Model::new(crate::parameters::Parameters::default(), 104).unwrap();
+        let pool = thread_pool(1).unwrap();
+        let run = |interrupt_after: Option<u64>| {
+            let cancel = AtomicBool::new(false);
+            let mut state = VariantProgress::new(10, 104);
+            let mut rows = Vec::new();
+            let mut saved = Vec::new();
+            let done = std::sync::atomic::AtomicU64::new(0);
+            let result = continue_variant(
+                &model,
+                7,
+                60,
+                &pool,
+                &cancel,
+                &|n| {
+                    done.fetch_add(n, Ordering::Relaxed);
+                },
+                &mut state,
+                |trial, _, r| {
+                    if Some(trial) == interrupt_after {
+                        cancel.store(true, Ordering::Relaxed);
+                    }
+                    (trial, r.time)
+                },
+                |_, p| {
+                    rows.push(p);
+                    Ok(())
+                },
+                |s, force| {
+                    saved.push((s.next_trial, s.counts.trials(), force));
+                    Ok(())
+                },
+            );
+            (result, state, rows, saved, done.into_inner())
+        };
+        let (result, state, rows, saved, done) = run(Some(25));
+        assert!(matches!(result, Err(Error::Interrupted)));
+        // Trials 10..=25 finished; 26 was cut short (or never started).
+        assert_eq!(state.next_trial, 26);
+        assert_eq!(state.counts.trials(), 16);
+        assert_eq!(saved, vec![(26, 16, true)]);
+        assert_eq!(done, 16);
+        let (full, whole, all_rows, _, _) = run(None);
+        assert!(full.is_ok());
+        assert_eq!(whole.next_trial, 60);
+        assert_eq!(rows[..], all_rows[..16]);
+        assert_eq!(
+            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            (10..26).collect::<Vec<_>>()
+        );
+    }
 
     #[test]
     fn a_full_disk_while_assembling_names_the_file_written() {
