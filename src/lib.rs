@@ -49,6 +49,7 @@ pub mod outcome;
 pub mod output;
 pub mod parameters;
 pub mod plots;
+pub mod progress;
 pub mod record;
 pub mod report;
 pub mod scenario;

@@ -3,10 +3,10 @@
 use clap::{Args, Parser, Subcommand};
 use hothouse::error::{EXIT_BAD_INPUT, Error};
 use hothouse::manifest::Shard;
+use hothouse::progress::Progress;
 use hothouse::scenario::{self, Scenario};
 use hothouse::simulation::{self, RunReport, RunSettings};
 use hothouse::{merge, output, trace};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -371,6 +371,7 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
         } => {
             let r = merge::merge(&dirs, &out, force, !no_plots)?;
             warn(&r.warnings);
+            print_header(&r);
             print_summary(&r);
             println!("merged {} shards into {}", dirs.len(), r.out.display());
             Ok(())
@@ -485,26 +486,7 @@ fn run(a: RunArgs) -> Result<(), Error> {
         .map(|sh| sh.trial_range(s.trials))
         .unwrap_or((0, s.trials));
     let total = (range.1 - range.0) * s.variant_count() as u64;
-    let bar = if a.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        b.set_style(
-            ProgressStyle::with_template(
-                "{bar:40} {human_pos}/{human_len} trials  {rate}  eta {eta}",
-            )
-            .map(|s| {
-                s.with_key(
-                    "rate",
-                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                        let _ = write!(w, "{:.0} trials/s", state.per_sec());
-                    },
-                )
-            })
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        b
-    };
+    let bar = Progress::new(total, a.quiet, std::io::stderr().is_terminal());
     let settings = RunSettings {
         threads,
         shard,
@@ -512,7 +494,8 @@ fn run(a: RunArgs) -> Result<(), Error> {
         resume: a.resume,
         plots: !a.no_plots,
     };
-    let progress = |n: u64| bar.inc(n);
+    let progress = |n: u64| bar.advance(n);
+    let resumed = |n: u64| bar.resumed(n);
     let result = simulation::run(
         &s,
         &a.scenario.display().to_string(),
@@ -521,28 +504,37 @@ fn run(a: RunArgs) -> Result<(), Error> {
         &settings,
         &cancel,
         &progress,
+        &resumed,
     );
-    bar.finish_and_clear();
+    bar.finish();
     let r = result?;
     warn(&r.warnings);
-    if !a.quiet {
-        println!(
-            "{}: {} variant(s) x {} trial(s), {} weeks, seed {}{}",
-            s.name,
-            s.variant_count(),
-            range.1 - range.0,
-            s.steps,
-            s.seed,
-            shard
-                .map(|sh| format!(", shard {}/{}", sh.index, sh.count))
-                .unwrap_or_default()
-        );
-        print_summary(&r);
+    if a.quiet {
+        return Ok(());
     }
+    print_header(&r);
+    print_summary(&r);
     for f in &r.files {
         println!("wrote {}", f.display());
     }
     Ok(())
+}
+
+/// The first line of `run` and `merge`: what was simulated.
+fn print_header(r: &RunReport) {
+    let m = &r.manifest;
+    let (first, end) = m.trial_range;
+    println!(
+        "{}: {} variant(s) x {} trial(s), {} weeks, seed {}{}",
+        m.scenario_name,
+        r.summaries.len(),
+        end - first,
+        m.steps,
+        m.seed,
+        m.shard
+            .map(|sh| format!(", shard {}/{}", sh.index, sh.count))
+            .unwrap_or_default()
+    );
 }
 
 fn compare(a: CompareArgs) -> Result<(), Error> {
@@ -592,18 +584,22 @@ fn sensitivity(a: SensitivityArgs) -> Result<(), Error> {
     let in_shard = shard
         .map(|sh| sh.trial_range(points))
         .map_or(points, |(a, b)| b - a);
-    let bar = progress_bar(a.quiet, in_shard * s.trials);
+    let bar = Progress::new(
+        in_shard * s.trials,
+        a.quiet,
+        std::io::stderr().is_terminal(),
+    );
     let settings = study::Settings {
         threads,
         shard,
         resume: a.resume,
         plots: !a.no_plots,
     };
-    let progress = |n: u64| bar.inc(n);
+    let progress = |n: u64| bar.advance(n);
     let result = study::run(
         &s, &plan, &file, &text, &target, &settings, &cancel, &progress,
     );
-    bar.finish_and_clear();
+    bar.finish();
     let r = result?;
     if !a.quiet {
         println!(
@@ -628,9 +624,9 @@ fn sensitivity(a: SensitivityArgs) -> Result<(), Error> {
                 println!("  {}: {}", o.name(), names.join(", "));
             }
         }
-    }
-    for f in &r.files {
-        println!("wrote {}", f.display());
+        for f in &r.files {
+            println!("wrote {}", f.display());
+        }
     }
     Ok(())
 }
@@ -692,20 +688,6 @@ fn calibrate(a: CalibrateArgs) -> Result<(), Error> {
         println!("wrote {}", f.display());
     }
     Ok(())
-}
-
-fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    b.set_style(
-        ProgressStyle::with_template(
-            "{bar:40} {human_pos}/{human_len} trials  {per_sec}  eta {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    b
 }
 
 fn print_params() {
@@ -833,7 +815,13 @@ fn print_summary(r: &RunReport) {
     println!(
         "median = median weeks to fizzle (Kaplan-Meier); RMST = mean weeks not fizzled within the horizon;\nhost £k/grad = the host's whole outlay (facilitation and operating shortfall), in thousands of pounds, per graduation"
     );
-    print_answer(r);
+    match r.manifest.shard {
+        Some(sh) => println!(
+            "(shard {}/{}: no conclusion is drawn from part of the trials; `hothouse merge` the shards for it)",
+            sh.index, sh.count
+        ),
+        None => print_answer(r),
+    }
 }
 
 /// A plain-language answer: the odds, and which variant gives the best and worst odds.

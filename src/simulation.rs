@@ -304,7 +304,9 @@ fn variant_file(staging: &Path, index: usize, ext: &str) -> PathBuf {
     staging.join("variants").join(format!("{index:06}.{ext}"))
 }
 
-/// Runs a scenario into the folder `target`.
+/// Runs a scenario into the folder `target`. `progress(n)` is told of trials simulated,
+/// `resumed(n)` of trials an interrupted run finished that `--resume` takes over (they are left
+/// out of the manifest's `trials_per_second`).
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     scenario: &Scenario,
@@ -314,6 +316,7 @@ pub fn run(
     settings: &RunSettings,
     cancel: &AtomicBool,
     progress: &(dyn Fn(u64) + Sync),
+    resumed: &dyn Fn(u64),
 ) -> Result<RunReport, Error> {
     let started = SystemTime::now();
     let clock = Instant::now();
@@ -345,6 +348,8 @@ pub fn run(
     let mut counts = Vec::with_capacity(variants.len());
     let mut totals = Vec::with_capacity(variants.len());
     let mut agent_steps = 0u64;
+    // Trials an interrupted run finished, taken from the staging folder by --resume.
+    let mut resumed_trials = 0u64;
     for v in &variants {
         let done_path = variant_file(&staging, v.index, "json");
         let rows_path = variant_file(&staging, v.index, "trials.csv");
@@ -363,7 +368,8 @@ pub fn run(
                 verify_rows(&rows_path, &done_path, &done, range.0, true)?;
             }
             let done = done.state;
-            progress(range.1 - range.0);
+            resumed(range.1 - range.0);
+            resumed_trials += range.1 - range.0;
             agent_steps += done.agent_steps;
             counts.push(done.counts);
             totals.push(done.host);
@@ -388,7 +394,8 @@ pub fn run(
             }
             rows_len = cp.rows_len;
             state = cp.state;
-            progress(state.next_trial - range.0);
+            resumed(state.next_trial - range.0);
+            resumed_trials += state.next_trial - range.0;
         }
         let rows = if settings.write_trials {
             // Rows after the checkpoint (from an interrupted chunk) are cut off.
@@ -496,7 +503,7 @@ pub fn run(
         manifest,
         started,
         clock,
-        (range.1 - range.0) * variants.len() as u64,
+        (range.1 - range.0) * variants.len() as u64 - resumed_trials,
         settings.plots,
     )?;
     if cancel.load(Ordering::Relaxed) {

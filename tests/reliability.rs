@@ -886,3 +886,41 @@ fn a_run_interrupted_inside_trials_resumes_to_identical_files() {
         );
     }
 }
+
+// Issue 14 item 8: after --resume, the progress and the manifest's rate count only this run's
+// trials; the trials taken over are shown apart.
+#[cfg(unix)]
+#[test]
+fn a_resumed_run_reports_the_rate_of_its_own_trials() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let args = ["--trials", "20000", "--threads", "1"];
+    let staging = interrupted_staging(t, &args);
+    // Variant 0 finished, variant 1 up to its checkpoint.
+    let resumed = 20_000
+        + second_checkpoint(&staging)["state"]["next_trial"]
+            .as_u64()
+            .unwrap();
+    let o = hothouse()
+        .arg("run")
+        .arg(repo("scenarios/host-investment.toml"))
+        .arg("--out")
+        .arg(t.join("out"))
+        .args(["--no-plots", "--resume"])
+        .args(args)
+        .env("HOTHOUSE_PROGRESS_EVERY", "0.01")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    let first = e.lines().next().unwrap_or_default();
+    assert!(first.starts_with("progress: "), "{e}");
+    assert!(first.contains(&format!(", {resumed} resumed)")), "{first}");
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(t.join("out/manifest.json")).unwrap()).unwrap();
+    let simulated = m["trials_per_second"].as_f64().unwrap() * m["wall_seconds"].as_f64().unwrap();
+    assert!(
+        (simulated - (120_000 - resumed) as f64).abs() < 1.0,
+        "{simulated} trials by the manifest's rate; {resumed} of 120000 were resumed"
+    );
+}
