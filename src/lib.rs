@@ -41,6 +41,7 @@ pub mod calibrate;
 pub mod compare;
 pub mod design;
 pub mod error;
+pub mod inert;
 pub mod manifest;
 pub mod merge;
 pub mod model;

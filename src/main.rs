@@ -321,6 +321,7 @@ fn load(path: &Path, o: &Overrides) -> Result<(Scenario, String), Error> {
     let s = Scenario::parse(&file, &text)?
         .with_overrides(o.trials, o.seed, o.steps)
         .map_err(|m| Error::Usage(format!("{file}: {m}")))?;
+    warn(&hothouse::inert::check(&file, &s, &text).map_err(Error::BadInput)?);
     Ok((s, text))
 }
 
