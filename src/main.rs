@@ -526,11 +526,11 @@ fn print_header(r: &RunReport) {
     let m = &r.manifest;
     let (first, end) = m.trial_range;
     println!(
-        "{}: {} variant(s) x {} trial(s), {} weeks, seed {}{}",
+        "{}: {} variant(s) x {} trial(s), {}, seed {}{}",
         m.scenario_name,
         r.summaries.len(),
         end - first,
-        m.steps,
+        weeks(m.steps),
         m.seed,
         m.shard
             .map(|sh| format!(", shard {}/{}", sh.index, sh.count))
@@ -748,6 +748,35 @@ fn print_check(s: &Scenario) {
     }
 }
 
+/// `x` with `decimals`, or "-" when it is not a finite number (never "NaN" or "inf").
+fn fixed(x: f64, decimals: usize) -> String {
+    if x.is_finite() {
+        format!("{x:.decimals$}")
+    } else {
+        "-".to_string()
+    }
+}
+
+/// "1 week", "104 weeks".
+fn weeks(n: u32) -> String {
+    if n == 1 {
+        "1 week".to_string()
+    } else {
+        format!("{n} weeks")
+    }
+}
+
+/// A p-value for people: "<0.001", "0.042", or "-" when undefined.
+fn p_text(p: f64) -> String {
+    if !p.is_finite() {
+        "-".to_string()
+    } else if p < 0.001 {
+        "<0.001".to_string()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
 fn print_summary(r: &RunReport) {
     let width = r
         .labels
@@ -756,6 +785,8 @@ fn print_summary(r: &RunReport) {
         .max()
         .unwrap_or(0)
         .clamp(12, 60);
+    // No fizzling anywhere: the log-rank tests compare nothing.
+    let any_fizzled = r.summaries.iter().any(|s| s.fizzled > 0);
     println!(
         "{:>7}  {:<width$} {:>8} {:>24} {:>9} {:>8} {:>11} {:>12}",
         "variant",
@@ -767,48 +798,49 @@ fn print_summary(r: &RunReport) {
         "log-rank p",
         "host £k/grad"
     );
-    let p_text = |p: f64| {
-        if p < 0.001 {
-            "<0.001".to_string()
-        } else {
-            format!("{p:.3}")
-        }
-    };
     let p_vs_0 = |v: usize| -> String {
         r.logrank
             .iter()
             .find(|(a, b, _)| a == "0" && *b == v.to_string())
+            .filter(|_| any_fizzled)
             .map(|(_, _, t)| p_text(t.p_value))
             .unwrap_or_else(|| "-".into())
     };
     for (i, s) in r.summaries.iter().enumerate() {
         println!(
-            "{:>7}  {:<width$} {:>8} {:>24} {:>9} {:>8.1} {:>11} {:>12}",
+            "{:>7}  {:<width$} {:>8} {:>24} {:>9} {:>8} {:>11} {:>12}",
             i,
             r.labels.get(i).map(String::as_str).unwrap_or(""),
             s.trials,
             format!(
-                "{:.3} [{:.3}, {:.3}]",
-                s.p_graduate, s.p_graduate_lower, s.p_graduate_upper
+                "{} [{}, {}]",
+                fixed(s.p_graduate, 3),
+                fixed(s.p_graduate_lower, 3),
+                fixed(s.p_graduate_upper, 3)
             ),
             s.median_survival
                 .map(|t| format!("{t} wk"))
                 .unwrap_or_else(|| "not hit".into()),
-            s.rmst,
+            fixed(s.rmst, 1),
             if i == 0 {
                 "(ref)".to_string()
             } else {
                 p_vs_0(i)
             },
             r.outlay_per_graduate(i)
-                .map(|x| format!("{x:.1}"))
+                .map(|x| fixed(x, 1))
                 .unwrap_or_else(|| "-".into())
         );
     }
-    if let Some((_, _, t)) = r.logrank.iter().find(|(_, b, _)| b == "all") {
+    if !any_fizzled && r.summaries.len() > 1 {
         println!(
-            "log-rank test across all variants: chi2 = {:.2}, df = {}, p = {}",
-            t.chi2,
+            "log-rank tests: none, since no community fizzled in any variant within {}",
+            weeks(r.manifest.steps)
+        );
+    } else if let Some((_, _, t)) = r.logrank.iter().find(|(_, b, _)| b == "all") {
+        println!(
+            "log-rank test across all variants: chi2 = {}, df = {}, p = {}",
+            fixed(t.chi2, 2),
             t.df,
             p_text(t.p_value)
         );
@@ -828,25 +860,59 @@ fn print_summary(r: &RunReport) {
 /// A plain-language answer: the odds, and which variant gives the best and worst odds.
 fn print_answer(r: &RunReport) {
     let steps = r.manifest.steps;
-    let pct = |p: f64| format!("{:.0}%", 100.0 * p);
-    if r.summaries.len() == 1 {
-        let s = &r.summaries[0];
+    let within = weeks(steps);
+    let pct = |p: f64| {
+        if p.is_finite() {
+            format!("{:.0}%", 100.0 * p)
+        } else {
+            "-".to_string()
+        }
+    };
+    let share = |n: u64, of: u64| pct(n as f64 / of.max(1) as f64);
+    let all = &r.summaries;
+    let trials: u64 = all.iter().map(|s| s.trials).sum();
+    let censored: u64 = all.iter().map(|s| s.censored).sum();
+    if trials > 0 && censored == trials {
         println!(
-            "In short: {} of communities graduate within {steps} weeks (95% CI {} to {}), {} fizzle out.",
-            pct(s.p_graduate),
-            pct(s.p_graduate_lower),
-            pct(s.p_graduate_upper),
-            pct(s.fizzled as f64 / s.trials.max(1) as f64)
+            "In short: every community was still running after {within}: none graduated or fizzled, so there is no answer yet; raise `steps`."
         );
         return;
     }
-    let best = r
-        .summaries
+    if all.len() == 1 {
+        let s = &all[0];
+        let still = if s.censored > 0 {
+            format!(
+                "; {} were still running at the horizon",
+                share(s.censored, s.trials)
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "In short: {} of communities graduate within {within} (95% CI {} to {}), {} fizzle out{still}.",
+            pct(s.p_graduate),
+            pct(s.p_graduate_lower),
+            pct(s.p_graduate_upper),
+            share(s.fizzled, s.trials)
+        );
+        return;
+    }
+    if all.iter().all(|s| s.graduated == 0) {
+        let upper = all
+            .iter()
+            .map(|s| s.p_graduate_upper)
+            .fold(0.0f64, f64::max);
+        println!(
+            "In short: no community graduated within {within} in any variant (at most {} by the 95% intervals); compare how long they last (median, RMST).",
+            pct(upper)
+        );
+        return;
+    }
+    let best = all
         .iter()
         .enumerate()
         .max_by(|a, b| a.1.p_graduate.total_cmp(&b.1.p_graduate));
-    let worst = r
-        .summaries
+    let worst = all
         .iter()
         .enumerate()
         .min_by(|a, b| a.1.p_graduate.total_cmp(&b.1.p_graduate));
@@ -854,11 +920,12 @@ fn print_answer(r: &RunReport) {
         let label = |i: usize| r.labels.get(i).cloned().unwrap_or_default();
         let cost = |i: usize| {
             r.outlay_per_graduate(i)
+                .filter(|x| x.is_finite())
                 .map(|x| format!(", £{x:.1}k of host outlay per graduation"))
                 .unwrap_or_default()
         };
         println!(
-            "In short: the best odds of graduating within {steps} weeks are {} with {} (variant {bi}{}); the worst, {} with {} (variant {wi}{}).",
+            "In short: the best odds of graduating within {within} are {} with {} (variant {bi}{}); the worst, {} with {} (variant {wi}{}).",
             pct(b.p_graduate),
             label(bi),
             cost(bi),
@@ -866,8 +933,9 @@ fn print_answer(r: &RunReport) {
             label(wi),
             cost(wi)
         );
-        let cheapest = (0..r.summaries.len())
+        let cheapest = (0..all.len())
             .filter_map(|i| r.outlay_per_graduate(i).map(|c| (i, c)))
+            .filter(|(_, c)| c.is_finite())
             .min_by(|a, b| a.1.total_cmp(&b.1));
         if let Some((ci, c)) = cheapest {
             println!(

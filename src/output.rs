@@ -82,6 +82,41 @@ pub fn num(x: f64) -> String {
     format!("{x}")
 }
 
+/// What the value 0 of parameter `path` means, in words, taken from the registry's text
+/// ("0 means open-ended" gives "open-ended", "0 disables" gives "disabled"); `None` for any
+/// other value or a parameter whose 0 is an ordinary number.
+pub fn special_meaning(path: &str, value: &ParamValue) -> Option<String> {
+    if value.as_f64() != Some(0.0) {
+        return None;
+    }
+    let spec = crate::parameters::SPECS.iter().find(|s| s.path == path)?;
+    if let Some(rest) = spec.doc.split("0 means ").nth(1) {
+        let words = rest.split(';').next().unwrap_or(rest).trim();
+        return Some(words.strip_prefix("it ").unwrap_or(words).to_string());
+    }
+    spec.doc
+        .contains("0 disables")
+        .then(|| "disabled".to_string())
+}
+
+/// A variant's swept values for people: "host.commitment = 0 (open-ended), host.investment =
+/// 2", or "base parameters" without a sweep.
+pub fn plain_label(scenario: &Scenario, variant: &Variant) -> String {
+    if variant.values.is_empty() {
+        return "base parameters".to_string();
+    }
+    scenario
+        .sweep
+        .iter()
+        .zip(&variant.values)
+        .map(|((path, _), v)| match special_meaning(path, v) {
+            Some(words) => format!("{path} = {v} ({words})"),
+            None => format!("{path} = {v}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// One row of `trials.csv` as text fields.
 pub fn trial_record(variant: usize, trial: u64, seed: u64, r: &TrialResult) -> Vec<String> {
     let mut row = vec![

@@ -41,7 +41,8 @@ pub struct RunSettings {
 #[derive(Debug, Clone)]
 pub struct RunReport {
     pub out: PathBuf,
-    /// Each variant's swept values, as "path = value, ...".
+    /// Each variant's swept values, as "path = value, ..." (special values named in words,
+    /// [`output::plain_label`]).
     pub labels: Vec<String>,
     pub files: Vec<PathBuf>,
     pub summaries: Vec<Summary>,
@@ -802,7 +803,10 @@ pub fn assemble(
     }
     Ok(RunReport {
         out: dir.to_path_buf(),
-        labels: variants.iter().map(|v| v.label(scenario)).collect(),
+        labels: variants
+            .iter()
+            .map(|v| output::plain_label(scenario, v))
+            .collect(),
         files,
         summaries,
         totals: totals.to_vec(),
