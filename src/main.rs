@@ -262,6 +262,9 @@ struct TraceArgs {
     /// Do not draw trace.png
     #[arg(long)]
     no_plots: bool,
+    /// Replace an existing output folder
+    #[arg(long)]
+    force: bool,
 }
 
 fn main() -> ExitCode {
@@ -354,7 +357,7 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
                     a.trial
                 ))
             });
-            let files = trace::write(&t, &out, !a.no_plots)?;
+            let files = write_trace(&t, &out, a.force, !a.no_plots)?;
             println!(
                 "trial {} of variant {} (seed {}): {} at week {}, furthest stage {}",
                 a.trial, a.variant, t.seed, t.result.outcome, t.result.time, t.result.stage
@@ -412,6 +415,31 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+/// Writes a trace into the folder `out` as `run` writes its results: an existing folder only
+/// with `force`, replaced whole, never half-written.
+fn write_trace(
+    t: &trace::Trace,
+    out: &Path,
+    force: bool,
+    plots: bool,
+) -> Result<Vec<PathBuf>, Error> {
+    let (_lock, notes) = output::claim_target(out, force)?;
+    warn(&notes);
+    let staging = output::staging_dir(out);
+    if std::fs::symlink_metadata(&staging).is_ok() {
+        // Left by an interrupted command (the lock is ours).
+        std::fs::remove_dir_all(&staging)
+            .or_else(|_| std::fs::remove_file(&staging))
+            .map_err(|e| Error::io(&staging, e))?;
+    }
+    let files = trace::write(t, &staging, plots)?;
+    warn(&output::publish(&staging, out)?);
+    Ok(files
+        .iter()
+        .filter_map(|f| f.file_name().map(|n| out.join(n)))
+        .collect())
 }
 
 fn serve(a: ServeArgs) -> Result<(), Error> {
@@ -778,13 +806,7 @@ fn p_text(p: f64) -> String {
 }
 
 fn print_summary(r: &RunReport) {
-    let width = r
-        .labels
-        .iter()
-        .map(String::len)
-        .max()
-        .unwrap_or(0)
-        .clamp(12, 60);
+    let width = r.labels.iter().map(String::len).max().unwrap_or(0).max(12);
     // No fizzling anywhere: the log-rank tests compare nothing.
     let any_fizzled = r.summaries.iter().any(|s| s.fizzled > 0);
     println!(
@@ -846,7 +868,7 @@ fn print_summary(r: &RunReport) {
         );
     }
     println!(
-        "median = median weeks to fizzle (Kaplan-Meier); RMST = mean weeks not fizzled within the horizon;\nhost £k/grad = the host's whole outlay (facilitation and operating shortfall), in thousands of pounds, per graduation"
+        "median = median weeks to fizzle (Kaplan-Meier; \"not hit\" when fewer than half fizzled within the horizon);\nRMST = mean weeks not fizzled within the horizon;\nhost £k/grad = the host's whole outlay (facilitation and operating shortfall), in thousands of pounds, per graduation"
     );
     match r.manifest.shard {
         Some(sh) => println!(

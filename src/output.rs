@@ -82,6 +82,17 @@ pub fn num(x: f64) -> String {
     format!("{x}")
 }
 
+/// Formats a statistic for CSV like [`num`], but in scientific notation when it is very small or
+/// very large ("1.5e-200", not 200 digits that a spreadsheet shows as 0); still the shortest text
+/// that reads back as the same f64.
+pub fn sci(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && (x.abs() < 1e-4 || x.abs() >= 1e15) {
+        format!("{x:e}")
+    } else {
+        num(x)
+    }
+}
+
 /// What the value 0 of parameter `path` means, in words, taken from the registry's text
 /// ("0 means open-ended" gives "open-ended", "0 disables" gives "disabled"); `None` for any
 /// other value or a parameter whose 0 is an ordinary number.
@@ -312,9 +323,9 @@ pub fn write_logrank(
         w.write_record([
             a.clone(),
             b.clone(),
-            num(t.chi2),
+            sci(t.chi2),
             t.df.to_string(),
-            num(t.p_value),
+            sci(t.p_value),
         ])
         .map_err(|e| Error::csv(&path, e))?;
     }
@@ -789,4 +800,41 @@ pub fn file_record(path: &Path) -> std::io::Result<FileRecord> {
     let mut w = HashingWriter::new(std::io::sink());
     std::io::copy(&mut f, &mut w)?;
     Ok(w.record())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statistics_far_from_one_are_written_in_scientific_notation() {
+        assert_eq!(sci(1.5e-200), "1.5e-200");
+        assert_eq!(sci(0.00012), "0.00012");
+        assert_eq!(sci(0.0000123), "1.23e-5");
+        assert_eq!(sci(0.0), "0");
+        assert_eq!(sci(1.0), "1");
+        assert_eq!(sci(475.18), "475.18");
+        assert_eq!(sci(2.5e20), "2.5e20");
+        for x in [1.5e-200, 1.23e-5, 2.5e20, f64::MIN_POSITIVE] {
+            assert_eq!(sci(x).parse::<f64>().unwrap(), x);
+        }
+    }
+
+    #[test]
+    fn zero_reads_in_words_where_the_registry_gives_it_a_meaning() {
+        let zero = ParamValue::Int(0);
+        let words = |p: &str| special_meaning(p, &zero);
+        assert_eq!(words("host.commitment").as_deref(), Some("open-ended"));
+        assert_eq!(words("core_idea.half_life").as_deref(), Some("never fades"));
+        assert_eq!(words("host.investment").as_deref(), Some("no host"));
+        assert_eq!(
+            words("community.critical_mass").as_deref(),
+            Some("disabled")
+        );
+        assert_eq!(words("benefit.decay"), None);
+        assert_eq!(
+            special_meaning("host.commitment", &ParamValue::Int(13)),
+            None
+        );
+    }
 }

@@ -127,3 +127,51 @@ fn a_shard_draws_no_conclusion_and_merge_prints_the_header_of_run() {
     );
     assert!(out.contains("In short: the best odds"), "{out}");
 }
+
+/// Issue 14 item 9: `trace` into an existing folder follows `run`'s rule: refused without
+/// `--force`; with it, the folder is replaced whole.
+#[test]
+fn trace_over_an_existing_folder_needs_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let trace = |extra: &[&str]| {
+        Command::cargo_bin("hothouse")
+            .unwrap()
+            .current_dir(t)
+            .arg("trace")
+            .arg(repo("scenarios/default.toml"))
+            .args(["--trial", "3", "--out", "tr", "--no-plots"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert!(trace(&[]).status.success());
+    std::fs::write(t.join("tr/mine.txt"), "keep?").unwrap();
+    let o = trace(&[]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = text(&o.stderr);
+    assert!(e.contains("tr") && e.contains("--force"), "{e}");
+    assert!(
+        t.join("tr/mine.txt").exists(),
+        "refused before touching the folder"
+    );
+    let o = trace(&["--force"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let mut names: Vec<String> = std::fs::read_dir(t.join("tr"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["trace.csv"]);
+    assert!(text(&o.stdout).ends_with(&format!(
+        "wrote {}\n",
+        Path::new("tr").join("trace.csv").display()
+    )));
+    // Nothing left beside it.
+    let mut beside: Vec<String> = std::fs::read_dir(t)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    beside.sort();
+    assert_eq!(beside, ["tr"]);
+}

@@ -42,8 +42,8 @@ fn everything_censored_says_there_is_no_answer_yet() {
         "log-rank tests: none, since no community fizzled in any variant within 1 week"
     );
     assert_eq!(
-        lines[7],
-        "In short: every community was still running after 1 week: none graduated or fizzled, so there is no answer yet; raise `steps`."
+        lines.iter().find(|l| l.starts_with("In short")).unwrap(),
+        &"In short: every community was still running after 1 week: none graduated or fizzled, so there is no answer yet; raise `steps`."
     );
 }
 
@@ -73,4 +73,77 @@ fn a_single_variant_counts_those_still_running() {
         answer,
         "In short: 0% of communities graduate within 8 weeks (95% CI 0% to 7%), 40% fizzle out; 60% were still running at the horizon."
     );
+}
+
+/// Issue 14 item 9: small p-values in scientific notation, "not hit" explained, the table's
+/// columns aligned for a 3-parameter sweep, and output/README.md naming every file written.
+#[test]
+fn small_things_a_reader_trips_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    std::fs::write(
+        t.join("s.toml"),
+        "name = \"t3\"\ntrials = 30\n[sweep]\n\"host.investment\" = [0.5, 2.0]\n\"host.commitment\" = [0, 26]\n\"core_idea.half_life\" = [0.0, 13.0]\n",
+    )
+    .unwrap();
+    let o = Command::cargo_bin("hothouse")
+        .unwrap()
+        .current_dir(t)
+        .args(["run", "s.toml", "--out", "o"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    // Header and the eight rows, every one as wide as the header, each column at one place.
+    let table: Vec<&str> = out.lines().skip(1).take(9).collect();
+    let width = table[0].chars().count();
+    for row in &table {
+        assert_eq!(row.chars().count(), width, "{row}");
+    }
+    assert!(table[1].contains("core_idea.half_life = 0 (never fades)"));
+    assert!(table[5].contains(" not hit "), "{}", table[5]);
+    assert!(out.contains(
+        "median = median weeks to fizzle (Kaplan-Meier; \"not hit\" when fewer than half fizzled within the horizon);\n"
+    ));
+    // Every file of the folder is named in output/README.md (pictures by their stem).
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/output/README.md")).unwrap();
+    for e in std::fs::read_dir(t.join("o")).unwrap() {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        let stem = name.split('.').next().unwrap();
+        let named = readme.contains(&format!("`{name}`")) || readme.contains(&format!("`{stem}`"));
+        assert!(named, "output/README.md does not name {name}");
+    }
+}
+
+#[test]
+fn logrank_p_values_are_short_numbers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = Command::cargo_bin("hothouse")
+        .unwrap()
+        .current_dir(tmp.path())
+        .arg("run")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/host-investment.toml"
+        ))
+        .args(["--out", "o", "--no-plots", "--no-trials", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let csv = std::fs::read_to_string(tmp.path().join("o/logrank.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    // No host against a quarter staff-day a week: p = 1.3e-54, written as such (it was 56
+    // digits after "0.").
+    assert_eq!(rows[0][..2], ["0", "1"]);
+    assert_eq!(rows[0][4], "1.3232054374371294e-54");
+    assert_eq!(rows[1][4], "2.675828673564723e-181");
+    for r in &rows {
+        assert!(r[4].len() <= 24 && r[2].len() <= 24, "{r:?}");
+        assert!(r[4].parse::<f64>().is_ok());
+    }
 }
