@@ -930,40 +930,161 @@ fn print_answer(r: &RunReport) {
         );
         return;
     }
-    let best = all
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.p_graduate.total_cmp(&b.1.p_graduate));
-    let worst = all
-        .iter()
-        .enumerate()
-        .min_by(|a, b| a.1.p_graduate.total_cmp(&b.1.p_graduate));
-    if let (Some((bi, b)), Some((wi, w))) = (best, worst) {
-        let label = |i: usize| r.labels.get(i).cloned().unwrap_or_default();
-        let cost = |i: usize| {
-            r.outlay_per_graduate(i)
-                .filter(|x| x.is_finite())
-                .map(|x| format!(", £{x:.1}k of host outlay per graduation"))
-                .unwrap_or_default()
+    answer_with_noise(r, &within);
+}
+
+/// Names listed in one "within noise" sentence at most; the rest are counted.
+const MAX_LISTED: usize = 10;
+
+/// "A (variant 4, 46%), B (variant 7, 45%)", at most [`MAX_LISTED`] of them.
+fn listed(items: &[usize], each: impl Fn(usize) -> String) -> String {
+    let mut text: Vec<String> = items.iter().take(MAX_LISTED).map(|&i| each(i)).collect();
+    if items.len() > MAX_LISTED {
+        text.push(format!("and {} more", items.len() - MAX_LISTED));
+    }
+    text.join(", ")
+}
+
+/// The best and worst odds and the cheapest graduation, with the variants that do as well
+/// within noise: paired tests on the trials (variants share random numbers) when `trials.csv`
+/// is there, the 95% intervals otherwise.
+fn answer_with_noise(r: &RunReport, within: &str) {
+    use hothouse::statistics::PairedTrials;
+    let all = &r.summaries;
+    let pct = |p: f64| format!("{:.0}%", 100.0 * p);
+    let label = |i: usize| r.labels.get(i).cloned().unwrap_or_default();
+    let (first, end) = r.manifest.trial_range;
+    let paired = if r.manifest.trials_csv {
+        PairedTrials::read(&r.out.join("trials.csv"), all.len(), first, end)
+    } else {
+        None
+    };
+    // Graduation odds equal within noise: McNemar's exact test on the paired trials, else
+    // overlapping 95% intervals.
+    let same_odds = |i: usize, j: usize| match &paired {
+        Some(p) => i == j || p.graduation_p(i, j) >= 0.05,
+        None => {
+            all[i].p_graduate_lower <= all[j].p_graduate_upper
+                && all[j].p_graduate_lower <= all[i].p_graduate_upper
+        }
+    };
+    let how = if paired.is_some() {
+        "paired McNemar test on the same trials, p >= 0.05"
+    } else {
+        "overlapping 95% intervals; no trials.csv for a paired test"
+    };
+    // The first variant with the highest (lowest) odds.
+    let pick = |better: fn(f64, f64) -> bool| {
+        (0..all.len()).fold(0, |k, i| {
+            if better(all[i].p_graduate, all[k].p_graduate) {
+                i
+            } else {
+                k
+            }
+        })
+    };
+    let bi = pick(|a, b| a > b);
+    let wi = pick(|a, b| a < b);
+    let mut as_good: Vec<usize> = (0..all.len())
+        .filter(|&j| j != bi && same_odds(bi, j))
+        .collect();
+    as_good.sort_by(|a, b| all[*b].p_graduate.total_cmp(&all[*a].p_graduate));
+    let cost = |i: usize| {
+        r.outlay_per_graduate(i)
+            .filter(|x| x.is_finite())
+            .map(|x| format!(", £{x:.1}k of host outlay per graduation"))
+            .unwrap_or_default()
+    };
+    let odds = |i: usize| format!("{} (variant {i}, {})", label(i), pct(all[i].p_graduate));
+    if as_good.len() + 1 == all.len() {
+        let (lo, hi) = (pct(all[wi].p_graduate), pct(all[bi].p_graduate));
+        let range = if lo == hi {
+            lo
+        } else {
+            format!("{lo} to {hi}")
         };
         println!(
+            "In short: all {} variants have the same odds of graduating within {within}, within noise ({how}): {range}.",
+            all.len()
+        );
+    } else {
+        println!(
             "In short: the best odds of graduating within {within} are {} with {} (variant {bi}{}); the worst, {} with {} (variant {wi}{}).",
-            pct(b.p_graduate),
+            pct(all[bi].p_graduate),
             label(bi),
             cost(bi),
-            pct(w.p_graduate),
+            pct(all[wi].p_graduate),
             label(wi),
             cost(wi)
         );
-        let cheapest = (0..all.len())
-            .filter_map(|i| r.outlay_per_graduate(i).map(|c| (i, c)))
-            .filter(|(_, c)| c.is_finite())
-            .min_by(|a, b| a.1.total_cmp(&b.1));
-        if let Some((ci, c)) = cheapest {
+        if !as_good.is_empty() {
             println!(
-                "Per graduation, the host pays least with {} (variant {ci}): £{c:.1}k.",
-                label(ci)
+                "As good as the best within noise ({how}): {}.",
+                listed(&as_good, odds)
             );
         }
+        let mut as_bad: Vec<usize> = (0..all.len())
+            .filter(|&j| j != wi && same_odds(wi, j))
+            .collect();
+        as_bad.sort_by(|a, b| all[*a].p_graduate.total_cmp(&all[*b].p_graduate));
+        if !as_bad.is_empty() {
+            println!(
+                "As bad as the worst within noise: {}.",
+                listed(&as_bad, odds)
+            );
+        }
+    }
+
+    let costs: Vec<(usize, f64)> = (0..all.len())
+        .filter_map(|i| r.outlay_per_graduate(i).map(|c| (i, c)))
+        .filter(|(_, c)| c.is_finite())
+        .collect();
+    let Some(&(ci, c)) = costs.iter().min_by(|a, b| a.1.total_cmp(&b.1)) else {
+        return;
+    };
+    // A paired bootstrap of the difference in outlay per graduation, bounded in work.
+    let others = costs.len().saturating_sub(1).max(1);
+    let n = (end - first).max(1) as usize;
+    let resamples = (100_000_000 / (others * n)).min(1000);
+    let tested = paired.as_ref().filter(|_| resamples >= 200);
+    let as_cheap: Vec<usize> = match tested {
+        Some(p) => costs
+            .iter()
+            .filter(|&&(j, _)| j != ci)
+            .filter(|&&(j, _)| {
+                p.cost_difference(j, ci, resamples, r.manifest.seed)
+                    .is_some_and(|(lo, _)| lo <= 0.0)
+            })
+            .map(|&(j, _)| j)
+            .collect(),
+        None => Vec::new(),
+    };
+    let price = |i: usize| {
+        format!(
+            "{} (variant {i}, £{:.1}k)",
+            label(i),
+            r.outlay_per_graduate(i).unwrap_or(f64::NAN)
+        )
+    };
+    let note = if tested.is_none() && costs.len() > 1 {
+        " (not tested against noise: that needs trials.csv)"
+    } else {
+        ""
+    };
+    println!(
+        "Per graduation, the host pays least with {} (variant {ci}): £{c:.1}k{note}.",
+        label(ci)
+    );
+    if !as_cheap.is_empty() {
+        let mut as_cheap = as_cheap;
+        as_cheap.sort_by(|a, b| {
+            r.outlay_per_graduate(*a)
+                .unwrap_or(f64::INFINITY)
+                .total_cmp(&r.outlay_per_graduate(*b).unwrap_or(f64::INFINITY))
+        });
+        println!(
+            "As cheap within noise (paired bootstrap, {resamples} resamples: the 95% interval of the difference includes 0): {}.",
+            listed(&as_cheap, price)
+        );
     }
 }

@@ -4,14 +4,20 @@
 
 use assert_cmd::Command;
 
-/// Runs `text` as a scenario and returns stdout (asserting success).
+/// Runs `text` as a scenario without `trials.csv` and returns stdout (asserting success).
 fn summary(text: &str) -> String {
+    summary_with(text, &["--no-trials"])
+}
+
+/// Runs `text` as a scenario with `extra` options and returns stdout (asserting success).
+fn summary_with(text: &str, extra: &[&str]) -> String {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("s.toml"), text).unwrap();
     let o = Command::cargo_bin("hothouse")
         .unwrap()
         .current_dir(tmp.path())
-        .args(["run", "s.toml", "--out", "o", "--no-plots", "--no-trials"])
+        .args(["run", "s.toml", "--out", "o", "--no-plots"])
+        .args(extra)
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -146,4 +152,47 @@ fn logrank_p_values_are_short_numbers() {
         assert!(r[4].len() <= 24 && r[2].len() <= 24, "{r:?}");
         assert!(r[4].parse::<f64>().is_ok());
     }
+}
+
+/// Issue 14 item 4: variants equal within noise are named together, by paired tests on the
+/// shared trials (McNemar for the odds, a paired bootstrap for the cost).
+#[test]
+fn the_plain_answer_respects_ties_and_noise() {
+    // With no structure, uncertainty changes nothing: three identical variants. The answer
+    // used to call the last of them the best.
+    let out = summary_with(
+        "name = \"tie\"\ntrials = 200\n[approach]\nstructure = 0.0\n[sweep]\n\"approach.uncertainty\" = [0.0, 0.5, 1.0]\n",
+        &[],
+    );
+    let answer: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("In short"))
+        .take_while(|l| !l.starts_with("wrote"))
+        .collect();
+    assert_eq!(
+        answer,
+        [
+            "In short: all 3 variants have the same odds of graduating within 104 weeks, within noise (paired McNemar test on the same trials, p >= 0.05): 36%.",
+            "Per graduation, the host pays least with approach.uncertainty = 0 (variant 0): £35.0k.",
+            "As cheap within noise (paired bootstrap, 1000 resamples: the 95% interval of the difference includes 0): approach.uncertainty = 0.5 (variant 1, £35.0k), approach.uncertainty = 1 (variant 2, £35.0k).",
+        ]
+    );
+}
+
+#[test]
+fn near_best_variants_are_listed_with_the_best() {
+    let text = "name = \"t3\"\ntrials = 30\n[sweep]\n\"host.investment\" = [0.5, 2.0]\n\"host.commitment\" = [0, 26]\n\"core_idea.half_life\" = [0.0, 13.0]\n";
+    let out = summary_with(text, &[]);
+    assert!(out.contains("are 80% with host.investment = 2, host.commitment = 0 (open-ended), core_idea.half_life = 0 (never fades) (variant 4, "), "{out}");
+    // 80% and 77% of 30 paired trials: McNemar cannot tell them apart; 60% it can.
+    assert!(out.contains("As good as the best within noise (paired McNemar test on the same trials, p >= 0.05): host.investment = 2, host.commitment = 26, core_idea.half_life = 0 (never fades) (variant 6, 77%).\n"), "{out}");
+    assert!(out.contains("Per graduation, the host pays least with host.investment = 2, host.commitment = 26, core_idea.half_life = 0 (never fades) (variant 6): £26.1k.\n"), "{out}");
+    assert!(out.contains("As cheap within noise (paired bootstrap, 1000 resamples: the 95% interval of the difference includes 0): host.investment = 0.5, host.commitment = 26, core_idea.half_life = 0 (never fades) (variant 2, £28.8k), "), "{out}");
+    // Without trials.csv: the 95% intervals, and the cost untested.
+    let out = summary(text);
+    assert!(out.contains("As good as the best within noise (overlapping 95% intervals; no trials.csv for a paired test): "), "{out}");
+    assert!(
+        out.contains("(variant 6): £26.1k (not tested against noise: that needs trials.csv).\n"),
+        "{out}"
+    );
 }
