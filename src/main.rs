@@ -358,8 +358,17 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
                 ))
             });
             let files = write_trace(&t, &out, a.force, !a.no_plots)?;
+            let why = match (t.result.cause, s.variants().get(a.variant)) {
+                // The trial's own parameters (with any per-community draws).
+                (Some(c), Some(v)) => {
+                    let params = v.model(&s).map_err(Error::BadInput)?;
+                    let (params, _) = params.trial_parameters(t.seed);
+                    format!(" ({})", trace::cause_words(c, &params))
+                }
+                _ => String::new(),
+            };
             println!(
-                "trial {} of variant {} (seed {}): {} at week {}, furthest stage {}",
+                "trial {} of variant {} (seed {}): {} at week {}{why}, furthest stage {}",
                 a.trial, a.variant, t.seed, t.result.outcome, t.result.time, t.result.stage
             );
             for f in files {

@@ -74,6 +74,9 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "mean_host_spend",
     "mean_host_covered",
     "host_outlay_per_graduate",
+    "fizzled_everyone_left",
+    "fizzled_too_few_active",
+    "fizzled_out_of_money",
 ];
 
 /// Formats a number for CSV: the shortest text that reads back as the same f64.
@@ -270,6 +273,7 @@ pub fn write_summary(
                 .map(num)
                 .unwrap_or_default(),
         ]);
+        rec.extend(h.fizzled_by_cause.iter().map(u64::to_string));
         w.write_record(&rec).map_err(|e| Error::csv(&path, e))?;
     }
     finish_csv(&path, w)

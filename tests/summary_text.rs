@@ -196,3 +196,75 @@ fn near_best_variants_are_listed_with_the_best() {
         "{out}"
     );
 }
+
+/// Issue 14 item 7: which fizzle condition fired, in `trace` (terminal and trace.csv) and per
+/// variant in summary.csv, agreeing with trials.csv's `cause` column.
+#[test]
+fn the_cause_of_fizzling_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/default.toml");
+    let o = Command::cargo_bin("hothouse")
+        .unwrap()
+        .current_dir(t)
+        .args([
+            "trace",
+            scenario,
+            "--trial",
+            "1",
+            "--out",
+            "tr",
+            "--no-plots",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with(
+        "trial 1 of variant 0 (seed 12263190157730297526): fizzled at week 6 (fewer than 5 active contributors for 6 weeks), furthest stage exploring\n"
+    ));
+    let csv = std::fs::read_to_string(t.join("tr/trace.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].ends_with(",leavers,cause"));
+    assert!(lines[lines.len() - 1].starts_with("6,fizzled,"));
+    assert!(lines[lines.len() - 1].ends_with(",too_few_active"));
+    assert!(lines[1..lines.len() - 1].iter().all(|l| l.ends_with(',')));
+
+    let o = Command::cargo_bin("hothouse")
+        .unwrap()
+        .current_dir(t)
+        .args([
+            "run",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scenarios/host-investment.toml"
+            ),
+        ])
+        .args(["--trials", "300", "--out", "o", "--no-plots", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let read = |f: &str| {
+        let mut r = csv::Reader::from_path(t.join("o").join(f)).unwrap();
+        let h = r.headers().unwrap().clone();
+        let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        (h, rows)
+    };
+    let (sh, summary) = read("summary.csv");
+    let (th, trials) = read("trials.csv");
+    let col = |h: &csv::StringRecord, n: &str| h.iter().position(|x| x == n).unwrap();
+    for (v, row) in summary.iter().enumerate() {
+        let mut total = 0;
+        for cause in ["everyone_left", "too_few_active", "out_of_money"] {
+            let n: u64 = row[col(&sh, &format!("fizzled_{cause}"))].parse().unwrap();
+            let counted = trials
+                .iter()
+                .filter(|r| r[0] == v.to_string() && &r[col(&th, "cause")] == cause)
+                .count() as u64;
+            assert_eq!(n, counted, "variant {v} {cause}");
+            total += n;
+        }
+        assert_eq!(total, row[col(&sh, "fizzled")].parse::<u64>().unwrap());
+    }
+    // No host: all 300 fizzle, every one with too few active.
+    assert_eq!(&summary[0][col(&sh, "fizzled_too_few_active")], "300");
+}
