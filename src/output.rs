@@ -74,6 +74,11 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "mean_host_spend",
     "mean_host_covered",
     "host_outlay_per_graduate",
+];
+
+/// The last columns of `summary.csv`: fizzled trials by cause, in the order of
+/// [`crate::model::FizzleCause::ALL`].
+pub const CAUSE_COLUMNS: &[&str] = &[
     "fizzled_everyone_left",
     "fizzled_too_few_active",
     "fizzled_out_of_money",
@@ -253,6 +258,7 @@ pub fn write_summary(
     let mut header = vec!["variant"];
     header.extend(scenario.swept_paths());
     header.extend(SUMMARY_COLUMNS);
+    header.extend(CAUSE_COLUMNS);
     let mut w = create_csv(&path, &header)?;
     for ((v, s), h) in variants.iter().zip(summaries).zip(totals) {
         let mut rec = vec![v.index.to_string()];
