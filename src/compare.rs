@@ -422,6 +422,7 @@ impl Comparison {
                     ),
                     graduated: v.run.cif_graduated[..end].to_vec(),
                     fizzled: v.run.cif_fizzled[..end].to_vec(),
+                    band: None,
                 })
                 .collect(),
         }

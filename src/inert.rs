@@ -77,14 +77,6 @@ const GATES: &[Gate] = &[
             })
         },
     },
-    Gate {
-        paths: &["core_idea.floor"],
-        inert: |p| {
-            (p.core_idea.half_life == 0.0).then(|| {
-                "`core_idea.half_life` = 0 means the pull never fades, so the share that never fades does not matter; give core_idea.half_life a number of weeks".to_string()
-            })
-        },
-    },
 ];
 
 /// How a scenario gives a parameter a value.

@@ -7,6 +7,7 @@ use hothouse::progress::Progress;
 use hothouse::scenario::{self, Scenario};
 use hothouse::simulation::{self, RunReport, RunSettings};
 use hothouse::{merge, output, trace};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -72,9 +73,9 @@ enum Command {
     },
     /// Re-run one trial and write its week-by-week history (trace.csv, trace.png)
     Trace(TraceArgs),
-    /// Join the output folders of shards into the output of the whole run
+    /// Join the output folders of shards into the output of the whole run (or study)
     Merge {
-        /// Shard folders written by `hothouse run --shard K/N`
+        /// Shard folders written by `hothouse run --shard K/N` (or `hothouse sensitivity --shard K/N`)
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
         /// Folder for the merged output
@@ -133,6 +134,9 @@ struct CalibrateArgs {
     /// Replace an existing output folder
     #[arg(long)]
     force: bool,
+    /// Continue an interrupted fit from its last finished generation
+    #[arg(long)]
+    resume: bool,
     /// No progress lines
     #[arg(long, short)]
     quiet: bool,
@@ -381,14 +385,7 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             out,
             force,
             no_plots,
-        } => {
-            let r = merge::merge(&dirs, &out, force, !no_plots)?;
-            warn(&r.warnings);
-            print_header(&r);
-            print_summary(&r);
-            println!("merged {} shards into {}", dirs.len(), r.out.display());
-            Ok(())
-        }
+        } => merge_folders(&dirs, &out, force, !no_plots),
         Command::Sensitivity(a) => sensitivity(a),
         Command::Params { markdown } => {
             if markdown {
@@ -585,6 +582,25 @@ fn compare(a: CompareArgs) -> Result<(), Error> {
     Ok(())
 }
 
+/// `hothouse merge`: the shards of a run, or the parts of a sensitivity study.
+fn merge_folders(dirs: &[PathBuf], out: &Path, force: bool, plots: bool) -> Result<(), Error> {
+    use hothouse::sensitivity::parts;
+    if dirs.first().is_some_and(|d| parts::is_study_folder(d)) {
+        let r = parts::merge(dirs, out, force, plots)?;
+        for f in &r.files {
+            println!("wrote {}", f.display());
+        }
+        println!("merged {} parts into {}", dirs.len(), r.out.display());
+        return Ok(());
+    }
+    let r = merge::merge(dirs, out, force, plots)?;
+    warn(&r.warnings);
+    print_header(&r);
+    print_summary(&r);
+    println!("merged {} shards into {}", dirs.len(), r.out.display());
+    Ok(())
+}
+
 fn sensitivity(a: SensitivityArgs) -> Result<(), Error> {
     use hothouse::sensitivity::{config, study};
     let (s, text) = load(&a.scenario, &a.overrides)?;
@@ -694,27 +710,14 @@ fn calibrate(a: CalibrateArgs) -> Result<(), Error> {
         record: &a.data,
         out: &out,
         force: a.force,
+        resume: a.resume,
         seed: a.seed,
         threads,
     };
-    let quiet = a.quiet;
-    let report = |g: &hothouse::calibrate::smc::Generation| {
-        if !quiet {
-            eprintln!(
-                "generation {}: tolerance {}, acceptance {:.3}, {} simulations, ESS {:.0}",
-                g.index,
-                if g.tolerance.is_finite() {
-                    format!("{:.4}", g.tolerance)
-                } else {
-                    "none (prior)".into()
-                },
-                g.acceptance,
-                g.simulations,
-                g.ess
-            );
-        }
-    };
-    let (cal, files) = hothouse::calibrate::calibrate(&s, &options, &cancel, report)?;
+    let progress = FitProgress::new(a.quiet);
+    let result = hothouse::calibrate::calibrate(&s, &options, &cancel, &progress);
+    progress.bar.finish_and_clear();
+    let (cal, files) = result?;
     for line in cal.fitted_lines() {
         println!("{line}");
     }
@@ -726,6 +729,93 @@ fn calibrate(a: CalibrateArgs) -> Result<(), Error> {
         println!("wrote {}", f.display());
     }
     Ok(())
+}
+
+/// What `calibrate` shows while it runs: on a terminal a bar per generation (particles found,
+/// tolerance, acceptance rate so far); otherwise one line per finished generation.
+struct FitProgress {
+    bar: ProgressBar,
+    quiet: bool,
+    found: std::sync::atomic::AtomicU64,
+    simulations: std::sync::atomic::AtomicU64,
+}
+
+impl FitProgress {
+    fn new(quiet: bool) -> FitProgress {
+        let bar = progress_bar(quiet, 0);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix} {bar:30} {pos}/{len} particles  {msg}  eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        FitProgress {
+            bar,
+            quiet,
+            found: Default::default(),
+            simulations: Default::default(),
+        }
+    }
+}
+
+fn tolerance_text(t: f64) -> String {
+    if t.is_finite() {
+        format!("{t:.4}")
+    } else {
+        "none (prior)".into()
+    }
+}
+
+impl hothouse::calibrate::Progress for FitProgress {
+    fn generation_started(&self, index: usize, tolerance: f64, particles: usize) {
+        self.found.store(0, Ordering::SeqCst);
+        self.simulations.store(0, Ordering::SeqCst);
+        self.bar.reset();
+        self.bar.set_length(particles as u64);
+        self.bar.set_prefix(format!(
+            "generation {index}, tolerance {}",
+            tolerance_text(tolerance)
+        ));
+    }
+
+    fn particle_found(&self, simulations: u64) {
+        let found = self.found.fetch_add(1, Ordering::SeqCst) + 1;
+        let sims = self.simulations.fetch_add(simulations, Ordering::SeqCst) + simulations;
+        self.bar.set_position(found);
+        self.bar.set_message(format!(
+            "acceptance {:.3}",
+            found as f64 / sims.max(1) as f64
+        ));
+    }
+
+    fn generation_done(&self, g: &hothouse::calibrate::smc::Generation, seconds: f64) {
+        if !self.quiet {
+            self.bar.suspend(|| {
+                eprintln!(
+                    "generation {}: tolerance {}, acceptance {:.3}, {} simulations, ESS {:.0}, {seconds:.1} s",
+                    g.index,
+                    tolerance_text(g.tolerance),
+                    g.acceptance,
+                    g.simulations,
+                    g.ess
+                )
+            });
+        }
+    }
+}
+
+fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    b.set_style(
+        ProgressStyle::with_template(
+            "{bar:40} {human_pos}/{human_len} trials  {per_sec}  eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    b
 }
 
 fn print_params() {

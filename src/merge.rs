@@ -258,7 +258,7 @@ pub fn merge(
 
 /// Refuses an `--out` that is, or contains, one of the input folders: replacing it would destroy
 /// the input.
-fn check_not_an_input(dirs: &[PathBuf], target: &Path) -> Result<(), Error> {
+pub(crate) fn check_not_an_input(dirs: &[PathBuf], target: &Path) -> Result<(), Error> {
     let resolved = match fs::canonicalize(target) {
         Ok(t) => t,
         Err(_) => {

@@ -386,6 +386,57 @@ pub fn staging_dir(target: &Path) -> PathBuf {
     target.with_file_name(format!(".{name}.partial"))
 }
 
+/// Opens the staging folder of a command that can be resumed, identified by `fingerprint`
+/// (saved in it as `fingerprint.json`). Without `resume` any old staging folder is replaced by
+/// an empty one; with `resume` an existing one must carry the same fingerprint, and is kept.
+/// Returns whether an interrupted command's staging folder was found and kept.
+pub fn open_staging<F>(staging: &Path, fingerprint: &F, resume: bool) -> Result<bool, Error>
+where
+    F: serde::Serialize + serde::de::DeserializeOwned + PartialEq,
+{
+    let fp_path = staging.join("fingerprint.json");
+    if resume && fp_path.is_file() {
+        let found: F = read_staged_json(&fp_path)?;
+        if &found != fingerprint {
+            return Err(Error::BadInput(format!(
+                "--resume: the interrupted command in {} had another scenario, record, seed or version; run again without --resume to start over",
+                staging.display()
+            )));
+        }
+        return Ok(true);
+    }
+    if resume {
+        return Err(Error::BadInput(format!(
+            "--resume: {} holds no interrupted command to continue; run again without --resume",
+            staging.display()
+        )));
+    }
+    match fs::symlink_metadata(staging) {
+        Ok(meta) if meta.is_dir() => {
+            fs::remove_dir_all(staging).map_err(|e| Error::io(staging, e))?
+        }
+        Ok(_) => fs::remove_file(staging).map_err(|e| Error::io(staging, e))?,
+        Err(_) => {}
+    }
+    fs::create_dir_all(staging).map_err(|e| Error::io(staging, e))?;
+    let json = serde_json::to_vec_pretty(fingerprint)
+        .map_err(|e| Error::BadInput(format!("fingerprint: {e}")))?;
+    write_atomic(&fp_path, &json)?;
+    Ok(false)
+}
+
+/// Reads a JSON file a command saved in its staging folder; a damaged one is bad input that
+/// says how to start over.
+pub fn read_staged_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Error> {
+    let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        Error::BadInput(format!(
+            "{}: damaged ({e}); run again without --resume to start over",
+            path.display()
+        ))
+    })
+}
+
 /// Longest folder name accepted for an output folder, in bytes: hothouse keeps hidden siblings
 /// named after it (`.NAME.partial`, `.NAME.lock`, `.NAME.old-PID`), and a file name has at most
 /// 255 bytes on common file systems.

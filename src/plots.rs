@@ -24,31 +24,23 @@
 
 pub mod compare;
 mod cost;
-mod data;
-mod error;
 mod graduation;
 mod heatmap;
 mod kit;
+pub mod posterior;
 mod sensitivity;
 mod survival;
 mod trace;
 
 use std::path::{Path, PathBuf};
 
-pub use error::PlotError;
+pub use crate::statistics::figures::{
+    PlotError, SUMMARY_CSV, SURVIVAL_CSV, TRACE_CSV, VARIANTS_CSV,
+};
+use crate::statistics::figures::{RunData, Trace};
 use kit::canvas::{ensure_font, write_png, write_png_and_svg, write_svg};
 
 pub use sensitivity::{SensitivityData, draw_sensitivity};
-
-/// File names inside an output folder.
-pub const VARIANTS_CSV: &str = "variants.csv";
-/// Kaplan-Meier and cumulative-incidence table, one row per variant and time.
-pub const SURVIVAL_CSV: &str = "survival.csv";
-/// One row per variant: counts, P(graduate) and its interval, median survival, RMST and
-/// (since the cost columns were added) the host's mean outlay and outlay per graduation.
-pub const SUMMARY_CSV: &str = "summary.csv";
-/// One trial's step-by-step history.
-pub const TRACE_CSV: &str = "trace.csv";
 
 /// Size in pixels of the run pictures when they hold a single panel (grids grow beyond it).
 pub const PICTURE_SIZE: (u32, u32) = kit::canvas::PICTURE_SIZE;
@@ -84,7 +76,7 @@ pub fn draw_run(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
 
     let mut written = Vec::new();
     if has_run {
-        let run = data::RunData::read(dir)?;
+        let run = RunData::read(dir)?;
         let survival = survival::CurvesPicture::new(&run, survival::Kind::Survival);
         written.extend(write_png_and_svg(&survival, dir, "survival")?);
         let cif = survival::CurvesPicture::new(&run, survival::Kind::Cif);
@@ -112,7 +104,7 @@ pub fn draw_run(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
 /// `.svg`, otherwise a PNG ([`TRACE_SIZE`] pixels).
 pub fn draw_trace(trace_csv: &Path, out: &Path) -> Result<(), PlotError> {
     ensure_font()?;
-    let history = data::Trace::read(trace_csv)?;
+    let history = Trace::read(trace_csv)?;
     let picture = trace::TracePicture::new(&history);
     let is_svg = out
         .extension()

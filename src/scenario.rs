@@ -684,37 +684,16 @@ impl<'t> Reader<'t> {
         let mut name_given = false;
         let mut sweep_entries: Option<&[Entry]> = None;
         for entry in top {
-            let span = Some(entry.value.span.clone());
             let key = entry.key.as_str();
             match (key, &entry.value.raw) {
                 ("name", _) => {
                     name_given = true;
-                    match &entry.value.raw {
-                        Raw::Str(s) if s.trim().is_empty() => self.push(
-                            span,
-                            "`name` is empty; give the study a short name such as name = \"host-investment\"".into(),
-                            None,
-                        ),
-                        Raw::Str(s) => scenario.name = s.clone(),
-                        _ => {
-                            let what = self.describe(&entry.value);
-                            self.push(
-                                span,
-                                format!("`name` must be quoted text, not {what}"),
-                                Some("write name = \"my-study\"".into()),
-                            )
-                        }
+                    if let Some(name) = self.read_name(entry) {
+                        scenario.name = name;
                     }
                 }
                 ("description", Raw::Str(s)) => scenario.description = s.clone(),
-                ("description", _) => {
-                    let what = self.describe(&entry.value);
-                    self.push(
-                        span,
-                        format!("`description` must be quoted text, not {what}"),
-                        None,
-                    )
-                }
+                ("description", _) => self.wrong_kind(entry, "quoted text", None),
                 ("seed", _) => {
                     if let Some(s) = self.whole_number("seed", &entry.value, 0, i64::MAX as u64, "")
                     {
@@ -739,42 +718,14 @@ impl<'t> Reader<'t> {
                     self.sweep_span = Some(entry.span());
                     sweep_entries = Some(entries);
                 }
-                ("sweep", _) => {
-                    let what = self.describe(&entry.value);
-                    self.push(
-                        span,
-                        format!(
-                            "`sweep` must be a table mapping parameter paths to lists of values, not {what}"
-                        ),
-                        Some("write [sweep] on its own line, then lines such as host.investment = [0, 1, 2]".into()),
-                    )
-                }
+                ("sweep", _) => self.wrong_kind(
+                    entry,
+                    "a table mapping parameter paths to lists of values",
+                    Some("write [sweep] on its own line, then lines such as host.investment = [0, 1, 2]".into()),
+                ),
                 ("calibrate", Raw::Table(_)) => {} // read by hothouse::calibrate::config
-                (group, Raw::Table(entries)) if parameters::GROUPS.contains(&group) => {
-                    for e in entries {
-                        self.set_base(&mut scenario.base, group, e);
-                    }
-                }
-                (group, Raw::Array(_)) if parameters::GROUPS.contains(&group) => {
-                    self.bad_group(group);
-                    self.push(
-                        span,
-                        format!(
-                            "`{group}` must be one table [{group}], not a list of tables [[{group}]]"
-                        ),
-                        None,
-                    )
-                }
                 (group, _) if parameters::GROUPS.contains(&group) => {
-                    self.bad_group(group);
-                    let what = self.describe(&entry.value);
-                    self.push(
-                        span,
-                        format!(
-                            "`{group}` must be a table of parameters ([{group}] followed by lines such as name = value), not {what}"
-                        ),
-                        Some(format!("[{group}] allows {}", fields_of(group).join(", "))),
-                    )
+                    self.read_group(&mut scenario.base, group, entry)
                 }
                 // Read by crate::sensitivity::config, with their own checks.
                 ("sample" | "sensitivity", _) => {}
@@ -794,6 +745,76 @@ impl<'t> Reader<'t> {
                 Some("the name is used for the output folder, output/<name>/".into()),
             );
         }
+        self.check_size(&scenario);
+        scenario
+    }
+
+    /// The study's name: quoted, not empty text.
+    fn read_name(&mut self, entry: &Entry) -> Option<String> {
+        let span = Some(entry.value.span.clone());
+        match &entry.value.raw {
+            Raw::Str(s) if s.trim().is_empty() => self.push(
+                span,
+                "`name` is empty; give the study a short name such as name = \"host-investment\""
+                    .into(),
+                None,
+            ),
+            Raw::Str(s) => return Some(s.clone()),
+            _ => self.wrong_kind(
+                entry,
+                "quoted text",
+                Some("write name = \"my-study\"".into()),
+            ),
+        }
+        None
+    }
+
+    /// Reports that `entry` holds the wrong kind of value: "`key` must be `expected`, not ...".
+    fn wrong_kind(&mut self, entry: &Entry, expected: &str, help: Option<String>) {
+        let what = self.describe(&entry.value);
+        self.push(
+            Some(entry.value.span.clone()),
+            format!("`{}` must be {expected}, not {what}", entry.key),
+            help,
+        )
+    }
+
+    /// A table of parameters such as `[host]`, into `base`.
+    fn read_group(&mut self, base: &mut Parameters, group: &str, entry: &Entry) {
+        let span = Some(entry.value.span.clone());
+        match &entry.value.raw {
+            Raw::Table(entries) => {
+                for e in entries {
+                    self.set_base(base, group, e);
+                }
+            }
+            Raw::Array(_) => {
+                self.bad_group(group);
+                self.push(
+                    span,
+                    format!(
+                        "`{group}` must be one table [{group}], not a list of tables [[{group}]]"
+                    ),
+                    None,
+                )
+            }
+            _ => {
+                self.bad_group(group);
+                let what = self.describe(&entry.value);
+                self.push(
+                    span,
+                    format!(
+                        "`{group}` must be a table of parameters ([{group}] followed by lines such as name = value), not {what}"
+                    ),
+                    Some(format!("[{group}] allows {}", fields_of(group).join(", "))),
+                )
+            }
+        }
+    }
+
+    /// The sweep's size: at most [`MAX_VARIANTS`] variants and a bounded number of counting
+    /// cells; when it is within bounds, the rules between parameters of every variant.
+    fn check_size(&mut self, scenario: &Scenario) {
         let lens: Vec<usize> = scenario.sweep.iter().map(|(_, v)| v.len()).collect();
         let too_many = lens
             .iter()
@@ -815,9 +836,8 @@ impl<'t> Reader<'t> {
         } else if let Err(msg) = check_cells(scenario.variant_count(), scenario.steps) {
             self.push(self.sweep_span.clone(), msg, None);
         } else {
-            self.cross_check_all(&scenario);
+            self.cross_check_all(scenario);
         }
-        scenario
     }
 
     /// Marks every parameter of a group as having a problem, so that rules involving them are
@@ -1021,26 +1041,7 @@ impl<'t> Reader<'t> {
     ) -> Option<Draw> {
         let path = spec.path;
         let table_span = Some(entry.value.span.clone());
-        if variation::range_of(spec).is_none() {
-            self.push(
-                table_span,
-                format!("`{path}` cannot vary across communities: it is a choice, not a number"),
-                Some(format!(
-                    "write one of its values, such as {path} = \"{}\"",
-                    match spec.kind {
-                        Kind::Choice(names) => names.first().copied().unwrap_or(""),
-                        _ => "",
-                    }
-                )),
-            );
-            return None;
-        }
-        if let Some((_, why)) = variation::FIXED_ONLY.iter().find(|(p, _)| *p == path) {
-            self.push(
-                table_span,
-                format!("`{path}` cannot vary across communities: {why}, which could not be checked for every drawn value"),
-                Some(format!("give `{path}` one value, or sweep it with [sweep]")),
-            );
+        if !self.can_vary(spec, &table_span) {
             return None;
         }
         let Some(kind) = fields.iter().find(|e| e.key == "distribution") else {
@@ -1051,33 +1052,99 @@ impl<'t> Reader<'t> {
             );
             return None;
         };
-        let name = match &kind.value.raw {
-            Raw::Str(n) if FAMILIES.contains(&n.as_str()) => n.clone(),
-            _ => {
-                let s = self.shown(&kind.value);
-                let near = match &kind.value.raw {
-                    Raw::Str(n) => self
-                        .nearest(n, FAMILIES)
-                        .map(|c| format!("did you mean \"{c}\"?")),
-                    _ => None,
-                };
-                self.push(
-                    Some(kind.value.span.clone()),
-                    format!(
-                        "`{path}.distribution` = {s} is not known; expected one of {}",
-                        FAMILIES
-                            .iter()
-                            .map(|f| format!("\"{f}\""))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    near,
-                );
-                return None;
-            }
+        let name = self.family_name(path, kind)?;
+        let values = self.family_fields(path, &name, fields, &table_span)?;
+        let (lo, hi, _) = variation::range_of(spec)?;
+        let family = Family::build(&name, (lo, hi), |f| values.get(f).copied())?;
+        let draw = Draw::new(spec, family)?;
+        let problems = draw.check();
+        if problems.is_empty() {
+            return Some(draw);
+        }
+        for (field, msg) in problems {
+            let span = fields
+                .iter()
+                .find(|e| e.key == field)
+                .map(|e| e.value.span.clone())
+                .or(table_span.clone());
+            self.push(
+                Some(span.unwrap_or(0..0)),
+                format!("`{path}.{field}` = {msg}"),
+                Some(unit_help(spec)),
+            );
+        }
+        None
+    }
+
+    /// Whether parameter `spec` may be drawn per community (a number whose rules can be
+    /// checked for every drawn value); reported at `span` if not.
+    fn can_vary(&mut self, spec: &ParamSpec, span: &Option<Range<usize>>) -> bool {
+        let path = spec.path;
+        if variation::range_of(spec).is_none() {
+            self.push(
+                span.clone(),
+                format!("`{path}` cannot vary across communities: it is a choice, not a number"),
+                Some(format!(
+                    "write one of its values, such as {path} = \"{}\"",
+                    match spec.kind {
+                        Kind::Choice(names) => names.first().copied().unwrap_or(""),
+                        _ => "",
+                    }
+                )),
+            );
+            return false;
+        }
+        if let Some((_, why)) = variation::FIXED_ONLY.iter().find(|(p, _)| *p == path) {
+            self.push(
+                span.clone(),
+                format!("`{path}` cannot vary across communities: {why}, which could not be checked for every drawn value"),
+                Some(format!("give `{path}` one value, or sweep it with [sweep]")),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// The family named by `path.distribution`, one of [`FAMILIES`].
+    fn family_name(&mut self, path: &str, kind: &Entry) -> Option<String> {
+        if let Raw::Str(n) = &kind.value.raw
+            && FAMILIES.contains(&n.as_str())
+        {
+            return Some(n.clone());
+        }
+        let s = self.shown(&kind.value);
+        let near = match &kind.value.raw {
+            Raw::Str(n) => self
+                .nearest(n, FAMILIES)
+                .map(|c| format!("did you mean \"{c}\"?")),
+            _ => None,
         };
-        let allowed = Family::fields(&name).unwrap_or(&[]);
-        let mut values: HashMap<&str, f64> = HashMap::new();
+        self.push(
+            Some(kind.value.span.clone()),
+            format!(
+                "`{path}.distribution` = {s} is not known; expected one of {}",
+                FAMILIES
+                    .iter()
+                    .map(|f| format!("\"{f}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            near,
+        );
+        None
+    }
+
+    /// The numbers of a `name` distribution of `path`: only the fields it takes, each a finite
+    /// number, and all it needs; `None` (with each problem reported) otherwise.
+    fn family_fields(
+        &mut self,
+        path: &str,
+        name: &str,
+        fields: &[Entry],
+        table_span: &Option<Range<usize>>,
+    ) -> Option<HashMap<&'static str, f64>> {
+        let allowed = Family::fields(name).unwrap_or(&[]);
+        let mut values: HashMap<&'static str, f64> = HashMap::new();
         let mut ok = true;
         for e in fields.iter().filter(|e| e.key != "distribution") {
             let Some((field, _)) = allowed.iter().find(|(f, _)| *f == e.key) else {
@@ -1130,29 +1197,7 @@ impl<'t> Reader<'t> {
                 ok = false;
             }
         }
-        if !ok {
-            return None;
-        }
-        let (lo, hi, _) = variation::range_of(spec)?;
-        let family = Family::build(&name, (lo, hi), |f| values.get(f).copied())?;
-        let draw = Draw::new(spec, family)?;
-        let problems = draw.check();
-        if problems.is_empty() {
-            return Some(draw);
-        }
-        for (field, msg) in problems {
-            let span = fields
-                .iter()
-                .find(|e| e.key == field)
-                .map(|e| e.value.span.clone())
-                .or(table_span.clone());
-            self.push(
-                Some(span.unwrap_or(0..0)),
-                format!("`{path}.{field}` = {msg}"),
-                Some(unit_help(spec)),
-            );
-        }
-        None
+        ok.then_some(values)
     }
 
     /// Reads a sweep of a distribution's own parameter, `group.name.field = [...]`.
@@ -1202,6 +1247,18 @@ impl<'t> Reader<'t> {
             );
             return None;
         }
+        self.family_sweep_values(path, field, draw, items)
+    }
+
+    /// The values a sweep of a distribution's own parameter lists: finite numbers the
+    /// distribution allows, none twice; `None` (with each problem reported) if any is wrong.
+    fn family_sweep_values(
+        &mut self,
+        path: &str,
+        field: &str,
+        draw: &Draw,
+        items: &[Node],
+    ) -> Option<Vec<ParamValue>> {
         let mut values = Vec::new();
         let mut seen: HashSet<ValueKey> = HashSet::new();
         let mut ok = true;
@@ -1287,7 +1344,6 @@ impl<'t> Reader<'t> {
         for (path, entry) in entries {
             let value = &entry.value;
             let span = Some(value.span.clone());
-            let shown_path = show_path(path);
             if let Some((param, field)) = path.rsplit_once('.')
                 && let Some(draw) = draws.iter().find(|d| d.path == param)
             {
@@ -1304,28 +1360,7 @@ impl<'t> Reader<'t> {
                 continue;
             }
             let Some(spec) = parameters::spec(path) else {
-                let group = group_of(path);
-                let help = self
-                    .suggest(path)
-                    .map(|s| format!("did you mean `{s}`?"))
-                    .or_else(|| {
-                        parameters::GROUPS
-                            .contains(&group)
-                            .then(|| format!("[{group}] has {}", fields_of(group).join(", ")))
-                    })
-                    .or_else(|| {
-                        Some(format!(
-                            "a sweep path is group.name, where group is one of {}",
-                            parameters::GROUPS.join(", ")
-                        ))
-                    });
-                self.push(
-                    Some(entry.key_span.clone()),
-                    format!(
-                        "unknown sweep path `{shown_path}`; a sweep path names a parameter as group.name, such as host.investment"
-                    ),
-                    help,
-                );
+                self.unknown_sweep_path(path, entry);
                 continue;
             };
             if sweep.iter().any(|(p, _)| p == path) || self.sweep_spans.contains_key(path.as_str())
@@ -1362,56 +1397,95 @@ impl<'t> Reader<'t> {
                 self.bad.insert(path.clone());
                 continue;
             }
-            let mut values: Vec<ParamValue> = Vec::new();
-            let mut seen: HashSet<ValueKey> = HashSet::new();
-            let mut ok = true;
-            for item in items {
-                let ispan = Some(item.span.clone());
-                match self.check_param(spec, item) {
-                    Ok(v) => {
-                        if seen.insert(ValueKey::of(&v)) {
-                            values.push(v);
-                        } else {
-                            let s = self.shown(item);
-                            self.push(
+            match self.sweep_values(path, spec, items) {
+                Some(values) => sweep.push((path.clone(), values)),
+                None => {
+                    self.bad.insert(path.clone());
+                }
+            }
+        }
+        sweep
+    }
+
+    /// The error for a sweep path that names no parameter, with a suggestion.
+    fn unknown_sweep_path(&mut self, path: &str, entry: &Entry) {
+        let group = group_of(path);
+        let help = self
+            .suggest(path)
+            .map(|s| format!("did you mean `{s}`?"))
+            .or_else(|| {
+                parameters::GROUPS
+                    .contains(&group)
+                    .then(|| format!("[{group}] has {}", fields_of(group).join(", ")))
+            })
+            .or_else(|| {
+                Some(format!(
+                    "a sweep path is group.name, where group is one of {}",
+                    parameters::GROUPS.join(", ")
+                ))
+            });
+        self.push(
+            Some(entry.key_span.clone()),
+            format!(
+                "unknown sweep path `{}`; a sweep path names a parameter as group.name, such as host.investment",
+                show_path(path)
+            ),
+            help,
+        );
+    }
+
+    /// The values a sweep lists for parameter `spec`, each checked and none twice; `None`
+    /// (with each problem reported) if any is wrong.
+    fn sweep_values(
+        &mut self,
+        path: &str,
+        spec: &ParamSpec,
+        items: &[Node],
+    ) -> Option<Vec<ParamValue>> {
+        let mut values: Vec<ParamValue> = Vec::new();
+        let mut seen: HashSet<ValueKey> = HashSet::new();
+        let mut ok = true;
+        for item in items {
+            let ispan = Some(item.span.clone());
+            match self.check_param(spec, item) {
+                Ok(v) => {
+                    if seen.insert(ValueKey::of(&v)) {
+                        values.push(v);
+                    } else {
+                        let s = self.shown(item);
+                        self.push(
                                 ispan,
                                 format!(
                                     "sweep `{path}` lists {s} more than once; each value may appear once"
                                 ),
                                 None,
                             );
-                            ok = false;
-                        }
-                    }
-                    Err(Bad::Value(msg)) => {
-                        self.push(
-                            ispan,
-                            format!("sweep `{path}`: {msg}"),
-                            Some(unit_help(spec)),
-                        );
-                        ok = false;
-                    }
-                    Err(Bad::Type) => {
-                        let what = self.describe(item);
-                        self.push(
-                            ispan,
-                            format!(
-                                "sweep `{path}`: {what} is not allowed; expected {}",
-                                spec.kind.allowed()
-                            ),
-                            Some(unit_help(spec)),
-                        );
                         ok = false;
                     }
                 }
-            }
-            if ok {
-                sweep.push((path.clone(), values));
-            } else {
-                self.bad.insert(path.clone());
+                Err(Bad::Value(msg)) => {
+                    self.push(
+                        ispan,
+                        format!("sweep `{path}`: {msg}"),
+                        Some(unit_help(spec)),
+                    );
+                    ok = false;
+                }
+                Err(Bad::Type) => {
+                    let what = self.describe(item);
+                    self.push(
+                        ispan,
+                        format!(
+                            "sweep `{path}`: {what} is not allowed; expected {}",
+                            spec.kind.allowed()
+                        ),
+                        Some(unit_help(spec)),
+                    );
+                    ok = false;
+                }
             }
         }
-        sweep
+        ok.then_some(values)
     }
 
     /// Checks the rules that involve several parameters on every variant, skipping rules that

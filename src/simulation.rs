@@ -305,9 +305,33 @@ fn variant_file(staging: &Path, index: usize, ext: &str) -> PathBuf {
     staging.join("variants").join(format!("{index:06}.{ext}"))
 }
 
-/// Runs a scenario into the folder `target`. `progress(n)` is told of trials simulated,
-/// `resumed(n)` of trials an interrupted run finished that `--resume` takes over (they are left
-/// out of the manifest's `trials_per_second`).
+/// The caller's cancel flag, progress callback and resumed-trials callback.
+type Callbacks<'a> = (&'a AtomicBool, &'a (dyn Fn(u64) + Sync), &'a dyn Fn(u64));
+
+/// A variant's rows file, written through a hasher so that checkpoints record its SHA-256.
+type RowsWriter = RefCell<output::HashingWriter<std::io::BufWriter<File>>>;
+
+/// What the variants of one run share: the scenario, the settings, the staging folder, the
+/// trials this run (or shard) simulates, the thread pool, and the caller's cancel flag and
+/// progress callback.
+struct RunContext<'a> {
+    scenario: &'a Scenario,
+    settings: &'a RunSettings,
+    staging: PathBuf,
+    range: (u64, u64),
+    pool: rayon::ThreadPool,
+    cancel: &'a AtomicBool,
+    progress: &'a (dyn Fn(u64) + Sync),
+    /// Told of trials an interrupted run finished that `--resume` takes over.
+    resumed: &'a dyn Fn(u64),
+    /// Those trials, counted (left out of the manifest's `trials_per_second`).
+    resumed_trials: std::cell::Cell<u64>,
+}
+
+/// Runs a scenario into the folder `target`: prepare the staging folder, take each variant
+/// (finished earlier, or simulated from its checkpoint or from the start), then assemble the
+/// output folder and publish it. `progress(n)` is told of trials simulated, `resumed(n)` of
+/// trials an interrupted run finished that `--resume` takes over.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     scenario: &Scenario,
@@ -322,109 +346,184 @@ pub fn run(
     let started = SystemTime::now();
     let clock = Instant::now();
     let variants = scenario.variants();
-    let range = settings
-        .shard
-        .map(|s| s.trial_range(scenario.trials))
-        .unwrap_or((0, scenario.trials));
-    let staging = output::staging_dir(target);
-    let fingerprint = Fingerprint {
-        version: crate::VERSION.to_string(),
-        scenario_text: scenario_text.to_string(),
-        seed: scenario.seed,
-        trials: scenario.trials,
-        steps: scenario.steps,
-        shard: settings.shard,
-        write_trials: settings.write_trials,
-    };
-    check_resources(
-        variants.len() as u64,
-        scenario.steps,
-        range.1 - range.0,
-        settings.write_trials,
+    let ctx = RunContext::prepare(
+        scenario,
+        scenario_text,
         target,
+        settings,
+        (cancel, progress, resumed),
+        variants.len(),
     )?;
-    prepare_staging(&staging, &fingerprint, settings.resume)?;
-    let pool = thread_pool(settings.threads)?;
-
     let mut counts = Vec::with_capacity(variants.len());
     let mut totals = Vec::with_capacity(variants.len());
     let mut agent_steps = 0u64;
-    // Trials an interrupted run finished, taken from the staging folder by --resume.
-    let mut resumed_trials = 0u64;
     for v in &variants {
-        let done_path = variant_file(&staging, v.index, "json");
-        let rows_path = variant_file(&staging, v.index, "trials.csv");
-        if settings.resume && done_path.exists() {
-            let done: Checkpoint =
-                read_staged(&done_path, scenario.steps, range, |cp: &Checkpoint| {
-                    &cp.state
-                })?;
-            if done.state.next_trial != range.1 {
-                return Err(Error::BadInput(format!(
-                    "{}: not a finished variant; run again without --resume to start over",
-                    done_path.display()
-                )));
-            }
-            if settings.write_trials {
-                verify_rows(&rows_path, &done_path, &done, range.0, true)?;
-            }
-            let done = done.state;
-            resumed(range.1 - range.0);
-            resumed_trials += range.1 - range.0;
-            agent_steps += done.agent_steps;
-            counts.push(done.counts);
-            totals.push(done.host);
-            continue;
+        let state = match ctx.finished_variant(v.index)? {
+            Some(state) => state,
+            None => ctx.simulate_variant(v)?,
+        };
+        agent_steps += state.agent_steps;
+        counts.push(state.counts);
+        totals.push(state.host);
+    }
+
+    let mut manifest = Manifest::new("run", scenario, scenario_path, scenario_text, &variants);
+    manifest.threads = settings.threads;
+    manifest.shard = settings.shard;
+    manifest.trial_range = ctx.range;
+    manifest.trials_csv = settings.write_trials;
+    manifest.agent_steps = agent_steps;
+
+    let result = ctx.staging.join("result");
+    let trials_sources: Vec<PathBuf> = if settings.write_trials {
+        variants
+            .iter()
+            .map(|v| variant_file(&ctx.staging, v.index, "trials.csv"))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let report = assemble(
+        &result,
+        scenario,
+        &variants,
+        &counts,
+        &totals,
+        settings
+            .write_trials
+            .then_some(|w: &mut dyn Write| copy_sources(&trials_sources, w)),
+        manifest,
+        started,
+        clock,
+        (ctx.range.1 - ctx.range.0) * variants.len() as u64 - ctx.resumed_trials.get(),
+        settings.plots,
+    )?;
+    if cancel.load(Ordering::Relaxed) {
+        return Err(Error::Interrupted);
+    }
+    publish_run(report, &result, &ctx.staging, target)
+}
+
+/// Moves the assembled folder `result` into place at `target`, removes the staging folder and
+/// points the report's files at their published place.
+fn publish_run(
+    mut report: RunReport,
+    result: &Path,
+    staging: &Path,
+    target: &Path,
+) -> Result<RunReport, Error> {
+    report.warnings.extend(output::publish(result, target)?);
+    if let Err(e) = fs::remove_dir_all(staging) {
+        report.warnings.push(format!(
+            "could not remove the staging folder {} ({e}); remove it yourself",
+            staging.display()
+        ));
+    }
+    report.out = target.to_path_buf();
+    report.files = report
+        .files
+        .iter()
+        .filter_map(|f| f.file_name().map(|n| target.join(n)))
+        .collect();
+    Ok(report)
+}
+
+impl<'a> RunContext<'a> {
+    /// Checks that the run fits in memory and on disk, and prepares the staging folder
+    /// (kept, with `--resume`, when it belongs to the same run).
+    fn prepare(
+        scenario: &'a Scenario,
+        scenario_text: &str,
+        target: &Path,
+        settings: &'a RunSettings,
+        (cancel, progress, resumed): Callbacks<'a>,
+        n_variants: usize,
+    ) -> Result<RunContext<'a>, Error> {
+        let range = settings
+            .shard
+            .map(|s| s.trial_range(scenario.trials))
+            .unwrap_or((0, scenario.trials));
+        let staging = output::staging_dir(target);
+        let fingerprint = Fingerprint {
+            version: crate::VERSION.to_string(),
+            scenario_text: scenario_text.to_string(),
+            seed: scenario.seed,
+            trials: scenario.trials,
+            steps: scenario.steps,
+            shard: settings.shard,
+            write_trials: settings.write_trials,
+        };
+        check_resources(
+            n_variants as u64,
+            scenario.steps,
+            range.1 - range.0,
+            settings.write_trials,
+            target,
+        )?;
+        prepare_staging(&staging, &fingerprint, settings.resume)?;
+        Ok(RunContext {
+            scenario,
+            settings,
+            staging,
+            range,
+            pool: thread_pool(settings.threads)?,
+            cancel,
+            progress,
+            resumed,
+            resumed_trials: std::cell::Cell::new(0),
+        })
+    }
+
+    /// `n` trials taken over from an interrupted run.
+    fn resume(&self, n: u64) {
+        (self.resumed)(n);
+        self.resumed_trials.set(self.resumed_trials.get() + n);
+    }
+
+    /// With `--resume`, a variant an earlier run finished (checked against its rows).
+    fn finished_variant(&self, index: usize) -> Result<Option<VariantProgress>, Error> {
+        let done_path = variant_file(&self.staging, index, "json");
+        if !(self.settings.resume && done_path.exists()) {
+            return Ok(None);
         }
+        let range = self.range;
+        let done: Checkpoint =
+            read_staged(&done_path, self.scenario.steps, range, |cp: &Checkpoint| {
+                &cp.state
+            })?;
+        if done.state.next_trial != range.1 {
+            return Err(Error::BadInput(format!(
+                "{}: not a finished variant; run again without --resume to start over",
+                done_path.display()
+            )));
+        }
+        if self.settings.write_trials {
+            let rows_path = variant_file(&self.staging, index, "trials.csv");
+            verify_rows(&rows_path, &done_path, &done, range.0, true)?;
+        }
+        self.resume(range.1 - range.0);
+        Ok(Some(done.state))
+    }
+
+    /// Simulates a variant's trials (from its checkpoint, with `--resume`), saving a
+    /// checkpoint every [`CHECKPOINT_EVERY`] and when interrupted; then records it as
+    /// finished and removes the checkpoint.
+    fn simulate_variant(&self, v: &Variant) -> Result<VariantProgress, Error> {
+        let (scenario, settings) = (self.scenario, self.settings);
         let model = v
             .model(scenario)
             .map_err(|e| Error::BadInput(format!("variant {}: {e}", v.index)))?;
-        let checkpoint_path = variant_file(&staging, v.index, "checkpoint.json");
-        let mut state = VariantProgress::new(range.0, scenario.steps);
-        let mut rows_len = 0u64;
-        let mut hasher = sha2::Sha256::default();
-        if settings.resume && checkpoint_path.exists() {
-            let cp: Checkpoint = read_staged(
-                &checkpoint_path,
-                scenario.steps,
-                range,
-                |cp: &Checkpoint| &cp.state,
-            )?;
-            if settings.write_trials {
-                hasher = verify_rows(&rows_path, &checkpoint_path, &cp, range.0, false)?;
-            }
-            rows_len = cp.rows_len;
-            state = cp.state;
-            resumed(state.next_trial - range.0);
-            resumed_trials += state.next_trial - range.0;
-        }
-        let rows = if settings.write_trials {
-            // Rows after the checkpoint (from an interrupted chunk) are cut off.
-            let mut file = fs::OpenOptions::new()
-                .create(true)
-                .write(true)
-                .truncate(false)
-                .open(&rows_path)
-                .map_err(|e| Error::io(&rows_path, e))?;
-            file.set_len(rows_len)
-                .and_then(|()| file.seek(SeekFrom::End(0)).map(|_| ()))
-                .map_err(|e| Error::io(&rows_path, e))?;
-            Some(RefCell::new(output::HashingWriter::with_hasher(
-                std::io::BufWriter::new(file),
-                hasher,
-                rows_len,
-            )))
-        } else {
-            None
-        };
+        let checkpoint_path = variant_file(&self.staging, v.index, "checkpoint.json");
+        let rows_path = variant_file(&self.staging, v.index, "trials.csv");
+        let (mut state, rows) = self.start_variant(&checkpoint_path, &rows_path)?;
         let mut last_save = Instant::now();
         continue_variant(
             &model,
             scenario.seed,
-            range.1,
-            &pool,
-            cancel,
-            progress,
+            self.range.1,
+            &self.pool,
+            self.cancel,
+            self.progress,
             &mut state,
             |trial, s, r| {
                 settings
@@ -447,91 +546,83 @@ pub fn run(
                 last_save = Instant::now();
                 // The rows of every trial before `next_trial` are on disk before the
                 // checkpoint that counts them.
-                let (rows_len, rows_sha256) = rows_record(&rows, &rows_path)?;
-                let cp = Checkpoint {
-                    rows_len,
-                    rows_sha256,
-                    state: state.clone(),
-                };
-                let json = serde_json::to_vec(&cp).map_err(|e| Error::BadInput(e.to_string()))?;
+                let json = checkpoint_json(&rows, &rows_path, state.clone())?;
                 output::write_atomic(&checkpoint_path, &json)
             },
         )?;
-        let (rows_len, rows_sha256) = rows_record(&rows, &rows_path)?;
+        let json = checkpoint_json(&rows, &rows_path, state.clone())?;
         drop(rows);
-        let done = Checkpoint {
-            rows_len,
-            rows_sha256,
-            state,
-        };
-        let json = serde_json::to_vec(&done).map_err(|e| Error::BadInput(e.to_string()))?;
-        let state = done.state;
         // Not synced: `--resume` checks it (and the rows it records) before trusting it.
-        output::write_replacing(&done_path, &json, false)?;
+        output::write_replacing(&variant_file(&self.staging, v.index, "json"), &json, false)?;
         if checkpoint_path.exists() {
             fs::remove_file(&checkpoint_path).map_err(|e| Error::io(&checkpoint_path, e))?;
         }
-        agent_steps += state.agent_steps;
-        counts.push(state.counts);
-        totals.push(state.host);
+        Ok(state)
     }
 
-    let mut manifest = Manifest::new("run", scenario, scenario_path, scenario_text, &variants);
-    manifest.threads = settings.threads;
-    manifest.shard = settings.shard;
-    manifest.trial_range = range;
-    manifest.trials_csv = settings.write_trials;
-    manifest.agent_steps = agent_steps;
+    /// Where a variant starts: from the first trial, or (with `--resume`) from its checkpoint,
+    /// checked against its rows; and its rows file (with `trials.csv`), opened after the rows
+    /// the checkpoint counts.
+    fn start_variant(
+        &self,
+        checkpoint_path: &Path,
+        rows_path: &Path,
+    ) -> Result<(VariantProgress, Option<RowsWriter>), Error> {
+        let range = self.range;
+        let mut state = VariantProgress::new(range.0, self.scenario.steps);
+        let mut rows_len = 0u64;
+        let mut hasher = sha2::Sha256::default();
+        if self.settings.resume && checkpoint_path.exists() {
+            let cp: Checkpoint = read_staged(
+                checkpoint_path,
+                self.scenario.steps,
+                range,
+                |cp: &Checkpoint| &cp.state,
+            )?;
+            if self.settings.write_trials {
+                hasher = verify_rows(rows_path, checkpoint_path, &cp, range.0, false)?;
+            }
+            rows_len = cp.rows_len;
+            state = cp.state;
+            self.resume(state.next_trial - range.0);
+        }
+        if !self.settings.write_trials {
+            return Ok((state, None));
+        }
+        // Rows after the checkpoint (from an interrupted chunk) are cut off.
+        let mut file = fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(false)
+            .open(rows_path)
+            .map_err(|e| Error::io(rows_path, e))?;
+        file.set_len(rows_len)
+            .and_then(|()| file.seek(SeekFrom::End(0)).map(|_| ()))
+            .map_err(|e| Error::io(rows_path, e))?;
+        let writer =
+            output::HashingWriter::with_hasher(std::io::BufWriter::new(file), hasher, rows_len);
+        Ok((state, Some(RefCell::new(writer))))
+    }
+}
 
-    let result = staging.join("result");
-    let trials_sources: Vec<PathBuf> = if settings.write_trials {
-        variants
-            .iter()
-            .map(|v| variant_file(&staging, v.index, "trials.csv"))
-            .collect()
-    } else {
-        Vec::new()
+/// A checkpoint of `state` as JSON, recording the rows written so far (flushed to disk first).
+fn checkpoint_json(
+    rows: &Option<RowsWriter>,
+    rows_path: &Path,
+    state: VariantProgress,
+) -> Result<Vec<u8>, Error> {
+    let (rows_len, rows_sha256) = rows_record(rows, rows_path)?;
+    let cp = Checkpoint {
+        rows_len,
+        rows_sha256,
+        state,
     };
-    let mut report = assemble(
-        &result,
-        scenario,
-        &variants,
-        &counts,
-        &totals,
-        settings
-            .write_trials
-            .then_some(|w: &mut dyn Write| copy_sources(&trials_sources, w)),
-        manifest,
-        started,
-        clock,
-        (range.1 - range.0) * variants.len() as u64 - resumed_trials,
-        settings.plots,
-    )?;
-    if cancel.load(Ordering::Relaxed) {
-        return Err(Error::Interrupted);
-    }
-    report.warnings.extend(output::publish(&result, target)?);
-    if let Err(e) = fs::remove_dir_all(&staging) {
-        report.warnings.push(format!(
-            "could not remove the staging folder {} ({e}); remove it yourself",
-            staging.display()
-        ));
-    }
-    report.out = target.to_path_buf();
-    report.files = report
-        .files
-        .iter()
-        .filter_map(|f| f.file_name().map(|n| target.join(n)))
-        .collect();
-    Ok(report)
+    serde_json::to_vec(&cp).map_err(|e| Error::BadInput(e.to_string()))
 }
 
 /// The length and SHA-256 of the rows written so far, flushed and synced to disk first (so that
 /// a checkpoint never counts rows that are not on disk).
-fn rows_record(
-    rows: &Option<RefCell<output::HashingWriter<std::io::BufWriter<File>>>>,
-    rows_path: &Path,
-) -> Result<(u64, String), Error> {
+fn rows_record(rows: &Option<RowsWriter>, rows_path: &Path) -> Result<(u64, String), Error> {
     let Some(w) = rows else {
         return Ok((
             0,

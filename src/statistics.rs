@@ -34,6 +34,7 @@
 //!   Computed as R's `survival::survdiff` and lifelines' `multivariate_logrank_test`.
 
 mod counts;
+pub(crate) mod figures;
 mod incidence;
 mod linalg;
 mod logrank;

@@ -77,11 +77,6 @@ const CASES: &[(&str, &str, &str)] = &[
         "0.5, 50.0",
         "[host]\ninvestment = 2.0\nreview_every = 0\n",
     ),
-    (
-        "core_idea.floor",
-        "0.0, 0.9",
-        "[core_idea]\nhalf_life = 0.0\n",
-    ),
 ];
 
 fn sweep_text(path: &str, values: &str, settings: &str) -> String {

@@ -145,3 +145,48 @@ fn sampled_design_gives_one_variant_per_point_reproducibly() {
     fifths.sort_unstable();
     assert_eq!(fifths, vec![0, 1, 2, 3, 4]);
 }
+
+#[test]
+fn merged_parts_are_byte_identical_to_the_whole_study() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = STUDY.replace(
+        "method = \"morris\"\ntrajectories = 3",
+        "method = \"sobol\"\nn = 4",
+    );
+    run_study(dir.path(), &text, "whole", &["--quiet"]);
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        run_study(
+            dir.path(),
+            &text,
+            &format!("part{k}"),
+            &["--quiet", "--shard", &shard],
+        );
+    }
+    // a part holds its own points only, and no indices
+    let part2 = fs::read_to_string(dir.path().join("part2/design.csv")).unwrap();
+    assert_eq!(part2.lines().count(), 1 + 7, "{part2}"); // points 6..13 of 20
+    assert!(!dir.path().join("part2/indices.csv").exists());
+    let merged = dir.path().join("merged");
+    hothouse()
+        .current_dir(dir.path())
+        .args(["merge", "part3", "part1", "part2", "--out", "merged"])
+        .assert()
+        .success();
+    for f in ["design.csv", "indices.csv", "sensitivity.svg"] {
+        assert_eq!(
+            fs::read(dir.path().join("whole").join(f)).unwrap(),
+            fs::read(merged.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let manifest = fs::read_to_string(merged.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"command\": \"merge\""), "{manifest}");
+    // a part missing: refused, nothing written
+    hothouse()
+        .current_dir(dir.path())
+        .args(["merge", "part1", "part3", "--out", "short"])
+        .assert()
+        .code(2);
+    assert!(!dir.path().join("short").exists());
+}

@@ -91,18 +91,21 @@ pub struct Settings {
 }
 
 /// One particle: its values (natural coordinates), normalised weight and distance.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Particle {
     pub values: Vec<f64>,
     pub weight: f64,
+    /// Infinite for a parameter set the model refused (generation 0 only).
+    #[serde(with = "infinite_as_null")]
     pub distance: f64,
 }
 
 /// One generation of particles.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Generation {
     pub index: usize,
     /// The tolerance its particles met (infinite for generation 0).
+    #[serde(with = "infinite_as_null")]
     pub tolerance: f64,
     pub particles: Vec<Particle>,
     /// Simulations run to find them.
@@ -111,6 +114,19 @@ pub struct Generation {
     pub acceptance: f64,
     /// Effective sample size `(sum w)^2 / sum w^2`.
     pub ess: f64,
+}
+
+/// JSON has no infinity: an infinite distance or tolerance is stored as `null`.
+mod infinite_as_null {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+        x.is_finite().then_some(*x).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::INFINITY))
+    }
 }
 
 /// Why a fit stopped early.
@@ -221,90 +237,114 @@ impl Kernel {
     }
 }
 
-/// Runs the fit. `simulate(values, seed)` returns the distance of one simulation at `values`
-/// (natural coordinates, one per prior); `report` is called after each generation.
-pub fn run<F, R>(
-    priors: &[Prior],
-    settings: &Settings,
-    simulate: F,
-    mut report: R,
-    cancel: &AtomicBool,
-) -> Result<Vec<Generation>, SmcError>
-where
-    F: Fn(&[f64], u64) -> f64 + Sync,
-    R: FnMut(&Generation),
-{
-    let n = settings.particles;
-    let bounds: Vec<(f64, f64)> = priors.iter().map(Prior::internal_bounds).collect();
-    let natural = |u: &DVector<f64>| -> Vec<f64> {
-        priors
+/// The fit's engine: finds one generation at a time from the one before, so that a driver can
+/// checkpoint and report between generations (and resume from a saved one).
+pub struct Smc<'a> {
+    priors: &'a [Prior],
+    settings: &'a Settings,
+    bounds: Vec<(f64, f64)>,
+}
+
+impl<'a> Smc<'a> {
+    pub fn new(priors: &'a [Prior], settings: &'a Settings) -> Smc<'a> {
+        Smc {
+            priors,
+            settings,
+            bounds: priors.iter().map(Prior::internal_bounds).collect(),
+        }
+    }
+
+    fn natural(&self, u: &DVector<f64>) -> Vec<f64> {
+        self.priors
             .iter()
             .zip(u.iter())
             .map(|(p, &x)| p.from_internal(x))
             .collect()
-    };
-    let inside = |u: &DVector<f64>| {
-        u.iter()
-            .zip(&bounds)
-            .all(|(&x, &(lo, hi))| x >= lo && x <= hi)
-    };
-
-    // Generation 0: the prior.
-    let first: Vec<(DVector<f64>, f64)> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let mut rng = stream(settings.seed, 0, i);
-            let u = DVector::from_iterator(
-                bounds.len(),
-                bounds
-                    .iter()
-                    .map(|&(lo, hi)| lo + (hi - lo) * rng.random::<f64>()),
-            );
-            let d = simulate(&natural(&u), rng.random::<u64>());
-            (u, d)
-        })
-        .collect();
-    if cancel.load(Ordering::SeqCst) {
-        return Err(SmcError::Interrupted);
     }
-    let mut points: Vec<DVector<f64>> = first.iter().map(|(u, _)| u.clone()).collect();
-    let mut distances: Vec<f64> = first.iter().map(|(_, d)| *d).collect();
-    let mut weights = vec![1.0 / n as f64; n];
-    let make = |index,
-                tolerance,
-                points: &[DVector<f64>],
-                weights: &[f64],
-                distances: &[f64],
-                simulations: u64| Generation {
-        index,
-        tolerance,
-        particles: points
-            .iter()
-            .zip(weights)
-            .zip(distances)
-            .map(|((u, &weight), &distance)| Particle {
-                values: natural(u),
-                weight,
-                distance,
-            })
-            .collect(),
-        simulations,
-        acceptance: n as f64 / simulations.max(1) as f64,
-        ess: ess(weights),
-    };
-    let mut generations = vec![make(
-        0,
-        f64::INFINITY,
-        &points,
-        &weights,
-        &distances,
-        n as u64,
-    )];
-    report(&generations[0]);
 
-    for g in 1..settings.generations {
-        let tolerance = weighted_quantile(&distances, &weights, settings.quantile);
-        let kernel = Kernel::new(&points, &weights, &bounds);
+    fn internal(&self, values: &[f64]) -> DVector<f64> {
+        DVector::from_iterator(
+            values.len(),
+            self.priors
+                .iter()
+                .zip(values)
+                .map(|(p, &x)| p.to_internal(x)),
+        )
+    }
+
+    fn inside(&self, u: &DVector<f64>) -> bool {
+        u.iter()
+            .zip(&self.bounds)
+            .all(|(&x, &(lo, hi))| x >= lo && x <= hi)
+    }
+
+    /// Whether the fit is over: all generations found, or the last one's acceptance rate below
+    /// the minimum.
+    pub fn finished(&self, generations: &[Generation]) -> bool {
+        generations.len() >= self.settings.generations
+            || generations
+                .last()
+                .is_some_and(|g| g.index > 0 && g.acceptance < self.settings.min_acceptance)
+    }
+
+    /// The tolerance the generation after `previous` must meet (infinite for generation 0).
+    pub fn tolerance_after(&self, previous: Option<&Generation>) -> f64 {
+        previous.map_or(f64::INFINITY, |p| {
+            let d: Vec<f64> = p.particles.iter().map(|x| x.distance).collect();
+            let w: Vec<f64> = p.particles.iter().map(|x| x.weight).collect();
+            weighted_quantile(&d, &w, self.settings.quantile)
+        })
+    }
+
+    /// Finds the generation after `previous` (generation 0, from the prior, when `None`).
+    /// `simulate(values, seed)` returns the distance of one simulation at `values` (natural
+    /// coordinates, one per prior); `found(simulations)` is called as each particle is found.
+    /// The result depends only on `previous`, the settings and the seed.
+    pub fn next_generation<F>(
+        &self,
+        previous: Option<&Generation>,
+        simulate: &F,
+        found: &(dyn Fn(u64) + Sync),
+        cancel: &AtomicBool,
+    ) -> Result<Generation, SmcError>
+    where
+        F: Fn(&[f64], u64) -> f64 + Sync,
+    {
+        let n = self.settings.particles;
+        let Some(previous) = previous else {
+            let first: Vec<(Vec<f64>, f64)> = (0..n)
+                .into_par_iter()
+                .map(|i| {
+                    let mut rng = stream(self.settings.seed, 0, i);
+                    let u = DVector::from_iterator(
+                        self.bounds.len(),
+                        self.bounds
+                            .iter()
+                            .map(|&(lo, hi)| lo + (hi - lo) * rng.random::<f64>()),
+                    );
+                    let values = self.natural(&u);
+                    let d = simulate(&values, rng.random::<u64>());
+                    found(1);
+                    (values, d)
+                })
+                .collect();
+            if cancel.load(Ordering::SeqCst) {
+                return Err(SmcError::Interrupted);
+            }
+            let weights = vec![1.0 / n as f64; n];
+            return Ok(generation(0, f64::INFINITY, first, weights, n as u64));
+        };
+        let g = previous.index + 1;
+        let tolerance = self.tolerance_after(Some(previous));
+        // Internal coordinates, always from the stored natural values, so that a resumed fit
+        // continues exactly as an uninterrupted one.
+        let points: Vec<DVector<f64>> = previous
+            .particles
+            .iter()
+            .map(|p| self.internal(&p.values))
+            .collect();
+        let weights: Vec<f64> = previous.particles.iter().map(|p| p.weight).collect();
+        let kernel = Kernel::new(&points, &weights, &self.bounds);
         let cumulative: Vec<f64> = weights
             .iter()
             .scan(0.0, |acc, w| {
@@ -313,38 +353,41 @@ where
             })
             .collect();
         let total = cumulative.last().copied().unwrap_or(1.0);
-        let found: Vec<Result<Found, SmcError>> = (0..n)
+        let m = points.len();
+        let attempts = self.settings.max_attempts;
+        let results: Vec<Result<Found, SmcError>> = (0..n)
             .into_par_iter()
             .map(|i| {
-                let mut rng = stream(settings.seed, g, i);
+                let mut rng = stream(self.settings.seed, g, i);
                 let mut simulations = 0;
-                for _ in 0..settings.max_attempts {
+                for _ in 0..attempts {
                     if cancel.load(Ordering::Relaxed) {
                         return Err(SmcError::Interrupted);
                     }
                     let r = rng.random::<f64>() * total;
-                    let j = cumulative.partition_point(|&c| c <= r).min(n - 1);
+                    let j = cumulative.partition_point(|&c| c <= r).min(m - 1);
                     let u = kernel.perturb(&points[j], &mut rng);
                     let seed = rng.random::<u64>();
-                    if !inside(&u) {
+                    if !self.inside(&u) {
                         continue;
                     }
                     simulations += 1;
-                    let d = simulate(&natural(&u), seed);
+                    let d = simulate(&self.natural(&u), seed);
                     if d <= tolerance {
+                        found(simulations);
                         return Ok((u, d, simulations));
                     }
                 }
                 Err(SmcError::Stuck {
                     generation: g,
                     tolerance,
-                    attempts: settings.max_attempts,
+                    attempts,
                 })
             })
             .collect();
-        let found: Vec<Found> = found.into_iter().collect::<Result<_, _>>()?;
+        let results: Vec<Found> = results.into_iter().collect::<Result<_, _>>()?;
         // Weights: pi(x) / sum_j w_j K(x | x_j), pi constant inside the box.
-        let log_w: Vec<f64> = found
+        let log_w: Vec<f64> = results
             .iter()
             .map(|(u, _, _)| {
                 -log_sum_exp(
@@ -356,17 +399,63 @@ where
             })
             .collect();
         let norm = log_sum_exp(log_w.iter().copied());
-        weights = log_w.iter().map(|l| (l - norm).exp()).collect();
-        points = found.iter().map(|(u, _, _)| u.clone()).collect();
-        distances = found.iter().map(|(_, d, _)| *d).collect();
-        let simulations = found.iter().map(|(_, _, s)| s).sum();
-        let generation = make(g, tolerance, &points, &weights, &distances, simulations);
-        report(&generation);
-        let low = generation.acceptance < settings.min_acceptance;
-        generations.push(generation);
-        if low {
-            break;
-        }
+        let new_weights = log_w.iter().map(|l| (l - norm).exp()).collect();
+        let simulations = results.iter().map(|(_, _, s)| s).sum();
+        let particles = results
+            .into_iter()
+            .map(|(u, d, _)| (self.natural(&u), d))
+            .collect();
+        Ok(generation(
+            g,
+            tolerance,
+            particles,
+            new_weights,
+            simulations,
+        ))
+    }
+}
+
+fn generation(
+    index: usize,
+    tolerance: f64,
+    particles: Vec<(Vec<f64>, f64)>,
+    weights: Vec<f64>,
+    simulations: u64,
+) -> Generation {
+    let n = particles.len();
+    Generation {
+        index,
+        tolerance,
+        ess: ess(&weights),
+        particles: particles
+            .into_iter()
+            .zip(weights)
+            .map(|((values, distance), weight)| Particle {
+                values,
+                weight,
+                distance,
+            })
+            .collect(),
+        simulations,
+        acceptance: n as f64 / simulations.max(1) as f64,
+    }
+}
+
+/// Runs a whole fit in memory (no checkpoints): generations until [`Smc::finished`].
+pub fn run<F>(
+    priors: &[Prior],
+    settings: &Settings,
+    simulate: F,
+    cancel: &AtomicBool,
+) -> Result<Vec<Generation>, SmcError>
+where
+    F: Fn(&[f64], u64) -> f64 + Sync,
+{
+    let smc = Smc::new(priors, settings);
+    let mut generations: Vec<Generation> = Vec::new();
+    while !smc.finished(&generations) {
+        let next = smc.next_generation(generations.last(), &simulate, &|_| {}, cancel)?;
+        generations.push(next);
     }
     Ok(generations)
 }
@@ -425,7 +514,6 @@ mod tests {
                 }],
                 &settings,
                 simulate,
-                |_| {},
                 &AtomicBool::new(false),
             )
         })

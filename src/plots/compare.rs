@@ -8,10 +8,19 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::PlotError;
+use super::kit::axis::{Frame, Margins, Scale, frame};
+use super::kit::canvas::Slot;
 use super::kit::canvas::{DrawFail, Picture, draw_title, ensure_font, write_png_and_svg};
 use super::kit::legend::{LegendEntry, Swatch, draw_inset_legend};
-use super::kit::style::{
-    AXIS_DESC_SIZE, GRID, INK, PANEL_TITLE_SIZE, TICK_SIZE, colour, fmt_tick, text,
+use super::kit::style::colour;
+
+const MARGINS: Margins = Margins {
+    all: 12,
+    top: None,
+    left: None,
+    right: 24,
+    x_area: 58,
+    y_area: (80, 80),
 };
 
 /// One outcome's curve with its band, indexed by week.
@@ -26,6 +35,16 @@ pub struct RunSeries {
     pub label: String,
     pub graduated: Vec<f64>,
     pub fizzled: Vec<f64>,
+    /// A band around the curves (lower, upper per week; graduated then fizzled), drawn pale
+    /// in the run's colour: `calibrate`'s band of curves simulated from the posterior.
+    pub band: Option<RunBand>,
+}
+
+/// A run's band: (lower, upper) per week for each outcome.
+pub struct RunBand {
+    pub label: String,
+    pub graduated: (Vec<f64>, Vec<f64>),
+    pub fizzled: (Vec<f64>, Vec<f64>),
 }
 
 /// Everything the comparison picture shows.
@@ -41,8 +60,14 @@ pub struct ComparePlot {
 
 /// Draws `compare.png` and `compare.svg` into `dir`; returns their paths.
 pub fn draw_compare(plot: &ComparePlot, dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    draw_named(plot, dir, "compare")
+}
+
+/// Draws `NAME.png` and `NAME.svg` into `dir` (`calibrate` draws the same picture as
+/// `fit.png`); returns their paths.
+pub fn draw_named(plot: &ComparePlot, dir: &Path, name: &str) -> Result<Vec<PathBuf>, PlotError> {
     ensure_font()?;
-    write_png_and_svg(plot, dir, "compare")
+    write_png_and_svg(plot, dir, name)
 }
 
 /// A step function through the weekly values: `(t, v[t-1])` then `(t, v[t])` at each change.
@@ -57,6 +82,13 @@ fn steps(v: &[f64]) -> Vec<(f64, f64)> {
         out.push((t as f64, y));
     }
     out
+}
+
+/// The closed outline of the band between two step curves.
+fn band(lower: &[f64], upper: &[f64]) -> Vec<(f64, f64)> {
+    let mut outline = steps(upper);
+    outline.extend(steps(lower).into_iter().rev());
+    outline
 }
 
 impl Picture for ComparePlot {
@@ -75,6 +107,8 @@ impl Picture for ComparePlot {
             .chain(self.graduated.upper.iter().chain(&self.fizzled.upper))
             .fold(0.1_f64, |m, &v| m.max(v));
         let y_max = ((y_max * 1.05 * 10.0).ceil() / 10.0).min(1.0);
+        let x = Scale::linear(0.0, weeks, 8, "time (weeks)");
+        let y = Scale::linear(0.0, y_max, 6, "cumulative incidence");
         for (k, (panel, record, title)) in [
             (&panels[0], &self.graduated, "graduated"),
             (&panels[1], &self.fizzled, "fizzled"),
@@ -82,34 +116,27 @@ impl Picture for ComparePlot {
         .into_iter()
         .enumerate()
         {
-            let mut chart = ChartBuilder::on(panel)
-                .margin(12)
-                .margin_right(24)
-                .caption(
-                    format!("share {title} by week t"),
-                    text(PANEL_TITLE_SIZE, INK),
-                )
-                .x_label_area_size(58)
-                .y_label_area_size(80)
-                .build_cartesian_2d(0.0..weeks, 0.0..y_max)?;
-            chart
-                .configure_mesh()
-                .bold_line_style(GRID)
-                .light_line_style(TRANSPARENT)
-                .axis_style(INK)
-                .label_style(text(TICK_SIZE, INK))
-                .axis_desc_style(text(AXIS_DESC_SIZE, INK))
-                .x_desc("time (weeks)")
-                .y_desc("cumulative incidence")
-                .x_labels(8)
-                .y_labels(6)
-                .x_label_formatter(&|v| fmt_tick(*v))
-                .y_label_formatter(&|v| fmt_tick(*v))
-                .draw()?;
-            let mut band = steps(&record.upper);
-            band.extend(steps(&record.lower).into_iter().rev());
+            let heading = format!("share {title} by week t");
+            let spec = Frame {
+                title: Some(&heading),
+                x: &x,
+                y: &y,
+                slot: Slot::alone(),
+                margins: MARGINS,
+                mesh: true,
+            };
+            let mut chart = frame(panel, &spec)?;
+            for (i, run) in self.runs.iter().enumerate() {
+                if let Some(b) = &run.band {
+                    let (lo, hi) = if k == 0 { &b.graduated } else { &b.fizzled };
+                    chart.draw_series(std::iter::once(Polygon::new(
+                        band(lo, hi),
+                        colour(i).mix(0.25).filled(),
+                    )))?;
+                }
+            }
             chart.draw_series(std::iter::once(Polygon::new(
-                band,
+                band(&record.lower, &record.upper),
                 BLACK.mix(0.15).filled(),
             )))?;
             chart.draw_series(LineSeries::new(
@@ -125,12 +152,12 @@ impl Picture for ComparePlot {
                     Swatch::LineBand(BLACK),
                     "record, with 95% band",
                 )];
-                entries.extend(
-                    self.runs
-                        .iter()
-                        .enumerate()
-                        .map(|(i, r)| LegendEntry::new(Swatch::Line(colour(i)), r.label.clone())),
-                );
+                for (i, r) in self.runs.iter().enumerate() {
+                    entries.push(LegendEntry::new(Swatch::Line(colour(i)), r.label.clone()));
+                    if let Some(b) = &r.band {
+                        entries.push(LegendEntry::new(Swatch::Band(colour(i)), b.label.clone()));
+                    }
+                }
                 draw_inset_legend(&chart.plotting_area().strip_coord_spec(), true, &entries)?;
             }
         }

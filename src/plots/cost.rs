@@ -22,21 +22,22 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::data::RunData;
 use super::kit::DrawFail;
 use super::kit::axis::{Chart, Margins, Scale, frame_alone};
 use super::kit::canvas::{
-    HEADER_H, LEGEND_W, MIN_PANEL_H, MIN_PANEL_W, PICTURE_SIZE, Picture, draw_title, grid_shape,
-    slots, subtitle,
+    HEADER_H, LEGEND_W, MIN_PANEL_H, MIN_PANEL_W, PICTURE_SIZE, Picture, draw_grid, draw_title,
+    grid_shape, subtitle,
 };
-use super::kit::dots::{Estimate, Measure, SweepDots};
+use super::kit::dots::{Measure, SweepDots};
 use super::kit::labels::{POINT_SPOTS, Rect, Spot, around, label_box, place, segment_boxes};
 use super::kit::legend::{LegendEntry, Swatch, draw_legend, legend_width};
+use super::kit::marks::error_bar;
 use super::kit::names::{lower_name, with_unit};
 use super::kit::style::{
     INK, MUTED, NEUTRAL, PANEL_TITLE_SIZE, TICK_SIZE, anchored, colour, fmt_prob, fmt_tick,
     nice_max, text, text_size,
 };
+use crate::statistics::figures::{RunData, frontier, per_graduate, ray_amounts};
 
 /// Width kept (at least) for the outlay-per-graduation panels.
 const LEFT_W: u32 = 600;
@@ -207,26 +208,7 @@ impl<'a> CostPicture<'a> {
             .filter(|p| p.p > 0.0 && p.outlay > 0.0)
             .map(|p| p.outlay / p.p)
             .collect();
-        if costs.is_empty() {
-            return Vec::new();
-        }
-        let lo = costs.iter().copied().fold(f64::INFINITY, f64::min) / 2.5;
-        let hi = costs.iter().copied().fold(0.0, f64::max) * 2.5;
-        let (_, x_hi) = self.x_range();
-        let mut out: Vec<f64> = Vec::new();
-        for e in -4..=8 {
-            for m in [1.0, 2.0, 5.0] {
-                let c = m * 10f64.powi(e);
-                // the ray must leave the plot well away from both axes
-                if c >= lo && c <= hi && c >= 0.1 * x_hi && x_hi / c >= 0.08 {
-                    out.push(c);
-                }
-            }
-        }
-        while out.len() > 6 {
-            out = out.into_iter().step_by(2).collect();
-        }
-        out
+        ray_amounts(&costs, self.x_range().1)
     }
 
     /// The x range of the plane: from 0 (or below, for negative outlays) to a round amount.
@@ -339,13 +321,8 @@ impl<'a> CostPicture<'a> {
             let (Some(lo), Some(hi)) = (p.lower, p.upper) else {
                 continue;
             };
-            let st = colour(p.colour).mix(0.8).stroke_width(2);
-            let bar = vec![(p.outlay, lo), (p.outlay, hi)];
-            chart.draw_series(std::iter::once(PathElement::new(bar, st)))?;
-            for y in [lo, hi] {
-                let cap_line = vec![(p.outlay - cap, y), (p.outlay + cap, y)];
-                chart.draw_series(std::iter::once(PathElement::new(cap_line, st)))?;
-            }
+            let style = colour(p.colour).mix(0.8).stroke_width(2);
+            error_bar(chart, p.outlay, (lo, hi), [true, true], cap, style)?;
         }
         for (k, p) in self.points.iter().enumerate() {
             let same = self.points[..k]
@@ -535,18 +512,14 @@ impl CostPicture<'_> {
             None => String::new(),
         };
         let left = Self::heading(left, "What each graduation costs the host", &note, 0)?;
-        let n = self.dots.arr.panels.len();
-        let mut cells = left.split_evenly(grid_shape(n));
-        cells.truncate(n.max(1));
         let inset = self.dots.has_lines() && (self.dots.arr.shared_legend.is_none() || !has_legend);
         let panels = &self.dots.arr.panels;
         let titles: Vec<Option<&str>> = panels.iter().map(|p| p.title.as_deref()).collect();
-        let slots = slots(&cells, &titles);
-        for ((panel, cell), slot) in panels.iter().zip(&cells).zip(slots) {
+        // the legend is drawn beside both halves, by the caller
+        draw_grid(&left, &titles, None, |k, cell, slot, _| {
             self.dots
-                .draw_panel(cell, panel, slot, inset, &self.per_graduate)?;
-        }
-        Ok(())
+                .draw_panel(cell, &panels[k], slot, inset, &self.per_graduate)
+        })
     }
 
     /// The cost-effectiveness plane under its heading.
@@ -612,37 +585,10 @@ fn label_rays<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Outlay per graduation with the range implied by the Wilson interval of P(graduate):
-/// outlay per graduation = mean outlay per community / P(graduate).
+/// Outlay per graduation with the range implied by the Wilson interval of P(graduate), with
+/// values beyond [`OFF_CHART`] times the lowest drawn above the axis.
 fn per_graduate_measure(run: &RunData) -> Measure {
-    let rows: Vec<Estimate> = run
-        .summary
-        .iter()
-        .map(|r| {
-            let cost = r.cost.unwrap_or_default();
-            let value = cost.per_graduate;
-            let per = |p: f64| {
-                cost.outlay().map(|o| {
-                    if o == 0.0 {
-                        0.0
-                    } else if p > 0.0 {
-                        o / p
-                    } else {
-                        f64::INFINITY
-                    }
-                })
-            };
-            let (lower, upper) = match value {
-                Some(_) => (r.upper.and_then(per), r.lower.and_then(per)),
-                None => (None, None),
-            };
-            Estimate {
-                value,
-                lower,
-                upper,
-            }
-        })
-        .collect();
+    let rows = per_graduate(run);
     let values: Vec<f64> = rows.iter().filter_map(|e| e.value).collect();
     let lowest = values.iter().copied().fold(f64::INFINITY, f64::min);
     let limit = if lowest > 0.0 {
@@ -735,16 +681,9 @@ fn scatter_points(run: &RunData, dots: &SweepDots<'_>) -> (Vec<Point>, Vec<Strin
             frontier: false,
         });
     }
-    let dominated: Vec<bool> = points
-        .iter()
-        .map(|a| {
-            points
-                .iter()
-                .any(|b| b.outlay <= a.outlay && b.p >= a.p && (b.outlay < a.outlay || b.p > a.p))
-        })
-        .collect();
-    for (p, d) in points.iter_mut().zip(dominated) {
-        p.frontier = !d;
+    let places: Vec<(f64, f64)> = points.iter().map(|p| (p.outlay, p.p)).collect();
+    for (p, on) in points.iter_mut().zip(frontier(&places)) {
+        p.frontier = on;
     }
     let names = named.iter().map(|&k| lower_name(&params[k])).collect();
     (points, names)

@@ -6,18 +6,15 @@ use plotters::prelude::*;
 
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::data::{RunData, SummaryRow};
 use super::kit::DrawFail;
 use super::kit::axis::{Margins, Scale, frame_alone};
-use super::kit::canvas::{
-    LEGEND_W, Picture, canvas_size, draw_title, slots, split_panels, subtitle,
-};
-use super::kit::dots::{Estimate, Measure, SweepDots};
-use super::kit::legend::{draw_legend, legend_width};
+use super::kit::canvas::{Picture, canvas_size, draw_grid, draw_title, subtitle};
+use super::kit::dots::{Measure, SweepDots};
 use super::kit::names::lower_name;
 use super::kit::style::{
     INK, LEGEND_SIZE, NEUTRAL, PALETTE, anchored, fmt_prob, ink_on, text, text_size,
 };
+use crate::statistics::figures::{RunData, SummaryRow};
 
 /// P(graduate) with its Wilson interval against the first swept parameter.
 pub(crate) struct GraduationPicture<'a> {
@@ -29,15 +26,7 @@ pub(crate) struct GraduationPicture<'a> {
 /// P(graduate) with its 95% Wilson interval.
 fn p_graduate(run: &RunData) -> Measure {
     Measure {
-        rows: run
-            .summary
-            .iter()
-            .map(|r| Estimate {
-                value: r.p,
-                lower: r.lower,
-                upper: r.upper,
-            })
-            .collect(),
+        rows: run.p_graduate(),
         y_max: 1.0,
         y_desc: "P(graduate)".to_string(),
         fmt: fmt_prob,
@@ -151,23 +140,13 @@ impl Picture for GraduationPicture<'_> {
         let body = draw_title(root, &title, Some(&subtitle))?;
         // a legend is only needed when there are lines to tell apart
         let entries = self.dots.shared_legend();
-        let legend_w = entries
-            .as_ref()
-            .map(|e| legend_width(&body, None, e, LEGEND_W));
-        let arr = &self.dots.arr;
-        let n = arr.panels.len();
-        let (cells, legend_area) = split_panels(&body, n, legend_w);
-        let inset = self.dots.has_lines() && (arr.shared_legend.is_none() || legend_area.is_none());
-        let titles: Vec<Option<&str>> = arr.panels.iter().map(|p| p.title.as_deref()).collect();
-        let slots = slots(&cells, &titles);
-        for ((panel, cell), slot) in arr.panels.iter().zip(&cells).zip(slots) {
+        let panels = &self.dots.arr.panels;
+        let titles: Vec<Option<&str>> = panels.iter().map(|p| p.title.as_deref()).collect();
+        let lines = self.dots.has_lines();
+        draw_grid(&body, &titles, entries.as_deref(), |k, cell, slot, own| {
+            let inset = lines && own;
             self.dots
-                .draw_panel(cell, panel, slot, inset, &self.measure)?;
-        }
-        if let (Some(area), Some(entries)) = (legend_area, entries) {
-            let (w, _) = area.dim_in_pixel();
-            draw_legend(&area, (4, 20), w.saturating_sub(12), None, &entries)?;
-        }
-        Ok(())
+                .draw_panel(cell, &panels[k], slot, inset, &self.measure)
+        })
     }
 }

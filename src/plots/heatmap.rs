@@ -5,7 +5,6 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::data::{RunData, SummaryRow};
 use super::kit::DrawFail;
 use super::kit::axis::{Chart, Frame, Levels, Margins, Scale, frame};
 use super::kit::canvas::{Picture, Slot, canvas_size, draw_title, slots, split_panels, subtitle};
@@ -15,6 +14,7 @@ use super::kit::style::{
     INK, LEGEND_SIZE, MUTED, TICK_SIZE, anchored, fmt_prob, fmt_tick, ink_on, text, text_size,
     viridis,
 };
+use crate::statistics::figures::{RunData, SummaryRow};
 
 const Y_DESC: &str = "P(graduate)";
 /// Cells without a summary row.

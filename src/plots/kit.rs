@@ -3,8 +3,8 @@
 //!
 //! | module | owns |
 //! |---|---|
-//! | [`canvas`] | a picture's size and drawing code ([`canvas::Picture`]), PNG and SVG from the same drawing with the bundled font, the title block, the grid of small multiples |
-//! | [`axis`] | scales (numeric, categorical, keyed), the levels of a swept parameter, and [`axis::frame`], which draws every panel's axes and mesh |
+//! | [`canvas`] | a picture's size and drawing code ([`canvas::Picture`]), PNG and SVG from the same drawing with the bundled font, the title block, the grid of small multiples with a shared legend ([`canvas::draw_grid`]) |
+//! | [`axis`] | scales (numeric, categorical, keyed), the levels of a swept parameter, and [`axis::frame`] (or [`axis::frame_dual`], with a second y axis), which draws every panel's axes and mesh |
 //! | [`facets`] | which curves go into which panel, in which colour, under which label |
 //! | [`legend`] | legends beside the panels or inset in one |
 //! | [`labels`] | placing labels clear of marks and of each other |
@@ -13,7 +13,7 @@
 //! | [`names`] | what a parameter and its special values are called on a picture |
 //! | [`style`] | colours, type sizes, the font, number formats |
 //!
-//! Pictures import the kit and the data they draw (`plots::data`), never each other.
+//! Pictures import the kit and the data they draw (`statistics::figures`), never each other.
 
 pub(crate) mod axis;
 pub(crate) mod canvas;

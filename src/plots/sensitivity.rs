@@ -4,15 +4,18 @@
 //! Every parameter gets its own row (the picture grows in height with the parameters, so 70
 //! parameters stay readable); within a panel the rows are sorted by the measure, largest at the
 //! top, and each panel names its own parameters because the order differs between outputs.
-//! Self-contained: it uses only the picture plumbing of `plots` (files, font, the `Picture`
-//! trait).
+//! Drawn with the chart kit (title block, framed panels, type and colours), like every picture.
 
-use super::PlotError;
-use super::kit::canvas::{DrawFail, Picture, ensure_font, write_png_and_svg};
+use std::path::{Path, PathBuf};
+
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
-use std::path::{Path, PathBuf};
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::PlotError;
+use super::kit::axis::{Frame, Margins, Scale, frame};
+use super::kit::canvas::{DrawFail, Picture, Slot, draw_title, ensure_font, write_png_and_svg};
+use super::kit::style::{INK, PALETTE, anchored};
 
 /// One parameter's bar: `(parameter, estimate, lower, upper)`.
 pub type Bar = (String, f64, f64, f64);
@@ -24,26 +27,17 @@ pub struct SensitivityData {
     pub panels: Vec<(String, Vec<Bar>)>,
 }
 
-/// The bundled font, as the chart kit registers it.
-use super::kit::style::FONT;
+/// Height of a parameter's row, and the size of its name (smaller than tick labels, so that 70
+/// parameters stay readable).
 const ROW: u32 = 17;
+const ROW_LABEL_SIZE: f64 = 12.0;
 const PANEL_WIDTH: u32 = 600;
 const LABEL_WIDTH: u32 = 300;
 const TOP: u32 = 90;
 const BOTTOM: u32 = 60;
-const INK: RGBColor = RGBColor(30, 30, 30);
-const MUTED: RGBColor = RGBColor(110, 110, 110);
-const GRID: RGBColor = RGBColor(225, 225, 225);
-const DOT: RGBColor = RGBColor(0, 114, 178);
-const BAR: RGBColor = RGBColor(86, 180, 233);
-
-fn style(size: f64, colour: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
-    TextStyle {
-        font: (FONT, size).into_font(),
-        color: colour.to_backend_color(),
-        pos: Pos::new(h, v),
-    }
-}
+/// The estimate, and its confidence bar.
+const DOT: RGBColor = PALETTE[0];
+const BAR: RGBColor = PALETTE[4];
 
 struct Ranking<'a>(&'a SensitivityData);
 
@@ -64,21 +58,12 @@ impl Picture for Ranking<'_> {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawFail> {
-        let (w, _) = self.size();
-        root.draw_text(
-            "Which parameters matter",
-            &style(26.0, INK, HPos::Center, VPos::Top),
-            (w as i32 / 2, 10),
-        )?;
-        root.draw_text(
-            &format!(
-                "{} per output, largest first; bars: confidence intervals (bootstrap)",
-                self.0.measure
-            ),
-            &style(16.0, MUTED, HPos::Center, VPos::Top),
-            (w as i32 / 2, 44),
-        )?;
-        let areas = root.split_evenly((1, self.0.panels.len().max(1)));
+        let subtitle = format!(
+            "{} per output, largest first; bars: confidence intervals (bootstrap)",
+            self.0.measure
+        );
+        let body = draw_title(root, "Which parameters matter", Some(&subtitle))?;
+        let areas = body.split_evenly((1, self.0.panels.len().max(1)));
         for (area, (title, bars)) in areas.iter().zip(&self.0.panels) {
             draw_panel(area, title, bars)?;
         }
@@ -115,24 +100,26 @@ fn draw_panel<DB: DrawingBackend>(
         (0.0, 1.0)
     };
     let n = sorted.len().max(1);
-    let mut chart = ChartBuilder::on(area)
-        .margin_top(TOP as i32 - 20)
-        .margin_bottom(10)
-        .margin_right(20)
-        .x_label_area_size(40)
-        .y_label_area_size(LABEL_WIDTH)
-        .caption(title, (FONT, 18.0).into_font().color(&INK))
-        .build_cartesian_2d(lo..hi, -0.5..(n as f64 - 0.5))?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_labels(0)
-        .light_line_style(GRID)
-        .bold_line_style(GRID)
-        .x_labels(5)
-        .label_style((FONT, 13.0).into_font().color(&INK))
-        .draw()?;
-    let label = style(12.0, INK, HPos::Right, VPos::Center);
+    let x = Scale::linear(lo, hi, 5, "");
+    let y = Scale::keyed(-0.5, n as f64 - 0.5, Vec::new(), "");
+    let margins = Margins {
+        all: 10,
+        top: None,
+        left: None,
+        right: 20,
+        x_area: 40,
+        y_area: (LABEL_WIDTH, LABEL_WIDTH),
+    };
+    let spec = Frame {
+        title: Some(title),
+        x: &x,
+        y: &y,
+        slot: Slot::alone(),
+        margins,
+        mesh: true,
+    };
+    let mut chart = frame(area, &spec)?;
+    let label = anchored(ROW_LABEL_SIZE, INK, HPos::Right, VPos::Center);
     // `backend_coord` is in the canvas's pixels; text on `area` is placed relative to it.
     let (ox, oy) = area.get_base_pixel();
     for (i, (name, est, l, u)) in sorted.iter().enumerate() {

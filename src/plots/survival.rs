@@ -5,16 +5,14 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::data::{Curve, RunData};
 use super::kit::DrawFail;
 use super::kit::axis::{Frame, Margins, Scale, frame};
-use super::kit::canvas::{
-    LEGEND_W, Picture, Slot, canvas_size, draw_title, slots, split_panels, subtitle,
-};
+use super::kit::canvas::{Picture, Slot, canvas_size, draw_grid, draw_title, subtitle};
 use super::kit::facets::{Arrangement, Panel, arrange, label};
-use super::kit::legend::{LegendEntry, Swatch, draw_inset_legend, draw_legend, legend_width};
+use super::kit::legend::{LegendEntry, Swatch, draw_inset_legend};
 use super::kit::marks::{band_polygons, draw_path, step_paths};
 use super::kit::style::{NEUTRAL, PALETTE, colour, nice_max};
+use crate::statistics::figures::{Curve, RunData};
 
 const TIME_DESC: &str = "time (weeks)";
 
@@ -100,16 +98,7 @@ impl Kind {
     fn y_max(self, run: &RunData) -> f64 {
         match self {
             Kind::Survival => 1.0,
-            Kind::Cif => {
-                let max = run
-                    .curves
-                    .iter()
-                    .flat_map(|c| c.cif_graduated.iter().chain(&c.cif_fizzled))
-                    .filter_map(|v| *v)
-                    .filter(|v| v.is_finite())
-                    .fold(0.0, f64::max);
-                nice_max(max * 1.05, 0.1).min(1.0)
-            }
+            Kind::Cif => nice_max(run.max_incidence() * 1.05, 0.1).min(1.0),
         }
     }
 }
@@ -234,22 +223,13 @@ impl Picture for CurvesPicture<'_> {
             e.extend(kind.key());
             e
         });
-        let legend_w = entries
-            .as_ref()
-            .map(|e| legend_width(&body, None, e, LEGEND_W));
-        let n = self.arr.panels.len();
-        let (cells, legend_area) = split_panels(&body, n, legend_w);
-        let inset = self.arr.shared_legend.is_none() || legend_area.is_none();
-        let titles: Vec<Option<&str>> =
-            self.arr.panels.iter().map(|p| p.title.as_deref()).collect();
-        let slots = slots(&cells, &titles);
-        for ((panel, cell), slot) in self.arr.panels.iter().zip(&cells).zip(slots) {
-            self.draw_panel(cell, panel, (&x, &y), slot, inset)?;
-        }
-        if let (Some(area), Some(entries)) = (legend_area, entries) {
-            let (w, _) = area.dim_in_pixel();
-            draw_legend(&area, (4, 20), w.saturating_sub(12), None, &entries)?;
-        }
-        Ok(())
+        let panels = &self.arr.panels;
+        let titles: Vec<Option<&str>> = panels.iter().map(|p| p.title.as_deref()).collect();
+        draw_grid(
+            &body,
+            &titles,
+            entries.as_deref(),
+            |k, cell, slot, inset| self.draw_panel(cell, &panels[k], (&x, &y), slot, inset),
+        )
     }
 }

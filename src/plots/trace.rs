@@ -1,18 +1,15 @@
 //! `trace.png`: one trial's history as stacked panels sharing the time axis.
 
 use plotters::coord::Shift;
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::TRACE_SIZE;
-use super::data::Trace;
 use super::kit::DrawFail;
-use super::kit::axis::{Chart, Frame, Margins, Scale, frame};
+use super::kit::axis::{Chart, DualChart, Frame, Margins, Scale, frame, frame_dual};
 use super::kit::canvas::{Picture, Slot, draw_title};
 use super::kit::legend::{LegendEntry, Swatch, draw_legend};
-use super::kit::style::{
-    AXIS_DESC_SIZE, GRID, INK, PALETTE, PANEL_TITLE_SIZE, TICK_SIZE, fmt_tick, nice_max, text,
-};
+use super::kit::style::{PALETTE, fmt_tick, nice_max};
+use crate::statistics::figures::Trace;
 
 const TIME_DESC: &str = "time (weeks)";
 const LEGEND_COL_W: u32 = 250;
@@ -40,14 +37,6 @@ const HOST_COLOUR: RGBColor = RGBColor(110, 110, 110);
 fn is_outcome(stage: &str) -> bool {
     stage == "graduated" || stage == "fizzled"
 }
-
-/// A panel's chart with a secondary y axis.
-type DualChart<'a, DB> = plotters::chart::DualCoordChartContext<
-    'a,
-    DB,
-    Cartesian2d<RangedCoordf64, RangedCoordf64>,
-    Cartesian2d<RangedCoordf64, RangedCoordf64>,
->;
 
 /// A panel of lines: its caption, its lines, and the y axis titles (left, right, and the
 /// single one when all lines share the left axis).
@@ -211,42 +200,31 @@ impl<'a> TracePicture<'a> {
         } else {
             extent(&lines.iter().map(|l| l.values).collect::<Vec<_>>())
         };
-        let mut builder = ChartBuilder::on(cell);
-        builder
-            .margin(8)
-            .margin_left(12)
-            .caption(panel.caption, text(PANEL_TITLE_SIZE, INK))
-            .x_label_area_size(28)
-            .y_label_area_size(Y_AREA)
-            .right_y_label_area_size(RIGHT_AREA);
-        let mut chart = builder
-            .build_cartesian_2d(x0..x1, llo..lhi)?
-            .set_secondary_coord(x0..x1, rlo..rhi);
+        let x = Scale::linear(x0, x1, 10, "");
         let y_desc = if dual { panel.descs[0] } else { panel.descs[2] };
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(INK)
-            .label_style(text(TICK_SIZE, INK))
-            .axis_desc_style(text(AXIS_DESC_SIZE, INK))
-            .y_desc(y_desc)
-            .x_labels(10)
-            .y_labels(5)
-            .x_label_formatter(&|v| fmt_tick(*v))
-            .y_label_formatter(&|v| fmt_tick(*v))
-            .draw()?;
-        if dual {
-            chart
-                .configure_secondary_axes()
-                .axis_style(INK)
-                .label_style(text(TICK_SIZE, INK))
-                .axis_desc_style(text(AXIS_DESC_SIZE, INK))
-                .y_desc(panel.descs[1])
-                .y_labels(5)
-                .y_label_formatter(&|v| fmt_tick(*v))
-                .draw()?;
-        }
+        let y = Scale::linear(llo, lhi, 5, y_desc);
+        let right = Scale::linear(rlo, rhi, 5, panel.descs[1]);
+        let margins = Margins {
+            all: 8,
+            top: None,
+            left: Some(12),
+            right: 8,
+            x_area: 28,
+            y_area: (Y_AREA, Y_AREA),
+        };
+        let spec = Frame {
+            title: Some(panel.caption),
+            x: &x,
+            y: &y,
+            slot: Slot {
+                bottom: false,
+                left: true,
+                title_rows: 0,
+            },
+            margins,
+            mesh: true,
+        };
+        let mut chart = frame_dual(cell, &spec, dual.then_some(&right), RIGHT_AREA)?;
         self.draw_markers(&mut chart, llo, lhi)?;
         self.draw_series(&mut chart, lines, dual)?;
         line_legend(legend, lines, dual)

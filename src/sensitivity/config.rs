@@ -308,83 +308,9 @@ impl<'t> TableReader<'t> {
     }
 
     fn study(&mut self, table: &Value<'t>, root: &DeTable<'t>, base: &Parameters) -> Option<Study> {
-        let entries = self.table(table, "sensitivity")?;
-        let mut method_name = None;
-        let mut trajectories = None;
-        let mut levels = None;
-        let mut n = None;
-        let mut outputs = Output::ALL.to_vec();
-        let mut resamples = 1000;
-        let mut confidence = 0.95;
-        let mut factors = None;
-        let mut ok = true;
-        let mut n_span = None;
-        for (key, key_span, value) in entries {
-            match key {
-                "method" => {
-                    method_name = self
-                        .text_value("sensitivity.method", value, &["morris", "sobol"])
-                        .map(|m| (m.to_string(), value.span()));
-                    ok &= method_name.is_some();
-                }
-                "trajectories" => {
-                    trajectories = self.whole("sensitivity.trajectories", value, 2, MAX_POINTS);
-                    ok &= trajectories.is_some();
-                    n_span = Some(value.span());
-                }
-                "levels" => {
-                    levels = self.whole("sensitivity.levels", value, 2, 100);
-                    if let Some(l) = levels.filter(|l| l % 2 == 1) {
-                        self.push(
-                            value.span(),
-                            format!("`sensitivity.levels` = {l} is odd; Morris levels must be even (4 is usual)"),
-                            None,
-                        );
-                        levels = None;
-                    }
-                    ok &= levels.is_some();
-                }
-                "n" => {
-                    n = self.whole("sensitivity.n", value, 2, design::MAX_SOBOL_POINTS);
-                    ok &= n.is_some();
-                    n_span = Some(value.span());
-                }
-                "resamples" => match self.whole("sensitivity.resamples", value, 2, MAX_RESAMPLES) {
-                    Some(v) => resamples = v,
-                    None => ok = false,
-                },
-                "confidence" => match self.number(value) {
-                    Some(c) if c > 0.0 && c < 1.0 => confidence = c,
-                    _ => {
-                        let s = self.shown(&value.span());
-                        self.push(
-                            value.span(),
-                            format!("`sensitivity.confidence` = {s} is not allowed; expected a number between 0 and 1, such as 0.95"),
-                            None,
-                        );
-                        ok = false;
-                    }
-                },
-                "outputs" => match self.outputs(value) {
-                    Some(o) => outputs = o,
-                    None => ok = false,
-                },
-                "parameters" => {
-                    factors = self.factors("sensitivity.parameters", value, root, base);
-                    ok &= factors.is_some();
-                }
-                other => {
-                    self.push(
-                        key_span,
-                        format!("unknown key `sensitivity.{other}`; [sensitivity] allows method, trajectories, levels, n, outputs, resamples, confidence, parameters"),
-                        None,
-                    );
-                    ok = false;
-                }
-            }
-        }
-        let method = match method_name {
-            None if ok => {
+        let k = self.study_keys(table, root, base)?;
+        let method = match k.method_name.clone() {
+            None if k.ok => {
                 self.push(
                     table.span(),
                     "[sensitivity] needs `method` = \"morris\" or \"sobol\"".into(),
@@ -394,9 +320,9 @@ impl<'t> TableReader<'t> {
             }
             None => return None,
             Some((m, span)) if m == "morris" => {
-                if n.is_some() {
+                if k.n.is_some() {
                     self.push(
-                        n_span.clone().unwrap_or(span),
+                        k.n_span.clone().unwrap_or(span),
                         "`sensitivity.n` is for method = \"sobol\"; Morris takes `trajectories`"
                             .into(),
                         None,
@@ -404,27 +330,27 @@ impl<'t> TableReader<'t> {
                     return None;
                 }
                 Method::Morris {
-                    trajectories: trajectories.unwrap_or(20),
-                    levels: levels.unwrap_or(4),
+                    trajectories: k.trajectories.unwrap_or(20),
+                    levels: k.levels.unwrap_or(4),
                 }
             }
             Some((_, span)) => {
-                if trajectories.is_some() || levels.is_some() {
+                if k.trajectories.is_some() || k.levels.is_some() {
                     self.push(
-                        n_span.clone().unwrap_or(span),
+                        k.n_span.clone().unwrap_or(span),
                         "`sensitivity.trajectories` and `levels` are for method = \"morris\"; Sobol' takes `n`".into(),
                         None,
                     );
                     return None;
                 }
                 Method::Sobol {
-                    n: n.unwrap_or(256),
+                    n: k.n.unwrap_or(256),
                 }
             }
         };
-        let factors = match factors {
+        let factors = match k.factors {
             Some(f) => f,
-            None if ok => ranges::every_parameter(base)
+            None if k.ok => ranges::every_parameter(base)
                 .into_iter()
                 .map(|(path, range)| Factor {
                     path: path.to_string(),
@@ -433,19 +359,19 @@ impl<'t> TableReader<'t> {
                 .collect(),
             None => return None,
         };
-        if !ok {
+        if !k.ok {
             return None;
         }
         let study = Study {
             method,
             factors,
-            outputs,
-            resamples,
-            confidence,
+            outputs: k.outputs,
+            resamples: k.resamples,
+            confidence: k.confidence,
         };
         if study.points() > MAX_POINTS {
             self.push(
-                n_span.unwrap_or(table.span()),
+                k.n_span.unwrap_or(table.span()),
                 format!(
                     "the design has {} points, more than the {MAX_POINTS} allowed; use fewer trajectories, a smaller n or fewer parameters",
                     study.points()
@@ -455,6 +381,93 @@ impl<'t> TableReader<'t> {
             return None;
         }
         Some(study)
+    }
+
+    /// The keys of a `[sensitivity]` table, each checked on its own.
+    fn study_keys(
+        &mut self,
+        table: &Value<'t>,
+        root: &DeTable<'t>,
+        base: &Parameters,
+    ) -> Option<StudyKeys> {
+        let entries = self.table(table, "sensitivity")?;
+        let mut k = StudyKeys {
+            method_name: None,
+            trajectories: None,
+            levels: None,
+            n: None,
+            outputs: Output::ALL.to_vec(),
+            resamples: 1000,
+            confidence: 0.95,
+            factors: None,
+            ok: true,
+            n_span: None,
+        };
+        for (key, key_span, value) in entries {
+            match key {
+                "method" => {
+                    k.method_name = self
+                        .text_value("sensitivity.method", value, &["morris", "sobol"])
+                        .map(|m| (m.to_string(), value.span()));
+                    k.ok &= k.method_name.is_some();
+                }
+                "trajectories" => {
+                    k.trajectories = self.whole("sensitivity.trajectories", value, 2, MAX_POINTS);
+                    k.ok &= k.trajectories.is_some();
+                    k.n_span = Some(value.span());
+                }
+                "levels" => {
+                    k.levels = self.whole("sensitivity.levels", value, 2, 100);
+                    if let Some(l) = k.levels.filter(|l| l % 2 == 1) {
+                        self.push(
+                            value.span(),
+                            format!("`sensitivity.levels` = {l} is odd; Morris levels must be even (4 is usual)"),
+                            None,
+                        );
+                        k.levels = None;
+                    }
+                    k.ok &= k.levels.is_some();
+                }
+                "n" => {
+                    k.n = self.whole("sensitivity.n", value, 2, design::MAX_SOBOL_POINTS);
+                    k.ok &= k.n.is_some();
+                    k.n_span = Some(value.span());
+                }
+                "resamples" => match self.whole("sensitivity.resamples", value, 2, MAX_RESAMPLES) {
+                    Some(v) => k.resamples = v,
+                    None => k.ok = false,
+                },
+                "confidence" => match self.number(value) {
+                    Some(c) if c > 0.0 && c < 1.0 => k.confidence = c,
+                    _ => {
+                        let s = self.shown(&value.span());
+                        self.push(
+                            value.span(),
+                            format!("`sensitivity.confidence` = {s} is not allowed; expected a number between 0 and 1, such as 0.95"),
+                            None,
+                        );
+                        k.ok = false;
+                    }
+                },
+                "outputs" => match self.outputs(value) {
+                    Some(o) => k.outputs = o,
+                    None => k.ok = false,
+                },
+                "parameters" => {
+                    k.factors = self.factors("sensitivity.parameters", value, root, base);
+                    k.ok &= k.factors.is_some();
+                }
+                other => {
+                    self.push(
+                        key_span,
+                        format!("unknown key `sensitivity.{other}`; [sensitivity] allows method, trajectories, levels, n, outputs, resamples, confidence, parameters"),
+                        None,
+                    );
+                    k.ok = false;
+                }
+            }
+        }
+        Some(k)
     }
 
     fn outputs(&mut self, value: &Value<'t>) -> Option<Vec<Output>> {
@@ -700,97 +713,16 @@ impl<'t> TableReader<'t> {
     ) -> Option<Range> {
         let span = v.span();
         let shown = self.shown(&span);
-        let mut low = None;
-        let mut high = None;
-        let mut log = false;
-        let mut choices: Option<Vec<String>> = None;
-        match v.get_ref() {
-            DeValue::Array(items) if items.len() == 2 && !matches!(spec.kind, Kind::Choice(_)) => {
-                low = Some(&items[0]);
-                high = Some(&items[1]);
-            }
-            DeValue::Array(items) if matches!(spec.kind, Kind::Choice(_)) => {
-                choices = Some(
-                    items
-                        .iter()
-                        .filter_map(|i| match i.get_ref() {
-                            DeValue::String(s) => Some(s.to_string()),
-                            _ => None,
-                        })
-                        .collect(),
-                );
-                if choices.as_ref().is_some_and(|c| c.len() != items.len()) {
-                    choices = Some(Vec::new());
-                }
-            }
-            DeValue::Table(t) => {
-                for (k, item) in t.iter() {
-                    match k.get_ref().as_ref() {
-                        "low" => low = Some(item),
-                        "high" => high = Some(item),
-                        "scale" => match self.text_value(
-                            &format!("{path}.scale"),
-                            item,
-                            &["linear", "log"],
-                        ) {
-                            Some(s) => log = s == "log",
-                            None => return None,
-                        },
-                        "choices" => {
-                            let DeValue::Array(items) = item.get_ref() else {
-                                self.push(
-                                    item.span(),
-                                    format!("`{path}.choices` must be a list of names"),
-                                    None,
-                                );
-                                return None;
-                            };
-                            choices = Some(
-                                items
-                                    .iter()
-                                    .filter_map(|i| match i.get_ref() {
-                                        DeValue::String(s) => Some(s.to_string()),
-                                        _ => None,
-                                    })
-                                    .collect(),
-                            );
-                        }
-                        other => {
-                            self.push(
-                                k.span(),
-                                format!("unknown key `{other}` in the range of `{path}`; a range allows low, high, scale (\"linear\" or \"log\") or choices"),
-                                None,
-                            );
-                            return None;
-                        }
-                    }
-                }
-            }
-            _ => {
-                self.push(
-                    span,
-                    format!("the range of `{path}` = {shown} is not a range; write [low, high], {{ low = …, high = …, scale = \"log\" }}, {{ choices = [...] }} or {{}} for its plausible range"),
-                    None,
-                );
-                return None;
-            }
-        }
+        let parts = self.range_parts(path, spec, v)?;
         if let Kind::Choice(names) = spec.kind {
-            let list = choices.unwrap_or_default();
-            let bad: Vec<&String> = list
-                .iter()
-                .filter(|c| !names.contains(&c.as_str()))
-                .collect();
-            if list.is_empty() || !bad.is_empty() {
+            let list = parts.choices.unwrap_or_default();
+            if list.is_empty() || list.iter().any(|c| !names.contains(&c.as_str())) {
+                let names: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
                 self.push(
                     span,
                     format!(
                         "the choices of `{path}` = {shown} are not allowed; list one or more of {}",
-                        names
-                            .iter()
-                            .map(|n| format!("\"{n}\""))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        names.join(", ")
                     ),
                     None,
                 );
@@ -798,7 +730,7 @@ impl<'t> TableReader<'t> {
             }
             return Some(Range::Choice { choices: list });
         }
-        if choices.is_some() {
+        if parts.choices.is_some() {
             self.push(
                 span,
                 format!("`{path}` is a number; give it [low, high], not choices"),
@@ -806,66 +738,12 @@ impl<'t> TableReader<'t> {
             );
             return None;
         }
-        let integer = matches!(spec.kind, Kind::Int { .. });
-        let (low, high) = match (low, high) {
-            (None, None) => {
-                let default = base.get(path)?;
-                match ranges::plausible(path, &spec.kind, &default) {
-                    Some(Range::Number {
-                        low, high, log: l, ..
-                    }) => {
-                        log |= l;
-                        (low, high)
-                    }
-                    _ => {
-                        self.push(
-                            span,
-                            format!(
-                                "`{path}` has no plausible range recorded; give it [low, high]"
-                            ),
-                            None,
-                        );
-                        return None;
-                    }
-                }
-            }
+        let mut log = parts.log;
+        let (low, high) = match (parts.low, parts.high) {
+            (None, None) => self.plausible_bounds(path, spec, base, span.clone(), &mut log)?,
             (Some(l), Some(h)) => {
-                let mut bound = |node: &Value<'t>, which: &str| -> Option<f64> {
-                    let x = self.number(node);
-                    let as_value = match (x, integer) {
-                        (Some(x), true) if matches!(node.get_ref(), DeValue::Integer(_)) => {
-                            ParamValue::Int(x as i64)
-                        }
-                        (Some(_), true) => {
-                            let s = self.shown(&node.span());
-                            self.push(node.span(), format!("the {which} end of `{path}` = {s} is not a whole number; `{path}` is whole"), None);
-                            return None;
-                        }
-                        (Some(x), false) => ParamValue::Float(x),
-                        (None, _) => {
-                            let s = self.shown(&node.span());
-                            self.push(
-                                node.span(),
-                                format!("the {which} end of `{path}` = {s} is not a number"),
-                                None,
-                            );
-                            return None;
-                        }
-                    };
-                    match spec.kind.check(&as_value) {
-                        Ok(_) => x,
-                        Err(msg) => {
-                            self.push(
-                                node.span(),
-                                format!("the {which} end of `{path}`: {msg}"),
-                                None,
-                            );
-                            None
-                        }
-                    }
-                };
-                let lo = bound(l, "low");
-                let hi = bound(h, "high");
+                let lo = self.bound(path, spec, l, "low");
+                let hi = self.bound(path, spec, h, "high");
                 (lo?, hi?)
             }
             _ => {
@@ -900,9 +778,195 @@ impl<'t> TableReader<'t> {
             low,
             high,
             log,
-            integer,
+            integer: matches!(spec.kind, Kind::Int { .. }),
         })
     }
+
+    /// What a range entry gives, before it is checked against the parameter: `[low, high]`
+    /// (a list of names for a choice) or a table of `low`, `high`, `scale` and `choices`.
+    fn range_parts<'v>(
+        &mut self,
+        path: &str,
+        spec: &parameters::ParamSpec,
+        v: &'v Value<'t>,
+    ) -> Option<RangeParts<'v, 't>> {
+        let mut parts = RangeParts {
+            low: None,
+            high: None,
+            log: false,
+            choices: None,
+        };
+        let choice = matches!(spec.kind, Kind::Choice(_));
+        match v.get_ref() {
+            DeValue::Array(items) if items.len() == 2 && !choice => {
+                parts.low = Some(&items[0]);
+                parts.high = Some(&items[1]);
+            }
+            DeValue::Array(items) if choice => {
+                let names = names_in(items);
+                // a list with anything but names is no list of choices
+                parts.choices = Some(if names.len() == items.len() {
+                    names
+                } else {
+                    Vec::new()
+                });
+            }
+            DeValue::Table(t) => {
+                for (k, item) in t.iter() {
+                    match k.get_ref().as_ref() {
+                        "low" => parts.low = Some(item),
+                        "high" => parts.high = Some(item),
+                        "scale" => {
+                            let name = format!("{path}.scale");
+                            let scale = self.text_value(&name, item, &["linear", "log"])?;
+                            parts.log = scale == "log";
+                        }
+                        "choices" => {
+                            let DeValue::Array(items) = item.get_ref() else {
+                                self.push(
+                                    item.span(),
+                                    format!("`{path}.choices` must be a list of names"),
+                                    None,
+                                );
+                                return None;
+                            };
+                            parts.choices = Some(names_in(items));
+                        }
+                        other => {
+                            self.push(
+                                k.span(),
+                                format!("unknown key `{other}` in the range of `{path}`; a range allows low, high, scale (\"linear\" or \"log\") or choices"),
+                                None,
+                            );
+                            return None;
+                        }
+                    }
+                }
+            }
+            _ => {
+                let shown = self.shown(&v.span());
+                self.push(
+                    v.span(),
+                    format!("the range of `{path}` = {shown} is not a range; write [low, high], {{ low = …, high = …, scale = \"log\" }}, {{ choices = [...] }} or {{}} for its plausible range"),
+                    None,
+                );
+                return None;
+            }
+        }
+        Some(parts)
+    }
+
+    /// The plausible range of `path` (`{}`); log-uniform if it is, or if the entry says so.
+    fn plausible_bounds(
+        &mut self,
+        path: &str,
+        spec: &parameters::ParamSpec,
+        base: &Parameters,
+        span: Span<usize>,
+        log: &mut bool,
+    ) -> Option<(f64, f64)> {
+        let default = base.get(path)?;
+        match ranges::plausible(path, &spec.kind, &default) {
+            Some(Range::Number {
+                low, high, log: l, ..
+            }) => {
+                *log |= l;
+                Some((low, high))
+            }
+            _ => {
+                self.push(
+                    span,
+                    format!("`{path}` has no plausible range recorded; give it [low, high]"),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// One end of a range: a number (whole, for a whole parameter) the parameter allows.
+    fn bound(
+        &mut self,
+        path: &str,
+        spec: &parameters::ParamSpec,
+        node: &Value<'t>,
+        which: &str,
+    ) -> Option<f64> {
+        let integer = matches!(spec.kind, Kind::Int { .. });
+        let x = self.number(node);
+        let as_value = match (x, integer) {
+            (Some(x), true) if matches!(node.get_ref(), DeValue::Integer(_)) => {
+                ParamValue::Int(x as i64)
+            }
+            (Some(_), true) => {
+                let s = self.shown(&node.span());
+                self.push(
+                    node.span(),
+                    format!(
+                        "the {which} end of `{path}` = {s} is not a whole number; `{path}` is whole"
+                    ),
+                    None,
+                );
+                return None;
+            }
+            (Some(x), false) => ParamValue::Float(x),
+            (None, _) => {
+                let s = self.shown(&node.span());
+                self.push(
+                    node.span(),
+                    format!("the {which} end of `{path}` = {s} is not a number"),
+                    None,
+                );
+                return None;
+            }
+        };
+        match spec.kind.check(&as_value) {
+            Ok(_) => x,
+            Err(msg) => {
+                self.push(
+                    node.span(),
+                    format!("the {which} end of `{path}`: {msg}"),
+                    None,
+                );
+                None
+            }
+        }
+    }
+}
+
+/// The keys of a `[sensitivity]` table as read, before they make a [`Study`]; `ok` is false
+/// once one of them was reported as wrong.
+struct StudyKeys {
+    method_name: Option<(String, Span<usize>)>,
+    trajectories: Option<usize>,
+    levels: Option<usize>,
+    n: Option<usize>,
+    outputs: Vec<Output>,
+    resamples: usize,
+    confidence: f64,
+    factors: Option<Vec<Factor>>,
+    ok: bool,
+    /// Where the design's size is given (`trajectories` or `n`).
+    n_span: Option<Span<usize>>,
+}
+
+/// What a range entry of `[sensitivity.parameters]` gives, before it is checked.
+struct RangeParts<'v, 't> {
+    low: Option<&'v Value<'t>>,
+    high: Option<&'v Value<'t>>,
+    log: bool,
+    choices: Option<Vec<String>>,
+}
+
+/// The names (strings) in a list; other items are left out.
+fn names_in(items: &[Value<'_>]) -> Vec<String> {
+    items
+        .iter()
+        .filter_map(|i| match i.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The scenario reader's hook: checks the `[sensitivity]` table and applies a `[sample]` table,

@@ -9,6 +9,7 @@
 //! - [`config`]: the `[sensitivity]` and `[sample]` tables of a scenario file.
 //! - [`study`]: runs a design through the model (common random numbers at every point) and
 //!   writes `indices.csv`, `design.csv`, `sensitivity.png/.svg` and `manifest.json`.
+//! - [`parts`]: `hothouse merge` of the parts written by `hothouse sensitivity --shard K/N`.
 //!
 //! The estimators work on plain numbers (unit-hypercube designs and their outputs), so they are
 //! tested on functions with known indices (Ishigami, Sobol' G) and against SALib
@@ -16,6 +17,7 @@
 
 pub mod config;
 pub mod morris;
+pub mod parts;
 pub mod ranges;
 pub mod sobol;
 pub mod study;

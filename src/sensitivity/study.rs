@@ -5,8 +5,8 @@
 //! Work happens in a hidden staging folder beside the target (`.NAME.partial`). Each finished
 //! point's outputs are appended to `points.csv` there, so `--resume` continues after the last
 //! finished point (the point running when interrupted is run again). `--shard K/N` runs only
-//! the K-th of N contiguous parts of the design and writes its `design.csv` and manifest (joining
-//! the parts into indices is not written yet).
+//! the K-th of N contiguous parts of the design and writes its `design.csv` and manifest;
+//! `hothouse merge` joins the parts into the whole study (`super::parts`).
 
 use super::config::{Factor, Method, Output, Study, design_seed};
 use super::{Interval, morris, sobol};
@@ -243,7 +243,56 @@ pub fn run(
     };
     let mut results = prepare_staging(&staging, &fingerprint, settings.resume, first..end)?;
     progress(results.len() as u64 * scenario.trials);
-    let pool = thread_pool(settings.threads)?;
+    let todo = first + results.len()..end;
+    let trials_run = simulate_points(
+        scenario,
+        study,
+        (todo, &values),
+        &staging,
+        settings.threads,
+        (cancel, progress),
+        &mut results,
+    )?;
+    let prov = Provenance {
+        command: "sensitivity",
+        scenario_path,
+        scenario_text,
+        threads: settings.threads,
+        shard: settings.shard,
+        merged_from: Vec::new(),
+        started,
+        clock,
+        trials_run,
+        agent_steps: results.iter().map(|r| r.agent_steps).sum(),
+    };
+    let design = Design {
+        study,
+        unit: &unit,
+        values: &values,
+    };
+    publish_study(
+        scenario,
+        &design,
+        (first, &results),
+        &prov,
+        settings.plots,
+        target,
+    )
+}
+
+/// Simulates the design points `todo` in order, with common random numbers, appending each
+/// one's outputs to `points.csv` in the staging folder (so that `--resume` continues after it)
+/// and to `results`; returns the number of trials run.
+fn simulate_points(
+    scenario: &Scenario,
+    study: &Study,
+    (todo, values): (std::ops::Range<usize>, &[Vec<ParamValue>]),
+    staging: &Path,
+    threads: usize,
+    (cancel, progress): (&AtomicBool, &(dyn Fn(u64) + Sync)),
+    results: &mut Vec<PointResult>,
+) -> Result<u64, Error> {
+    let pool = thread_pool(threads)?;
     let points_path = staging.join(POINTS_FILE);
     let mut points_file = fs::OpenOptions::new()
         .create(true)
@@ -251,7 +300,6 @@ pub fn run(
         .open(&points_path)
         .map_err(|e| Error::io(&points_path, e))?;
     let mut trials_run = 0u64;
-    let todo = first + results.len()..end;
     for (i, point) in todo.clone().zip(&values[todo]) {
         let model = point_model(scenario, &study.factors, point)
             .map_err(|e| Error::BadInput(format!("design point {i}: {e}")))?;
@@ -276,20 +324,60 @@ pub fn run(
     points_file
         .sync_all()
         .map_err(|e| Error::io(&points_path, e))?;
+    Ok(trials_run)
+}
 
-    // Assemble the output folder inside the staging folder, then publish it.
+/// A study's design: the unit-hypercube points and the parameter values they stand for.
+pub(super) struct Design<'a> {
+    pub(super) study: &'a Study,
+    pub(super) unit: &'a [Vec<f64>],
+    pub(super) values: &'a [Vec<ParamValue>],
+}
+
+/// What an output folder's manifest records about how it was made.
+pub(super) struct Provenance<'a> {
+    pub(super) command: &'static str,
+    pub(super) scenario_path: &'a str,
+    pub(super) scenario_text: &'a str,
+    pub(super) threads: usize,
+    pub(super) shard: Option<Shard>,
+    /// The part folders a merged study was joined from.
+    pub(super) merged_from: Vec<String>,
+    pub(super) started: SystemTime,
+    pub(super) clock: Instant,
+    pub(super) trials_run: u64,
+    pub(super) agent_steps: u64,
+}
+
+/// Writes the output folder of design points `first..first + results.len()` (`design.csv`;
+/// with every point, `indices.csv` and the picture; `manifest.json`) in the staging folder
+/// beside `target`, then publishes it there.
+pub(super) fn publish_study(
+    scenario: &Scenario,
+    design: &Design<'_>,
+    (first, results): (usize, &[PointResult]),
+    prov: &Provenance<'_>,
+    plots: bool,
+    target: &Path,
+) -> Result<Report, Error> {
+    let Design {
+        study,
+        unit,
+        values,
+    } = *design;
+    let staging = output::staging_dir(target);
     let folder = staging.join("out");
     fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
     let mut files = Vec::new();
-    let design_rows: Vec<(usize, &[ParamValue], &PointResult)> = (first..end)
-        .zip(&results)
+    let design_rows: Vec<(usize, &[ParamValue], &PointResult)> = (first..)
+        .zip(results)
         .map(|(i, r)| (i, values[i].as_slice(), r))
         .collect();
     write_design(&folder.join(DESIGN_CSV), study, &design_rows)?;
     files.push(DESIGN_CSV);
-    let whole = settings.shard.is_none();
+    let whole = prov.shard.is_none();
     let indices = if whole {
-        let rows = indices(study, &unit, &results, scenario.seed);
+        let rows = indices(study, unit, results, scenario.seed);
         write_indices(&folder.join(INDICES_CSV), study, &rows)?;
         files.push(INDICES_CSV);
         rows
@@ -297,34 +385,11 @@ pub fn run(
         Vec::new()
     };
     let mut pictures = Vec::new();
-    if whole && settings.plots {
+    if whole && plots {
         pictures = crate::plots::draw_sensitivity(&folder, &picture_data(study, &indices))?;
     }
-    let wall_seconds = clock.elapsed().as_secs_f64();
-    let agent_steps: u64 = results.iter().map(|r| r.agent_steps).sum();
-    let manifest = serde_json::json!({
-        "command": "sensitivity",
-        "version": crate::VERSION,
-        "rand_version": crate::RAND_VERSION,
-        "rand_distr_version": crate::RAND_DISTR_VERSION,
-        "scenario_path": scenario_path,
-        "scenario_text": scenario_text,
-        "base_parameters": scenario.base,
-        "study": study,
-        "seed": scenario.seed,
-        "design_seed": design_seed(scenario.seed),
-        "trials": scenario.trials,
-        "steps": scenario.steps,
-        "threads": settings.threads,
-        "shard": settings.shard,
-        "points": values.len(),
-        "points_in_this_folder": [first, end],
-        "start_time": timestamp(started),
-        "end_time": timestamp(SystemTime::now()),
-        "wall_seconds": wall_seconds,
-        "agent_steps": agent_steps,
-        "trials_per_second": if wall_seconds > 0.0 { trials_run as f64 / wall_seconds } else { 0.0 },
-    });
+    let wall_seconds = prov.clock.elapsed().as_secs_f64();
+    let manifest = manifest_json(scenario, design, (first, results.len()), prov, wall_seconds);
     let text = serde_json::to_string_pretty(&manifest)
         .map_err(|e| Error::BadInput(format!("manifest: {e}")))?;
     output::write_atomic(&folder.join("manifest.json"), text.as_bytes())?;
@@ -344,8 +409,45 @@ pub fn run(
         points: values.len(),
         indices,
         wall_seconds,
-        trials_run,
+        trials_run: prov.trials_run,
     })
+}
+
+/// The `manifest.json` of a study's folder holding design points `first..first + len`.
+fn manifest_json(
+    scenario: &Scenario,
+    design: &Design<'_>,
+    (first, len): (usize, usize),
+    prov: &Provenance<'_>,
+    wall_seconds: f64,
+) -> serde_json::Value {
+    let mut manifest = serde_json::json!({
+        "command": prov.command,
+        "version": crate::VERSION,
+        "rand_version": crate::RAND_VERSION,
+        "rand_distr_version": crate::RAND_DISTR_VERSION,
+        "scenario_path": prov.scenario_path,
+        "scenario_text": prov.scenario_text,
+        "base_parameters": scenario.base,
+        "study": design.study,
+        "seed": scenario.seed,
+        "design_seed": design_seed(scenario.seed),
+        "trials": scenario.trials,
+        "steps": scenario.steps,
+        "threads": prov.threads,
+        "shard": prov.shard,
+        "points": design.values.len(),
+        "points_in_this_folder": [first, first + len],
+        "start_time": timestamp(prov.started),
+        "end_time": timestamp(SystemTime::now()),
+        "wall_seconds": wall_seconds,
+        "agent_steps": prov.agent_steps,
+        "trials_per_second": if wall_seconds > 0.0 { prov.trials_run as f64 / wall_seconds } else { 0.0 },
+    });
+    if !prov.merged_from.is_empty() {
+        manifest["merged_from"] = serde_json::json!(prov.merged_from);
+    }
+    manifest
 }
 
 /// Creates the staging folder, or on `--resume` reads the points it already holds.
@@ -464,6 +566,16 @@ fn method_columns(study: &Study) -> (&'static str, &'static [&'static str]) {
     }
 }
 
+/// The columns of `design.csv`.
+pub(super) fn design_header(study: &Study) -> Vec<&str> {
+    let (group_col, _) = method_columns(study);
+    let mut header = vec!["point", group_col];
+    header.extend(study.factors.iter().map(|f| f.path.as_str()));
+    header.extend(["trials", "graduated"]);
+    header.extend(Output::ALL.iter().map(|o| o.name()));
+    header
+}
+
 /// `design.csv`: `point`, the trajectory (Morris) or base point (Sobol') it belongs to, the
 /// varied parameters' values, then `trials, graduated` and every output (empty when missing).
 fn write_design(
@@ -471,16 +583,11 @@ fn write_design(
     study: &Study,
     rows: &[(usize, &[ParamValue], &PointResult)],
 ) -> Result<(), Error> {
-    let (group_col, _) = method_columns(study);
     let per_group = match study.method {
         Method::Morris { .. } => study.factors.len() + 1,
         Method::Sobol { .. } => sobol::rows_per_point(study.factors.len()),
     };
-    let mut header = vec!["point", group_col];
-    header.extend(study.factors.iter().map(|f| f.path.as_str()));
-    header.extend(["trials", "graduated"]);
-    header.extend(Output::ALL.iter().map(|o| o.name()));
-    let mut w = output::create_csv(path, &header)?;
+    let mut w = output::create_csv(path, &design_header(study))?;
     for (i, values, r) in rows {
         let mut rec = vec![i.to_string(), (i / per_group).to_string()];
         rec.extend(values.iter().map(|v| match v {

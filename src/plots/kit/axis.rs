@@ -7,6 +7,7 @@
 //! on every category that has room for its label. Either way plotters receives a [`Coord`]:
 //! linear between the limits, with ticks exactly where the scale says.
 
+use plotters::chart::DualCoordChartContext;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{BoldPoints, KeyPointHint};
 use plotters::coord::types::RangedCoordf64;
@@ -181,14 +182,52 @@ pub(crate) fn frame<'a, DB: DrawingBackend>(
     cell: &'a DrawingArea<DB, Shift>,
     f: &Frame<'_>,
 ) -> Result<Chart<'a, DB>, DrawFail> {
-    let Slot {
-        bottom,
-        left,
-        title_rows,
-    } = f.slot;
+    let mut chart = builder(cell, f)?.build_cartesian_2d(f.x.coord(), f.y.coord())?;
+    draw_mesh(&mut chart, f)?;
+    Ok(chart)
+}
+
+/// A panel's chart with a second y axis on the right.
+pub(crate) type DualChart<'a, DB> =
+    DualCoordChartContext<'a, DB, Cartesian2d<Coord, Coord>, Cartesian2d<Coord, Coord>>;
+
+/// Draws the frame of a panel with a second y axis, `right`, on the right (in `right_area`
+/// pixels); marks are drawn against it with `draw_secondary_series`. Without `right` the room
+/// is kept empty, so that the plots of stacked panels line up whichever have a second axis.
+pub(crate) fn frame_dual<'a, DB: DrawingBackend>(
+    cell: &'a DrawingArea<DB, Shift>,
+    f: &Frame<'_>,
+    right: Option<&Scale>,
+    right_area: u32,
+) -> Result<DualChart<'a, DB>, DrawFail> {
+    let mut builder = builder(cell, f)?;
+    builder.right_y_label_area_size(right_area);
+    let chart = builder.build_cartesian_2d(f.x.coord(), f.y.coord())?;
+    let mut chart = chart.set_secondary_coord(f.x.coord(), right.unwrap_or(f.y).coord());
+    draw_mesh(&mut chart, f)?;
+    if let Some(r) = right {
+        let fmt = |v: &f64| r.label_at(*v);
+        chart
+            .configure_secondary_axes()
+            .axis_style(INK)
+            .label_style(text(TICK_SIZE, INK))
+            .axis_desc_style(text(AXIS_DESC_SIZE, INK))
+            .y_desc(r.title.as_str())
+            .y_label_formatter(&fmt)
+            .draw()?;
+    }
+    Ok(chart)
+}
+
+/// A chart builder on `cell` with the frame's margins and label areas, below the panel title
+/// (drawn here).
+fn builder<'a, 'b, DB: DrawingBackend>(
+    cell: &'a DrawingArea<DB, Shift>,
+    f: &Frame<'_>,
+) -> Result<ChartBuilder<'a, 'b, DB>, DrawFail> {
     let m = f.margins;
     let title_h = match f.title {
-        Some(t) => draw_panel_title(cell, t, title_rows)?,
+        Some(t) => draw_panel_title(cell, t, f.slot.title_rows)?,
         None => 0,
     };
     let mut builder = ChartBuilder::on(cell);
@@ -196,12 +235,16 @@ pub(crate) fn frame<'a, DB: DrawingBackend>(
         .margin(m.all)
         .margin_right(m.right)
         .x_label_area_size(m.x_area)
-        .y_label_area_size(if left { m.y_area.0 } else { m.y_area.1 });
+        .y_label_area_size(if f.slot.left { m.y_area.0 } else { m.y_area.1 });
     builder.margin_top(m.top.unwrap_or(m.all) + title_h);
     if let Some(left) = m.left {
         builder.margin_left(left);
     }
-    let mut chart = builder.build_cartesian_2d(f.x.coord(), f.y.coord())?;
+    Ok(builder)
+}
+
+/// The grid lines (if the frame has them), the axes, their ticks and titles.
+fn draw_mesh<DB: DrawingBackend>(chart: &mut Chart<'_, DB>, f: &Frame<'_>) -> Result<(), DrawFail> {
     let (x, y) = (f.x, f.y);
     let fmt_x = |v: &f64| x.label_at(*v);
     let fmt_y = |v: &f64| y.label_at(*v);
@@ -214,12 +257,12 @@ pub(crate) fn frame<'a, DB: DrawingBackend>(
     mesh.axis_style(INK)
         .label_style(text(TICK_SIZE, INK))
         .axis_desc_style(text(AXIS_DESC_SIZE, INK))
-        .x_desc(if bottom { x.title.as_str() } else { "" })
-        .y_desc(if left { y.title.as_str() } else { "" })
+        .x_desc(if f.slot.bottom { x.title.as_str() } else { "" })
+        .y_desc(if f.slot.left { y.title.as_str() } else { "" })
         .x_label_formatter(&fmt_x)
         .y_label_formatter(&fmt_y)
         .draw()?;
-    Ok(chart)
+    Ok(())
 }
 
 /// The positions of a parameter's values on an axis.

@@ -15,7 +15,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::legend::wrap;
+use super::legend::{LegendEntry, draw_legend, legend_width, wrap};
 use super::style::{
     self, INK, MUTED, PANEL_TITLE_SIZE, SUBTITLE_SIZE, TITLE_SIZE, anchored, text, text_size,
 };
@@ -301,6 +301,33 @@ pub(crate) fn split_panels<DB: DrawingBackend>(
     let mut cells = left.split_evenly((rows, cols));
     cells.truncate(n.max(1));
     (cells, legend)
+}
+
+/// Small multiples: draws panel `k` of a grid with `draw_panel(k, cell, slot, own_legend)`,
+/// one per title in `titles`, and the `legend` entries shared by all panels in a column on the
+/// right when there are entries and room for them. `own_legend` is true when no shared legend
+/// is drawn (none given, or no room), so a panel whose marks need a key carries its own.
+pub(crate) fn draw_grid<DB, F>(
+    body: &DrawingArea<DB, Shift>,
+    titles: &[Option<&str>],
+    legend: Option<&[LegendEntry]>,
+    mut draw_panel: F,
+) -> Result<(), DrawFail>
+where
+    DB: DrawingBackend,
+    F: FnMut(usize, &DrawingArea<DB, Shift>, Slot, bool) -> Result<(), DrawFail>,
+{
+    let legend_w = legend.map(|e| legend_width(body, None, e, LEGEND_W));
+    let (cells, legend_area) = split_panels(body, titles.len(), legend_w);
+    let own_legend = legend.is_none() || legend_area.is_none();
+    for (k, (cell, slot)) in cells.iter().zip(slots(&cells, titles)).enumerate() {
+        draw_panel(k, cell, slot, own_legend)?;
+    }
+    if let (Some(area), Some(entries)) = (legend_area, legend) {
+        let (w, _) = area.dim_in_pixel();
+        draw_legend(&area, (4, 20), w.saturating_sub(12), None, entries)?;
+    }
+    Ok(())
 }
 
 /// Where a panel sits in its grid: whether it carries the x axis title (bottom row) and the y

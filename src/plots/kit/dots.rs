@@ -15,9 +15,11 @@ use super::canvas::{DrawFail, Slot};
 use super::facets::{Arrangement, Panel, arrange, label};
 use super::labels::{Rect, Spot, place, segment_boxes};
 use super::legend::{LegendEntry, Swatch, draw_inset_legend};
+use super::marks::error_bar;
 use super::names::with_unit;
 use super::style::{INK, MUTED, PALETTE, TICK_SIZE, anchored, colour, text, text_size};
-use crate::plots::data::{RunData, SummaryRow};
+pub(crate) use crate::statistics::figures::Estimate;
+use crate::statistics::figures::{RunData, SummaryRow};
 
 /// At most this many lines share a panel.
 const MAX_SERIES: usize = 8;
@@ -30,14 +32,6 @@ const MARGINS: Margins = Margins {
     x_area: 62,
     y_area: (80, 50),
 };
-
-/// A value drawn as a dot with its interval; any of the three may be missing.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Estimate {
-    pub(crate) value: Option<f64>,
-    pub(crate) lower: Option<f64>,
-    pub(crate) upper: Option<f64>,
-}
 
 /// What the y axis of a [`SweepDots`] panel shows.
 pub(crate) struct Measure {
@@ -506,18 +500,8 @@ fn draw_intervals<DB: DrawingBackend>(
             x1: bx + 8,
             y1: bottom + 2,
         });
-        let st = col.stroke_width(2);
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(d.x, lo_c), (d.x, hi_c)],
-            st,
-        )))?;
-        for (y, end) in [(lo_c, lo), (hi_c, hi)] {
-            if end > y_max {
-                continue;
-            }
-            let cap_line = vec![(d.x - cap, y), (d.x + cap, y)];
-            chart.draw_series(std::iter::once(PathElement::new(cap_line, st)))?;
-        }
+        let caps = [lo <= y_max, hi <= y_max];
+        error_bar(chart, d.x, (lo_c, hi_c), caps, cap, col.stroke_width(2))?;
     }
     Ok(())
 }

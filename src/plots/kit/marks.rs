@@ -1,5 +1,5 @@
-//! The marks pictures share: step curves with their bands, and paths that show a lone point
-//! as a dot.
+//! The marks pictures share: step curves with their bands, paths that show a lone point as a
+//! dot, interval bars with caps.
 
 use plotters::prelude::*;
 
@@ -91,6 +91,29 @@ pub(crate) fn draw_path<DB: DrawingBackend>(
         chart.draw_series(DashedLineSeries::new(path, 10, 7, col.stroke_width(3)))?;
     } else {
         chart.draw_series(LineSeries::new(path, col.stroke_width(3)))?;
+    }
+    Ok(())
+}
+
+/// A vertical interval bar at `x` from `lo` to `hi`, with a cap `half_cap` (in x units) to
+/// each side at the ends `caps` says (a bar cut off at the axis has no cap there).
+pub(crate) fn error_bar<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    x: f64,
+    (lo, hi): (f64, f64),
+    caps: [bool; 2],
+    half_cap: f64,
+    style: ShapeStyle,
+) -> Result<(), DrawFail> {
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(x, lo), (x, hi)],
+        style,
+    )))?;
+    for (y, cap) in [(lo, caps[0]), (hi, caps[1])] {
+        if cap {
+            let line = vec![(x - half_cap, y), (x + half_cap, y)];
+            chart.draw_series(std::iter::once(PathElement::new(line, style)))?;
+        }
     }
     Ok(())
 }
