@@ -31,6 +31,7 @@ pub mod posterior;
 mod sensitivity;
 mod survival;
 mod trace;
+mod trend;
 
 use std::path::{Path, PathBuf};
 
@@ -81,8 +82,12 @@ pub fn draw_run(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
         written.extend(write_png_and_svg(&survival, dir, "survival")?);
         let cif = survival::CurvesPicture::new(&run, survival::Kind::Cif);
         written.extend(write_png_and_svg(&cif, dir, "cif")?);
-        let grad = graduation::GraduationPicture::new(&run);
-        written.extend(write_png_and_svg(&grad, dir, "graduation")?);
+        if let Some(trend) = trend::TrendPicture::new(&run) {
+            written.extend(write_png_and_svg(&trend, dir, "graduation")?);
+        } else {
+            let grad = graduation::GraduationPicture::new(&run);
+            written.extend(write_png_and_svg(&grad, dir, "graduation")?);
+        }
         if let Some(heat) = heatmap::HeatmapPicture::new(&run) {
             written.extend(write_png_and_svg(&heat, dir, "graduation_heatmap")?);
         }

@@ -190,3 +190,33 @@ fn merged_parts_are_byte_identical_to_the_whole_study() {
         .code(2);
     assert!(!dir.path().join("short").exists());
 }
+
+/// A sampled design's graduation picture shows P(graduate) against each sampled parameter with
+/// a trend (one panel per parameter), not lines through a grid that is not there.
+#[test]
+fn a_sampled_design_gets_trend_panels() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sample.toml");
+    fs::write(
+        &file,
+        "name = \"s\"\nseed = 3\ntrials = 40\n[sample]\nmethod = \"lhs\"\nn = 12\n[sample.parameters]\n\"host.investment\" = [0.5, 4]\n\"community.critical_mass\" = [2, 6]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    hothouse()
+        .arg("run")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .assert()
+        .success();
+    let svg = fs::read_to_string(out.join("graduation.svg")).unwrap();
+    assert!(
+        svg.contains("against each sampled parameter"),
+        "not the trend picture"
+    );
+    assert!(svg.contains("12 sampled variants"));
+    assert!(svg.contains("Host investment (staff-days/week)"));
+    assert!(svg.contains("Critical mass (people)"));
+}

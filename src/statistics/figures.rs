@@ -7,6 +7,7 @@
 //! | `run` | a run folder: the swept values (`variants.csv`), the curves (`survival.csv`), one row per variant (`summary.csv`), the horizon and the trials note |
 //! | `cost` | the host's outlay per graduation with its range, the cost-effectiveness frontier, the amounts of the rays of equal outlay per graduation |
 //! | `trace` | one trial's history (`trace.csv`) |
+//! | `trend` | P(graduate) against each parameter of a sampled design, with a LOWESS trend |
 //! | `error` | [`PlotError`]: why a picture could not be made, from its data or its drawing |
 //!
 //! The pictures (`crate::plots`) map these to marks; nothing here knows how they are drawn.
@@ -16,11 +17,13 @@ mod error;
 mod run;
 mod table;
 mod trace;
+mod trend;
 
 pub(crate) use cost::{frontier, per_graduate, ray_amounts};
 pub use error::PlotError;
 pub(crate) use run::{Curve, RunData, SummaryRow};
 pub(crate) use trace::Trace;
+pub(crate) use trend::TrendPanel;
 
 /// File names inside an output folder.
 pub const VARIANTS_CSV: &str = "variants.csv";
