@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use hothouse::error::{EXIT_BAD_INPUT, Error};
 use hothouse::manifest::Shard;
+use hothouse::progress::Progress;
 use hothouse::scenario::{self, Scenario};
 use hothouse::simulation::{self, RunReport, RunSettings};
 use hothouse::{merge, output, trace};
@@ -265,6 +266,9 @@ struct TraceArgs {
     /// Do not draw trace.png
     #[arg(long)]
     no_plots: bool,
+    /// Replace an existing output folder
+    #[arg(long)]
+    force: bool,
 }
 
 fn main() -> ExitCode {
@@ -324,6 +328,7 @@ fn load(path: &Path, o: &Overrides) -> Result<(Scenario, String), Error> {
     let s = Scenario::parse(&file, &text)?
         .with_overrides(o.trials, o.seed, o.steps)
         .map_err(|m| Error::Usage(format!("{file}: {m}")))?;
+    warn(&hothouse::inert::check(&file, &s, &text).map_err(Error::BadInput)?);
     Ok((s, text))
 }
 
@@ -356,9 +361,18 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
                     a.trial
                 ))
             });
-            let files = trace::write(&t, &out, !a.no_plots)?;
+            let files = write_trace(&t, &out, a.force, !a.no_plots)?;
+            let why = match (t.result.cause, s.variants().get(a.variant)) {
+                // The trial's own parameters (with any per-community draws).
+                (Some(c), Some(v)) => {
+                    let params = v.model(&s).map_err(Error::BadInput)?;
+                    let (params, _) = params.trial_parameters(t.seed);
+                    format!(" ({})", trace::cause_words(c, &params))
+                }
+                _ => String::new(),
+            };
             println!(
-                "trial {} of variant {} (seed {}): {} at week {}, furthest stage {}",
+                "trial {} of variant {} (seed {}): {} at week {}{why}, furthest stage {}",
                 a.trial, a.variant, t.seed, t.result.outcome, t.result.time, t.result.stage
             );
             for f in files {
@@ -407,6 +421,31 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+/// Writes a trace into the folder `out` as `run` writes its results: an existing folder only
+/// with `force`, replaced whole, never half-written.
+fn write_trace(
+    t: &trace::Trace,
+    out: &Path,
+    force: bool,
+    plots: bool,
+) -> Result<Vec<PathBuf>, Error> {
+    let (_lock, notes) = output::claim_target(out, force)?;
+    warn(&notes);
+    let staging = output::staging_dir(out);
+    if std::fs::symlink_metadata(&staging).is_ok() {
+        // Left by an interrupted command (the lock is ours).
+        std::fs::remove_dir_all(&staging)
+            .or_else(|_| std::fs::remove_file(&staging))
+            .map_err(|e| Error::io(&staging, e))?;
+    }
+    let files = trace::write(t, &staging, plots)?;
+    warn(&output::publish(&staging, out)?);
+    Ok(files
+        .iter()
+        .filter_map(|f| f.file_name().map(|n| out.join(n)))
+        .collect())
 }
 
 fn serve(a: ServeArgs) -> Result<(), Error> {
@@ -482,26 +521,7 @@ fn run(a: RunArgs) -> Result<(), Error> {
         .map(|sh| sh.trial_range(s.trials))
         .unwrap_or((0, s.trials));
     let total = (range.1 - range.0) * s.variant_count() as u64;
-    let bar = if a.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        b.set_style(
-            ProgressStyle::with_template(
-                "{bar:40} {human_pos}/{human_len} trials  {rate}  eta {eta}",
-            )
-            .map(|s| {
-                s.with_key(
-                    "rate",
-                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                        let _ = write!(w, "{:.0} trials/s", state.per_sec());
-                    },
-                )
-            })
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        b
-    };
+    let bar = Progress::new(total, a.quiet, std::io::stderr().is_terminal());
     let settings = RunSettings {
         threads,
         shard,
@@ -509,7 +529,8 @@ fn run(a: RunArgs) -> Result<(), Error> {
         resume: a.resume,
         plots: !a.no_plots,
     };
-    let progress = |n: u64| bar.inc(n);
+    let progress = |n: u64| bar.advance(n);
+    let resumed = |n: u64| bar.resumed(n);
     let result = simulation::run(
         &s,
         &a.scenario.display().to_string(),
@@ -518,28 +539,37 @@ fn run(a: RunArgs) -> Result<(), Error> {
         &settings,
         &cancel,
         &progress,
+        &resumed,
     );
-    bar.finish_and_clear();
+    bar.finish();
     let r = result?;
     warn(&r.warnings);
-    if !a.quiet {
-        println!(
-            "{}: {} variant(s) x {} trial(s), {} weeks, seed {}{}",
-            s.name,
-            s.variant_count(),
-            range.1 - range.0,
-            s.steps,
-            s.seed,
-            shard
-                .map(|sh| format!(", shard {}/{}", sh.index, sh.count))
-                .unwrap_or_default()
-        );
-        print_summary(&r);
+    if a.quiet {
+        return Ok(());
     }
+    print_header(&r);
+    print_summary(&r);
     for f in &r.files {
         println!("wrote {}", f.display());
     }
     Ok(())
+}
+
+/// The first line of `run` and `merge`: what was simulated.
+fn print_header(r: &RunReport) {
+    let m = &r.manifest;
+    let (first, end) = m.trial_range;
+    println!(
+        "{}: {} variant(s) x {} trial(s), {}, seed {}{}",
+        m.scenario_name,
+        r.summaries.len(),
+        end - first,
+        weeks(m.steps),
+        m.seed,
+        m.shard
+            .map(|sh| format!(", shard {}/{}", sh.index, sh.count))
+            .unwrap_or_default()
+    );
 }
 
 fn compare(a: CompareArgs) -> Result<(), Error> {
@@ -565,6 +595,7 @@ fn merge_folders(dirs: &[PathBuf], out: &Path, force: bool, plots: bool) -> Resu
     }
     let r = merge::merge(dirs, out, force, plots)?;
     warn(&r.warnings);
+    print_header(&r);
     print_summary(&r);
     println!("merged {} shards into {}", dirs.len(), r.out.display());
     Ok(())
@@ -607,18 +638,22 @@ fn sensitivity(a: SensitivityArgs) -> Result<(), Error> {
     let in_shard = shard
         .map(|sh| sh.trial_range(points))
         .map_or(points, |(a, b)| b - a);
-    let bar = progress_bar(a.quiet, in_shard * s.trials);
+    let bar = Progress::new(
+        in_shard * s.trials,
+        a.quiet,
+        std::io::stderr().is_terminal(),
+    );
     let settings = study::Settings {
         threads,
         shard,
         resume: a.resume,
         plots: !a.no_plots,
     };
-    let progress = |n: u64| bar.inc(n);
+    let progress = |n: u64| bar.advance(n);
     let result = study::run(
         &s, &plan, &file, &text, &target, &settings, &cancel, &progress,
     );
-    bar.finish_and_clear();
+    bar.finish();
     let r = result?;
     if !a.quiet {
         println!(
@@ -643,9 +678,9 @@ fn sensitivity(a: SensitivityArgs) -> Result<(), Error> {
                 println!("  {}: {}", o.name(), names.join(", "));
             }
         }
-    }
-    for f in &r.files {
-        println!("wrote {}", f.display());
+        for f in &r.files {
+            println!("wrote {}", f.display());
+        }
     }
     Ok(())
 }
@@ -840,14 +875,39 @@ fn print_check(s: &Scenario) {
     }
 }
 
+/// `x` with `decimals`, or "-" when it is not a finite number (never "NaN" or "inf").
+fn fixed(x: f64, decimals: usize) -> String {
+    if x.is_finite() {
+        format!("{x:.decimals$}")
+    } else {
+        "-".to_string()
+    }
+}
+
+/// "1 week", "104 weeks".
+fn weeks(n: u32) -> String {
+    if n == 1 {
+        "1 week".to_string()
+    } else {
+        format!("{n} weeks")
+    }
+}
+
+/// A p-value for people: "<0.001", "0.042", or "-" when undefined.
+fn p_text(p: f64) -> String {
+    if !p.is_finite() {
+        "-".to_string()
+    } else if p < 0.001 {
+        "<0.001".to_string()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
 fn print_summary(r: &RunReport) {
-    let width = r
-        .labels
-        .iter()
-        .map(String::len)
-        .max()
-        .unwrap_or(0)
-        .clamp(12, 60);
+    let width = r.labels.iter().map(String::len).max().unwrap_or(0).max(12);
+    // No fizzling anywhere: the log-rank tests compare nothing.
+    let any_fizzled = r.summaries.iter().any(|s| s.fizzled > 0);
     println!(
         "{:>7}  {:<width$} {:>8} {:>24} {:>9} {:>8} {:>11} {:>12}",
         "variant",
@@ -859,107 +919,271 @@ fn print_summary(r: &RunReport) {
         "log-rank p",
         "host £k/grad"
     );
-    let p_text = |p: f64| {
-        if p < 0.001 {
-            "<0.001".to_string()
-        } else {
-            format!("{p:.3}")
-        }
-    };
     let p_vs_0 = |v: usize| -> String {
         r.logrank
             .iter()
             .find(|(a, b, _)| a == "0" && *b == v.to_string())
+            .filter(|_| any_fizzled)
             .map(|(_, _, t)| p_text(t.p_value))
             .unwrap_or_else(|| "-".into())
     };
     for (i, s) in r.summaries.iter().enumerate() {
         println!(
-            "{:>7}  {:<width$} {:>8} {:>24} {:>9} {:>8.1} {:>11} {:>12}",
+            "{:>7}  {:<width$} {:>8} {:>24} {:>9} {:>8} {:>11} {:>12}",
             i,
             r.labels.get(i).map(String::as_str).unwrap_or(""),
             s.trials,
             format!(
-                "{:.3} [{:.3}, {:.3}]",
-                s.p_graduate, s.p_graduate_lower, s.p_graduate_upper
+                "{} [{}, {}]",
+                fixed(s.p_graduate, 3),
+                fixed(s.p_graduate_lower, 3),
+                fixed(s.p_graduate_upper, 3)
             ),
             s.median_survival
                 .map(|t| format!("{t} wk"))
                 .unwrap_or_else(|| "not hit".into()),
-            s.rmst,
+            fixed(s.rmst, 1),
             if i == 0 {
                 "(ref)".to_string()
             } else {
                 p_vs_0(i)
             },
             r.outlay_per_graduate(i)
-                .map(|x| format!("{x:.1}"))
+                .map(|x| fixed(x, 1))
                 .unwrap_or_else(|| "-".into())
         );
     }
-    if let Some((_, _, t)) = r.logrank.iter().find(|(_, b, _)| b == "all") {
+    if !any_fizzled && r.summaries.len() > 1 {
         println!(
-            "log-rank test across all variants: chi2 = {:.2}, df = {}, p = {}",
-            t.chi2,
+            "log-rank tests: none, since no community fizzled in any variant within {}",
+            weeks(r.manifest.steps)
+        );
+    } else if let Some((_, _, t)) = r.logrank.iter().find(|(_, b, _)| b == "all") {
+        println!(
+            "log-rank test across all variants: chi2 = {}, df = {}, p = {}",
+            fixed(t.chi2, 2),
             t.df,
             p_text(t.p_value)
         );
     }
     println!(
-        "median = median weeks to fizzle (Kaplan-Meier); RMST = mean weeks not fizzled within the horizon;\nhost £k/grad = the host's whole outlay (facilitation and operating shortfall), in thousands of pounds, per graduation"
+        "median = median weeks to fizzle (Kaplan-Meier; \"not hit\" when fewer than half fizzled within the horizon);\nRMST = mean weeks not fizzled within the horizon;\nhost £k/grad = the host's whole outlay (facilitation and operating shortfall), in thousands of pounds, per graduation"
     );
-    print_answer(r);
+    match r.manifest.shard {
+        Some(sh) => println!(
+            "(shard {}/{}: no conclusion is drawn from part of the trials; `hothouse merge` the shards for it)",
+            sh.index, sh.count
+        ),
+        None => print_answer(r),
+    }
 }
 
 /// A plain-language answer: the odds, and which variant gives the best and worst odds.
 fn print_answer(r: &RunReport) {
     let steps = r.manifest.steps;
-    let pct = |p: f64| format!("{:.0}%", 100.0 * p);
-    if r.summaries.len() == 1 {
-        let s = &r.summaries[0];
+    let within = weeks(steps);
+    let pct = |p: f64| {
+        if p.is_finite() {
+            format!("{:.0}%", 100.0 * p)
+        } else {
+            "-".to_string()
+        }
+    };
+    let share = |n: u64, of: u64| pct(n as f64 / of.max(1) as f64);
+    let all = &r.summaries;
+    let trials: u64 = all.iter().map(|s| s.trials).sum();
+    let censored: u64 = all.iter().map(|s| s.censored).sum();
+    if trials > 0 && censored == trials {
         println!(
-            "In short: {} of communities graduate within {steps} weeks (95% CI {} to {}), {} fizzle out.",
-            pct(s.p_graduate),
-            pct(s.p_graduate_lower),
-            pct(s.p_graduate_upper),
-            pct(s.fizzled as f64 / s.trials.max(1) as f64)
+            "In short: every community was still running after {within}: none graduated or fizzled, so there is no answer yet; raise `steps`."
         );
         return;
     }
-    let best = r
-        .summaries
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.p_graduate.total_cmp(&b.1.p_graduate));
-    let worst = r
-        .summaries
-        .iter()
-        .enumerate()
-        .min_by(|a, b| a.1.p_graduate.total_cmp(&b.1.p_graduate));
-    if let (Some((bi, b)), Some((wi, w))) = (best, worst) {
-        let label = |i: usize| r.labels.get(i).cloned().unwrap_or_default();
-        let cost = |i: usize| {
-            r.outlay_per_graduate(i)
-                .map(|x| format!(", £{x:.1}k of host outlay per graduation"))
-                .unwrap_or_default()
+    if all.len() == 1 {
+        let s = &all[0];
+        let still = if s.censored > 0 {
+            format!(
+                "; {} were still running at the horizon",
+                share(s.censored, s.trials)
+            )
+        } else {
+            String::new()
         };
         println!(
-            "In short: the best odds of graduating within {steps} weeks are {} with {} (variant {bi}{}); the worst, {} with {} (variant {wi}{}).",
-            pct(b.p_graduate),
+            "In short: {} of communities graduate within {within} (95% CI {} to {}), {} fizzle out{still}.",
+            pct(s.p_graduate),
+            pct(s.p_graduate_lower),
+            pct(s.p_graduate_upper),
+            share(s.fizzled, s.trials)
+        );
+        return;
+    }
+    if all.iter().all(|s| s.graduated == 0) {
+        let upper = all
+            .iter()
+            .map(|s| s.p_graduate_upper)
+            .fold(0.0f64, f64::max);
+        println!(
+            "In short: no community graduated within {within} in any variant (at most {} by the 95% intervals); compare how long they last (median, RMST).",
+            pct(upper)
+        );
+        return;
+    }
+    answer_with_noise(r, &within);
+}
+
+/// Names listed in one "within noise" sentence at most; the rest are counted.
+const MAX_LISTED: usize = 10;
+
+/// "A (variant 4, 46%), B (variant 7, 45%)", at most [`MAX_LISTED`] of them.
+fn listed(items: &[usize], each: impl Fn(usize) -> String) -> String {
+    let mut text: Vec<String> = items.iter().take(MAX_LISTED).map(|&i| each(i)).collect();
+    if items.len() > MAX_LISTED {
+        text.push(format!("and {} more", items.len() - MAX_LISTED));
+    }
+    text.join(", ")
+}
+
+/// The best and worst odds and the cheapest graduation, with the variants that do as well
+/// within noise: paired tests on the trials (variants share random numbers) when `trials.csv`
+/// is there, the 95% intervals otherwise.
+fn answer_with_noise(r: &RunReport, within: &str) {
+    use hothouse::statistics::PairedTrials;
+    let all = &r.summaries;
+    let pct = |p: f64| format!("{:.0}%", 100.0 * p);
+    let label = |i: usize| r.labels.get(i).cloned().unwrap_or_default();
+    let (first, end) = r.manifest.trial_range;
+    let paired = if r.manifest.trials_csv {
+        PairedTrials::read(&r.out.join("trials.csv"), all.len(), first, end)
+    } else {
+        None
+    };
+    // Graduation odds equal within noise: McNemar's exact test on the paired trials, else
+    // overlapping 95% intervals.
+    let same_odds = |i: usize, j: usize| match &paired {
+        Some(p) => i == j || p.graduation_p(i, j) >= 0.05,
+        None => {
+            all[i].p_graduate_lower <= all[j].p_graduate_upper
+                && all[j].p_graduate_lower <= all[i].p_graduate_upper
+        }
+    };
+    let how = if paired.is_some() {
+        "paired McNemar test on the same trials, p >= 0.05"
+    } else {
+        "overlapping 95% intervals; no trials.csv for a paired test"
+    };
+    // The first variant with the highest (lowest) odds.
+    let pick = |better: fn(f64, f64) -> bool| {
+        (0..all.len()).fold(0, |k, i| {
+            if better(all[i].p_graduate, all[k].p_graduate) {
+                i
+            } else {
+                k
+            }
+        })
+    };
+    let bi = pick(|a, b| a > b);
+    let wi = pick(|a, b| a < b);
+    let mut as_good: Vec<usize> = (0..all.len())
+        .filter(|&j| j != bi && same_odds(bi, j))
+        .collect();
+    as_good.sort_by(|a, b| all[*b].p_graduate.total_cmp(&all[*a].p_graduate));
+    let cost = |i: usize| {
+        r.outlay_per_graduate(i)
+            .filter(|x| x.is_finite())
+            .map(|x| format!(", £{x:.1}k of host outlay per graduation"))
+            .unwrap_or_default()
+    };
+    let odds = |i: usize| format!("{} (variant {i}, {})", label(i), pct(all[i].p_graduate));
+    if as_good.len() + 1 == all.len() {
+        let (lo, hi) = (pct(all[wi].p_graduate), pct(all[bi].p_graduate));
+        let range = if lo == hi {
+            lo
+        } else {
+            format!("{lo} to {hi}")
+        };
+        println!(
+            "In short: all {} variants have the same odds of graduating within {within}, within noise ({how}): {range}.",
+            all.len()
+        );
+    } else {
+        println!(
+            "In short: the best odds of graduating within {within} are {} with {} (variant {bi}{}); the worst, {} with {} (variant {wi}{}).",
+            pct(all[bi].p_graduate),
             label(bi),
             cost(bi),
-            pct(w.p_graduate),
+            pct(all[wi].p_graduate),
             label(wi),
             cost(wi)
         );
-        let cheapest = (0..r.summaries.len())
-            .filter_map(|i| r.outlay_per_graduate(i).map(|c| (i, c)))
-            .min_by(|a, b| a.1.total_cmp(&b.1));
-        if let Some((ci, c)) = cheapest {
+        if !as_good.is_empty() {
             println!(
-                "Per graduation, the host pays least with {} (variant {ci}): £{c:.1}k.",
-                label(ci)
+                "As good as the best within noise ({how}): {}.",
+                listed(&as_good, odds)
             );
         }
+        let mut as_bad: Vec<usize> = (0..all.len())
+            .filter(|&j| j != wi && same_odds(wi, j))
+            .collect();
+        as_bad.sort_by(|a, b| all[*a].p_graduate.total_cmp(&all[*b].p_graduate));
+        if !as_bad.is_empty() {
+            println!(
+                "As bad as the worst within noise: {}.",
+                listed(&as_bad, odds)
+            );
+        }
+    }
+
+    let costs: Vec<(usize, f64)> = (0..all.len())
+        .filter_map(|i| r.outlay_per_graduate(i).map(|c| (i, c)))
+        .filter(|(_, c)| c.is_finite())
+        .collect();
+    let Some(&(ci, c)) = costs.iter().min_by(|a, b| a.1.total_cmp(&b.1)) else {
+        return;
+    };
+    // A paired bootstrap of the difference in outlay per graduation, bounded in work.
+    let others = costs.len().saturating_sub(1).max(1);
+    let n = (end - first).max(1) as usize;
+    let resamples = (100_000_000 / (others * n)).min(1000);
+    let tested = paired.as_ref().filter(|_| resamples >= 200);
+    let as_cheap: Vec<usize> = match tested {
+        Some(p) => costs
+            .iter()
+            .filter(|&&(j, _)| j != ci)
+            .filter(|&&(j, _)| {
+                p.cost_difference(j, ci, resamples, r.manifest.seed)
+                    .is_some_and(|(lo, _)| lo <= 0.0)
+            })
+            .map(|&(j, _)| j)
+            .collect(),
+        None => Vec::new(),
+    };
+    let price = |i: usize| {
+        format!(
+            "{} (variant {i}, £{:.1}k)",
+            label(i),
+            r.outlay_per_graduate(i).unwrap_or(f64::NAN)
+        )
+    };
+    let note = if tested.is_none() && costs.len() > 1 {
+        " (not tested against noise: that needs trials.csv)"
+    } else {
+        ""
+    };
+    println!(
+        "Per graduation, the host pays least with {} (variant {ci}): £{c:.1}k{note}.",
+        label(ci)
+    );
+    if !as_cheap.is_empty() {
+        let mut as_cheap = as_cheap;
+        as_cheap.sort_by(|a, b| {
+            r.outlay_per_graduate(*a)
+                .unwrap_or(f64::INFINITY)
+                .total_cmp(&r.outlay_per_graduate(*b).unwrap_or(f64::INFINITY))
+        });
+        println!(
+            "As cheap within noise (paired bootstrap, {resamples} resamples: the 95% interval of the difference includes 0): {}.",
+            listed(&as_cheap, price)
+        );
     }
 }

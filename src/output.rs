@@ -76,10 +76,64 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "host_outlay_per_graduate",
 ];
 
+/// The last columns of `summary.csv`: fizzled trials by cause, in the order of
+/// [`crate::model::FizzleCause::ALL`].
+pub const CAUSE_COLUMNS: &[&str] = &[
+    "fizzled_everyone_left",
+    "fizzled_too_few_active",
+    "fizzled_out_of_money",
+];
+
 /// Formats a number for CSV: the shortest text that reads back as the same f64.
 pub fn num(x: f64) -> String {
     debug_assert!(!x.is_nan(), "NaN reached an output file");
     format!("{x}")
+}
+
+/// Formats a statistic for CSV like [`num`], but in scientific notation when it is very small or
+/// very large ("1.5e-200", not 200 digits that a spreadsheet shows as 0); still the shortest text
+/// that reads back as the same f64.
+pub fn sci(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && (x.abs() < 1e-4 || x.abs() >= 1e15) {
+        format!("{x:e}")
+    } else {
+        num(x)
+    }
+}
+
+/// What the value 0 of parameter `path` means, in words, taken from the registry's text
+/// ("0 means open-ended" gives "open-ended", "0 disables" gives "disabled"); `None` for any
+/// other value or a parameter whose 0 is an ordinary number.
+pub fn special_meaning(path: &str, value: &ParamValue) -> Option<String> {
+    if value.as_f64() != Some(0.0) {
+        return None;
+    }
+    let spec = crate::parameters::SPECS.iter().find(|s| s.path == path)?;
+    if let Some(rest) = spec.doc.split("0 means ").nth(1) {
+        let words = rest.split(';').next().unwrap_or(rest).trim();
+        return Some(words.strip_prefix("it ").unwrap_or(words).to_string());
+    }
+    spec.doc
+        .contains("0 disables")
+        .then(|| "disabled".to_string())
+}
+
+/// A variant's swept values for people: "host.commitment = 0 (open-ended), host.investment =
+/// 2", or "base parameters" without a sweep.
+pub fn plain_label(scenario: &Scenario, variant: &Variant) -> String {
+    if variant.values.is_empty() {
+        return "base parameters".to_string();
+    }
+    scenario
+        .sweep
+        .iter()
+        .zip(&variant.values)
+        .map(|((path, _), v)| match special_meaning(path, v) {
+            Some(words) => format!("{path} = {v} ({words})"),
+            None => format!("{path} = {v}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One row of `trials.csv` as text fields.
@@ -204,6 +258,7 @@ pub fn write_summary(
     let mut header = vec!["variant"];
     header.extend(scenario.swept_paths());
     header.extend(SUMMARY_COLUMNS);
+    header.extend(CAUSE_COLUMNS);
     let mut w = create_csv(&path, &header)?;
     for ((v, s), h) in variants.iter().zip(summaries).zip(totals) {
         let mut rec = vec![v.index.to_string()];
@@ -224,6 +279,7 @@ pub fn write_summary(
                 .map(num)
                 .unwrap_or_default(),
         ]);
+        rec.extend(h.fizzled_by_cause.iter().map(u64::to_string));
         w.write_record(&rec).map_err(|e| Error::csv(&path, e))?;
     }
     finish_csv(&path, w)
@@ -277,9 +333,9 @@ pub fn write_logrank(
         w.write_record([
             a.clone(),
             b.clone(),
-            num(t.chi2),
+            sci(t.chi2),
             t.df.to_string(),
-            num(t.p_value),
+            sci(t.p_value),
         ])
         .map_err(|e| Error::csv(&path, e))?;
     }
@@ -805,4 +861,41 @@ pub fn file_record(path: &Path) -> std::io::Result<FileRecord> {
     let mut w = HashingWriter::new(std::io::sink());
     std::io::copy(&mut f, &mut w)?;
     Ok(w.record())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statistics_far_from_one_are_written_in_scientific_notation() {
+        assert_eq!(sci(1.5e-200), "1.5e-200");
+        assert_eq!(sci(0.00012), "0.00012");
+        assert_eq!(sci(0.0000123), "1.23e-5");
+        assert_eq!(sci(0.0), "0");
+        assert_eq!(sci(1.0), "1");
+        assert_eq!(sci(475.18), "475.18");
+        assert_eq!(sci(2.5e20), "2.5e20");
+        for x in [1.5e-200, 1.23e-5, 2.5e20, f64::MIN_POSITIVE] {
+            assert_eq!(sci(x).parse::<f64>().unwrap(), x);
+        }
+    }
+
+    #[test]
+    fn zero_reads_in_words_where_the_registry_gives_it_a_meaning() {
+        let zero = ParamValue::Int(0);
+        let words = |p: &str| special_meaning(p, &zero);
+        assert_eq!(words("host.commitment").as_deref(), Some("open-ended"));
+        assert_eq!(words("core_idea.half_life").as_deref(), Some("never fades"));
+        assert_eq!(words("host.investment").as_deref(), Some("no host"));
+        assert_eq!(
+            words("community.critical_mass").as_deref(),
+            Some("disabled")
+        );
+        assert_eq!(words("benefit.decay"), None);
+        assert_eq!(
+            special_meaning("host.commitment", &ParamValue::Int(13)),
+            None
+        );
+    }
 }

@@ -41,7 +41,8 @@ pub struct RunSettings {
 #[derive(Debug, Clone)]
 pub struct RunReport {
     pub out: PathBuf,
-    /// Each variant's swept values, as "path = value, ...".
+    /// Each variant's swept values, as "path = value, ..." (special values named in words,
+    /// [`output::plain_label`]).
     pub labels: Vec<String>,
     pub files: Vec<PathBuf>,
     pub summaries: Vec<Summary>,
@@ -228,9 +229,12 @@ pub fn simulate_variant(
 /// Continues a variant from `state` up to trial `end` (exclusive), in chunks of [`CHUNK`]
 /// trials simulated in parallel. `prepare(trial, seed, result)` runs on the worker that simulated
 /// the trial (to format its row in parallel); `row(result, prepared)` then runs in trial order on
-/// the calling thread. After each chunk `checkpoint(state, false)` is called; when
-/// interrupted, `checkpoint(state, true)` is called with the state at the last whole chunk
-/// before returning [`Error::Interrupted`].
+/// the calling thread. After each chunk `checkpoint(state, false)` is called.
+///
+/// `cancel` is checked every simulated week, so an interrupt stops even a long trial within a
+/// week's work. The trials of the interrupted chunk that finished before the first unfinished
+/// one are kept (their rows are written and counted), `checkpoint(state, true)` is called, and
+/// [`Error::Interrupted`] is returned; the unfinished trials are simply run again on `--resume`.
 #[allow(clippy::too_many_arguments)]
 pub fn continue_variant<T: Send>(
     model: &Model,
@@ -256,31 +260,34 @@ pub fn continue_variant<T: Send>(
             (0..(stop - start) as usize)
                 .into_par_iter()
                 .map_init(Workspace::new, |ws, k| {
-                    // After Ctrl-C the rest of the chunk is skipped, so the run stops promptly
-                    // even when trials are long; the chunk is then discarded.
+                    // After Ctrl-C the rest of the chunk is skipped and the trials under way
+                    // stop at their next week.
                     if cancel.load(Ordering::Relaxed) {
                         return None;
                     }
                     let trial = start + k as u64;
                     let s = trial_seed(seed, trial);
-                    let r = model.run(s, ws);
+                    let r = model.run_cancellable(s, ws, cancel)?;
                     let prepared = prepare(trial, s, &r);
+                    // Counted as each trial ends, so that long trials still move the bar.
+                    progress(1);
                     Some((r, prepared))
                 })
                 .collect_into_vec(&mut buf)
         });
-        if cancel.load(Ordering::Relaxed) || buf.iter().any(Option::is_none) {
-            checkpoint(state, true)?;
-            return Err(Error::Interrupted);
-        }
-        for (r, prepared) in buf.drain(..).flatten() {
+        // The finished trials before the first unfinished one, in trial order.
+        let finished = buf.iter().take_while(|t| t.is_some()).count() as u64;
+        for (r, prepared) in buf.drain(..).map_while(|t| t) {
             state.counts.record(r.outcome, r.time);
             state.agent_steps += r.participant_steps;
             state.host.add(&r);
             row(&r, prepared)?;
         }
-        state.next_trial = stop;
-        progress(stop - start);
+        state.next_trial = start + finished;
+        if state.next_trial < stop {
+            checkpoint(state, true)?;
+            return Err(Error::Interrupted);
+        }
         checkpoint(state, false)?;
     }
     Ok(())
@@ -298,6 +305,9 @@ fn variant_file(staging: &Path, index: usize, ext: &str) -> PathBuf {
     staging.join("variants").join(format!("{index:06}.{ext}"))
 }
 
+/// The caller's cancel flag, progress callback and resumed-trials callback.
+type Callbacks<'a> = (&'a AtomicBool, &'a (dyn Fn(u64) + Sync), &'a dyn Fn(u64));
+
 /// A variant's rows file, written through a hasher so that checkpoints record its SHA-256.
 type RowsWriter = RefCell<output::HashingWriter<std::io::BufWriter<File>>>;
 
@@ -312,11 +322,16 @@ struct RunContext<'a> {
     pool: rayon::ThreadPool,
     cancel: &'a AtomicBool,
     progress: &'a (dyn Fn(u64) + Sync),
+    /// Told of trials an interrupted run finished that `--resume` takes over.
+    resumed: &'a dyn Fn(u64),
+    /// Those trials, counted (left out of the manifest's `trials_per_second`).
+    resumed_trials: std::cell::Cell<u64>,
 }
 
 /// Runs a scenario into the folder `target`: prepare the staging folder, take each variant
 /// (finished earlier, or simulated from its checkpoint or from the start), then assemble the
-/// output folder and publish it.
+/// output folder and publish it. `progress(n)` is told of trials simulated, `resumed(n)` of
+/// trials an interrupted run finished that `--resume` takes over.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     scenario: &Scenario,
@@ -326,6 +341,7 @@ pub fn run(
     settings: &RunSettings,
     cancel: &AtomicBool,
     progress: &(dyn Fn(u64) + Sync),
+    resumed: &dyn Fn(u64),
 ) -> Result<RunReport, Error> {
     let started = SystemTime::now();
     let clock = Instant::now();
@@ -335,7 +351,7 @@ pub fn run(
         scenario_text,
         target,
         settings,
-        (cancel, progress),
+        (cancel, progress, resumed),
         variants.len(),
     )?;
     let mut counts = Vec::with_capacity(variants.len());
@@ -379,7 +395,7 @@ pub fn run(
         manifest,
         started,
         clock,
-        (ctx.range.1 - ctx.range.0) * variants.len() as u64,
+        (ctx.range.1 - ctx.range.0) * variants.len() as u64 - ctx.resumed_trials.get(),
         settings.plots,
     )?;
     if cancel.load(Ordering::Relaxed) {
@@ -420,7 +436,7 @@ impl<'a> RunContext<'a> {
         scenario_text: &str,
         target: &Path,
         settings: &'a RunSettings,
-        (cancel, progress): (&'a AtomicBool, &'a (dyn Fn(u64) + Sync)),
+        (cancel, progress, resumed): Callbacks<'a>,
         n_variants: usize,
     ) -> Result<RunContext<'a>, Error> {
         let range = settings
@@ -453,7 +469,15 @@ impl<'a> RunContext<'a> {
             pool: thread_pool(settings.threads)?,
             cancel,
             progress,
+            resumed,
+            resumed_trials: std::cell::Cell::new(0),
         })
+    }
+
+    /// `n` trials taken over from an interrupted run.
+    fn resume(&self, n: u64) {
+        (self.resumed)(n);
+        self.resumed_trials.set(self.resumed_trials.get() + n);
     }
 
     /// With `--resume`, a variant an earlier run finished (checked against its rows).
@@ -477,7 +501,7 @@ impl<'a> RunContext<'a> {
             let rows_path = variant_file(&self.staging, index, "trials.csv");
             verify_rows(&rows_path, &done_path, &done, range.0, true)?;
         }
-        (self.progress)(range.1 - range.0);
+        self.resume(range.1 - range.0);
         Ok(Some(done.state))
     }
 
@@ -560,7 +584,7 @@ impl<'a> RunContext<'a> {
             }
             rows_len = cp.rows_len;
             state = cp.state;
-            (self.progress)(state.next_trial - range.0);
+            self.resume(state.next_trial - range.0);
         }
         if !self.settings.write_trials {
             return Ok((state, None));
@@ -870,7 +894,10 @@ pub fn assemble(
     }
     Ok(RunReport {
         out: dir.to_path_buf(),
-        labels: variants.iter().map(|v| v.label(scenario)).collect(),
+        labels: variants
+            .iter()
+            .map(|v| output::plain_label(scenario, v))
+            .collect(),
         files,
         summaries,
         totals: totals.to_vec(),
@@ -919,6 +946,62 @@ pub fn write_trials_file(
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
+
+    /// An interrupt keeps the trials finished before it (their rows and counts) and reports
+    /// exactly those; without one, the same trials give the same rows and counts.
+    #[test]
+    fn an_interrupt_mid_chunk_keeps_the_finished_trials() {
+        let model = Model::new(crate::parameters::Parameters::default(), 104).unwrap();
+        let pool = thread_pool(1).unwrap();
+        let run = |interrupt_after: Option<u64>| {
+            let cancel = AtomicBool::new(false);
+            let mut state = VariantProgress::new(10, 104);
+            let mut rows = Vec::new();
+            let mut saved = Vec::new();
+            let done = std::sync::atomic::AtomicU64::new(0);
+            let result = continue_variant(
+                &model,
+                7,
+                60,
+                &pool,
+                &cancel,
+                &|n| {
+                    done.fetch_add(n, Ordering::Relaxed);
+                },
+                &mut state,
+                |trial, _, r| {
+                    if Some(trial) == interrupt_after {
+                        cancel.store(true, Ordering::Relaxed);
+                    }
+                    (trial, r.time)
+                },
+                |_, p| {
+                    rows.push(p);
+                    Ok(())
+                },
+                |s, force| {
+                    saved.push((s.next_trial, s.counts.trials(), force));
+                    Ok(())
+                },
+            );
+            (result, state, rows, saved, done.into_inner())
+        };
+        let (result, state, rows, saved, done) = run(Some(25));
+        assert!(matches!(result, Err(Error::Interrupted)));
+        // Trials 10..=25 finished; 26 was cut short (or never started).
+        assert_eq!(state.next_trial, 26);
+        assert_eq!(state.counts.trials(), 16);
+        assert_eq!(saved, vec![(26, 16, true)]);
+        assert_eq!(done, 16);
+        let (full, whole, all_rows, _, _) = run(None);
+        assert!(full.is_ok());
+        assert_eq!(whole.next_trial, 60);
+        assert_eq!(rows[..], all_rows[..16]);
+        assert_eq!(
+            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            (10..26).collect::<Vec<_>>()
+        );
+    }
 
     #[test]
     fn a_full_disk_while_assembling_names_the_file_written() {

@@ -38,12 +38,14 @@ pub(crate) mod figures;
 mod incidence;
 mod linalg;
 mod logrank;
+mod paired;
 mod proportion;
 mod survival;
 
 pub use counts::OutcomeCounts;
 pub use incidence::{Incidence, IncidenceCurve, cumulative_incidence, loglog_band};
 pub use logrank::{LogRank, logrank, logrank_within};
+pub use paired::{MAX_PAIRED_ROWS, PairedTrials, mcnemar_exact};
 pub use proportion::wilson_interval;
 pub use survival::{
     MEDIAN_TOLERANCE, Summary, SurvivalRow, loglog_interval, summarize, survival_table,

@@ -5,7 +5,7 @@
 //! and summed as integers, so a run's totals are the same bits whatever the thread count, shard
 //! layout or resume point: integer addition does not depend on order.
 
-use crate::model::TrialResult;
+use crate::model::{FizzleCause, TrialResult};
 use crate::outcome::Outcome;
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +23,10 @@ pub struct HostTotals {
     /// Sum of the whole outlay (spend + covered) over the trials that graduated.
     #[serde(with = "as_text")]
     pub graduated_outlay_micro: u128,
+    /// Trials that fizzled, by cause in the order of [`FizzleCause::ALL`] (everyone left, too
+    /// few active, out of money). Not money, but summed, checkpointed and merged the same way.
+    #[serde(default)]
+    pub fizzled_by_cause: [u64; 3],
 }
 
 fn micro(x: f64) -> u128 {
@@ -37,6 +41,12 @@ impl HostTotals {
         let covered = micro(r.host_covered);
         self.spend_micro = self.spend_micro.saturating_add(spend);
         self.covered_micro = self.covered_micro.saturating_add(covered);
+        if let Some(k) = r
+            .cause
+            .and_then(|c| FizzleCause::ALL.iter().position(|&x| x == c))
+        {
+            self.fizzled_by_cause[k] += 1;
+        }
         if r.outcome == Outcome::Graduated {
             self.graduated_outlay_micro = self
                 .graduated_outlay_micro
@@ -51,6 +61,9 @@ impl HostTotals {
         self.graduated_outlay_micro = self
             .graduated_outlay_micro
             .saturating_add(other.graduated_outlay_micro);
+        for (a, b) in self.fizzled_by_cause.iter_mut().zip(other.fizzled_by_cause) {
+            *a += b;
+        }
     }
 
     /// Mean facilitation spend per trial.

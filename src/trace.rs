@@ -26,6 +26,7 @@ pub const TRACE_COLUMNS: &[&str] = &[
     "operating_cost",
     "newcomers",
     "leavers",
+    "cause",
 ];
 
 /// One trial's history and result.
@@ -62,6 +63,22 @@ pub fn trace(scenario: &Scenario, variant: usize, trial: u64) -> Result<Trace, E
     })
 }
 
+/// Why a trial fizzled, in words, with the thresholds of `p`: what `trace` prints.
+pub fn cause_words(cause: crate::model::FizzleCause, p: &crate::parameters::Parameters) -> String {
+    use crate::model::FizzleCause;
+    match cause {
+        FizzleCause::TooFewActive => format!(
+            "fewer than {} active contributors for {} weeks",
+            p.community.critical_mass, p.community.fizzle_patience
+        ),
+        FizzleCause::EveryoneLeft => "everyone had left".to_string(),
+        FizzleCause::OutOfMoney => format!(
+            "no host, and the unpaid shortfall passed the participants' reserve of £{}k",
+            p.economics.reserve
+        ),
+    }
+}
+
 /// Writes `trace.csv` (and `trace.png` when `plot`) into `dir`, each file atomically.
 pub fn write(trace: &Trace, dir: &Path, plot: bool) -> Result<Vec<PathBuf>, Error> {
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
@@ -92,6 +109,13 @@ pub fn write(trace: &Trace, dir: &Path, plot: bool) -> Result<Vec<PathBuf>, Erro
             num(s.operating_cost),
             s.newcomers.to_string(),
             s.leavers.to_string(),
+            // Why the trial fizzled, on its last row.
+            if i == last {
+                trace.result.cause.map_or("", |c| c.as_str())
+            } else {
+                ""
+            }
+            .to_string(),
         ])
         .map_err(|e| Error::csv(&path, e))?;
     }

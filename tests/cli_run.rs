@@ -83,7 +83,7 @@ fn default_scenario_writes_every_contract_file_with_its_columns() {
     );
     assert_eq!(
         header(&out.join("summary.csv")),
-        "variant,trials,graduated,fizzled,censored,p_graduate,p_graduate_lower,p_graduate_upper,median_survival,rmst,mean_host_spend,mean_host_covered,host_outlay_per_graduate"
+        "variant,trials,graduated,fizzled,censored,p_graduate,p_graduate_lower,p_graduate_upper,median_survival,rmst,mean_host_spend,mean_host_covered,host_outlay_per_graduate,fizzled_everyone_left,fizzled_too_few_active,fizzled_out_of_money"
     );
     assert_eq!(
         header(&out.join("logrank.csv")),

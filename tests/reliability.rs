@@ -761,3 +761,166 @@ fn runs_that_cannot_fit_in_memory_or_on_disk_are_refused_up_front() {
     refused(&o, &["GB", "free on the disk", "--no-trials"]);
     assert!(!t.join("o").exists() && !t.join(".o.partial").exists());
 }
+
+/// A scenario of two variants: `lifecycle.graduation_patience = 1` graduates within weeks, while
+/// `1000000` never graduates, so each of its trials runs all `steps` weeks with a population of
+/// hundreds of thousands (about 0.02 s a week on one core of the machine this was written on).
+fn long_trials(dir: &Path, trials: u64, steps: u32, population: u64) -> String {
+    let path = dir.join("long.toml");
+    fs::write(
+        &path,
+        format!(
+            "name = \"long\"\nseed = 5\ntrials = {trials}\nsteps = {steps}\n\n[community]\n\
+             initial_participants = {}\npopulation = {population}\n\n[sweep]\n\
+             \"lifecycle.graduation_patience\" = [1, 1000000]\n",
+            population / 10
+        ),
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+/// Sends SIGINT and waits for the child to end, allowing `bound` (killing it and failing after).
+fn interrupt_within(child: &mut Child, bound: Duration) -> std::process::ExitStatus {
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > bound {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the run was still going {bound:?} after SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Starts `scenario` into `t/out` and waits until its first variant is finished (so that the
+/// second is under way); returns the child, the output folder and its staging folder.
+fn start_second_variant(t: &Path, scenario: &str, args: &[&str]) -> (Child, PathBuf, PathBuf) {
+    let out = t.join("out");
+    let mut child = spawn_run(scenario, &out, args);
+    let staging = t.join(".out.partial");
+    wait_for(&mut child, "the first variant to finish", || {
+        staging.join("variants/000000.json").exists()
+    });
+    (child, out, staging)
+}
+
+/// The checkpoint of the second variant in `staging`.
+fn second_checkpoint(staging: &Path) -> serde_json::Value {
+    serde_json::from_slice(&fs::read(staging.join("variants/000001.checkpoint.json")).unwrap())
+        .unwrap()
+}
+
+// Item 10: an interrupt stops a run inside a long trial, not at the end of it.
+#[cfg(unix)]
+#[test]
+fn an_interrupt_stops_a_run_inside_a_long_trial() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    // One trial of the second variant is 99,999 weeks of about 1.7 million participants:
+    // most of an hour on one core, so a run that ends within two minutes of SIGINT stopped
+    // inside that trial.
+    let scenario = long_trials(t, 1, 99_999, 2_000_000);
+    let (mut child, out, staging) = start_second_variant(t, &scenario, &["--threads", "1"]);
+    let status = interrupt_within(&mut child, Duration::from_secs(120));
+    assert!(!status.success());
+    let mut e = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut e).unwrap();
+    assert!(e.contains("interrupted") && e.contains("--resume"), "{e}");
+    // Nothing published, no lock left, and the staging folder holds the finished variant and
+    // an empty checkpoint of the interrupted one (its unfinished trial is dropped).
+    assert!(!out.exists());
+    assert!(!t.join(".out.lock").exists());
+    let cp = second_checkpoint(&staging);
+    assert_eq!(cp["state"]["next_trial"], 0);
+    assert_eq!(cp["rows_len"], 0);
+    assert_eq!(len(&staging.join("variants/000001.trials.csv")), 0);
+}
+
+// Item 10: a run interrupted inside its trials resumes to the files of an uninterrupted run.
+#[cfg(unix)]
+#[test]
+fn a_run_interrupted_inside_trials_resumes_to_identical_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let scenario = long_trials(t, 6, 400, 200_000);
+    let args = ["--threads", "2"];
+    let (mut child, out, staging) = start_second_variant(t, &scenario, &args);
+    std::thread::sleep(Duration::from_millis(1500));
+    let status = interrupt_within(&mut child, Duration::from_secs(120));
+    assert!(
+        !status.success(),
+        "the run ended before the interrupt; make it longer"
+    );
+    // The checkpoint counts exactly the rows on disk (the trials finished before the interrupt).
+    let cp = second_checkpoint(&staging);
+    let rows = fs::read_to_string(staging.join("variants/000001.trials.csv")).unwrap();
+    assert_eq!(cp["rows_len"].as_u64().unwrap(), rows.len() as u64);
+    assert_eq!(
+        cp["state"]["next_trial"].as_u64().unwrap(),
+        rows.lines().count() as u64
+    );
+    assert!(cp["state"]["next_trial"].as_u64().unwrap() < 6);
+    let resumed = hothouse()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&out)
+        .args(["--no-plots", "--quiet", "--resume"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    run_ok(&scenario, &t.join("clean"), &args);
+    for f in ["trials.csv", "survival.csv", "summary.csv", "logrank.csv"] {
+        assert!(
+            fs::read(out.join(f)).unwrap() == fs::read(t.join("clean").join(f)).unwrap(),
+            "{f} differs after resume"
+        );
+    }
+}
+
+// Issue 14 item 8: after --resume, the progress and the manifest's rate count only this run's
+// trials; the trials taken over are shown apart.
+#[cfg(unix)]
+#[test]
+fn a_resumed_run_reports_the_rate_of_its_own_trials() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let args = ["--trials", "20000", "--threads", "1"];
+    let staging = interrupted_staging(t, &args);
+    // Variant 0 finished, variant 1 up to its checkpoint.
+    let resumed = 20_000
+        + second_checkpoint(&staging)["state"]["next_trial"]
+            .as_u64()
+            .unwrap();
+    let o = hothouse()
+        .arg("run")
+        .arg(repo("scenarios/host-investment.toml"))
+        .arg("--out")
+        .arg(t.join("out"))
+        .args(["--no-plots", "--resume"])
+        .args(args)
+        .env("HOTHOUSE_PROGRESS_EVERY", "0.01")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    let first = e.lines().next().unwrap_or_default();
+    assert!(first.starts_with("progress: "), "{e}");
+    assert!(first.contains(&format!(", {resumed} resumed)")), "{first}");
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(t.join("out/manifest.json")).unwrap()).unwrap();
+    let simulated = m["trials_per_second"].as_f64().unwrap() * m["wall_seconds"].as_f64().unwrap();
+    assert!(
+        (simulated - (120_000 - resumed) as f64).abs() < 1.0,
+        "{simulated} trials by the manifest's rate; {resumed} of 120000 were resumed"
+    );
+}
