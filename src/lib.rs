@@ -37,6 +37,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod columnar;
 pub mod error;
 pub mod manifest;
 pub mod merge;

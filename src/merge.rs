@@ -53,6 +53,8 @@ pub fn check_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, Manifest)>, Error>
             Some("a different number of shards".to_string())
         } else if m.trials_csv != first.trials_csv {
             Some("trials.csv present in one and not the other (--no-trials)".to_string())
+        } else if m.trials_format != first.trials_format {
+            Some("trials.csv in one and trials.parquet in the other (--format)".to_string())
         } else {
             None
         };
@@ -202,6 +204,7 @@ pub fn merge(
     manifest.threads = shards.iter().map(|(_, m)| m.threads).max().unwrap_or(1);
     manifest.agent_steps = agent_steps;
     manifest.trials_csv = first.trials_csv;
+    manifest.trials_format = first.trials_format;
     manifest.merged_from = shards
         .iter()
         .map(|(d, _)| d.display().to_string())
@@ -244,8 +247,8 @@ pub fn merge(
 fn interleave_trials(dirs: &[PathBuf], variants: usize, w: &mut dyn Write) -> Result<(), Error> {
     let mut readers = Vec::new();
     for d in dirs {
-        let path = d.join("trials.csv");
-        let rdr = csv::Reader::from_path(&path).map_err(|e| Error::csv(&path, e))?;
+        let (path, rows) = crate::columnar::trial_rows(d)?;
+        let rdr = csv::Reader::from_reader(rows);
         readers.push((path, rdr.into_byte_records(), None::<csv::ByteRecord>));
     }
     let mut out = csv::WriterBuilder::new().has_headers(false).from_writer(w);

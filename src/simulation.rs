@@ -33,6 +33,8 @@ pub struct RunSettings {
     pub threads: usize,
     pub shard: Option<Shard>,
     pub write_trials: bool,
+    /// trials.csv, or trials.parquet (`--format parquet`).
+    pub trials_format: crate::columnar::TrialsFormat,
     pub resume: bool,
     pub plots: bool,
 }
@@ -387,6 +389,7 @@ pub fn run(
     manifest.shard = settings.shard;
     manifest.trial_range = range;
     manifest.trials_csv = settings.write_trials;
+    manifest.trials_format = settings.trials_format;
     manifest.agent_steps = agent_steps;
 
     let result = staging.join("result");
@@ -496,6 +499,10 @@ pub fn assemble(
         file.flush().map_err(|e| Error::io(&path, e))?;
         file.get_ref().sync_all().map_err(|e| Error::io(&path, e))?;
         files.push(path);
+        if manifest.trials_format == crate::columnar::TrialsFormat::Parquet {
+            files.pop();
+            files.push(crate::columnar::convert_trials(dir, scenario, variants)?);
+        }
     }
     output::write_survival(dir, counts)?;
     files.push(dir.join("survival.csv"));
