@@ -88,9 +88,10 @@ pub fn check_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, Manifest)>, Error>
         .collect();
     if !missing.is_empty() {
         return Err(bad(format!(
-            "shard{} {} missing; merge needs all {count} shards",
-            if missing.len() == 1 { " is" } else { "s are" },
-            missing.join(", ")
+            "shard{} {} {} missing; merge needs all {count} shards",
+            if missing.len() == 1 { "" } else { "s" },
+            missing.join(", "),
+            if missing.len() == 1 { "is" } else { "are" }
         )));
     }
     Ok(shards)
