@@ -98,5 +98,39 @@ fn bench_run(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_trial, bench_run);
+/// One particle of the Apache Incubator fit (`scenarios/apache-incubator-fit.toml`): 300
+/// communities of the fitted scenario over 312 weeks, and their distance D to the record, the
+/// unit of work of `hothouse calibrate` (a fit costs this times the simulations in its
+/// manifest, spread over the threads). Throughput in trials.
+fn bench_calibrate(c: &mut Criterion) {
+    use hothouse::calibrate::simulate_distance;
+    use hothouse::record::Record;
+    use hothouse::scenario::Scenario;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let file = root.join("scenarios/apache-incubator.toml");
+    let text = std::fs::read_to_string(&file).expect("the bundled scenario");
+    let scenario = Scenario::parse("apache-incubator.toml", &text).expect("valid");
+    let record = Record::read(&root.join("data/apache_incubator.csv")).expect("the record");
+    let incidence = record.incidence();
+    const TRIALS: u64 = 300;
+    let mut group = c.benchmark_group("calibrate");
+    group
+        .throughput(Throughput::Elements(TRIALS))
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(6));
+    group.bench_function("particle300", |b| {
+        b.iter(|| {
+            simulate_distance(
+                scenario.variants()[0].model(&scenario),
+                TRIALS,
+                black_box(7),
+                &incidence,
+                312,
+            )
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_trial, bench_run, bench_calibrate);
 criterion_main!(benches);

@@ -6,7 +6,7 @@
 //! converts them here), so every column `trials.csv` gains flows into it. Columns whose type is
 //! known are typed as below; any other column is a nullable float when every value is a number
 //! (an empty field is null), and text otherwise. Reading the file back gives the rows as CSV
-//! again ([`trial_rows`]), which is how `merge` joins Parquet shards.
+//! again ([`parquet_rows`]), which is how `merge` joins Parquet shards.
 //!
 //! Measured and drawn values (assets, brand, money, ...) are stored as 32-bit floats: seven
 //! significant digits, far below the Monte-Carlo error, and what makes the file five times
@@ -43,6 +43,16 @@ pub enum TrialsFormat {
     Parquet,
 }
 
+impl TrialsFormat {
+    /// The name of the file of trial rows.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            TrialsFormat::Csv => "trials.csv",
+            TrialsFormat::Parquet => TRIALS_PARQUET,
+        }
+    }
+}
+
 /// The name of the Parquet file of trial rows.
 pub const TRIALS_PARQUET: &str = "trials.parquet";
 
@@ -74,15 +84,21 @@ enum Kind {
 fn known_kind(name: &str) -> Option<Kind> {
     Some(match name {
         "variant" | "trial" | "time" | "peak_participants" | "final_participants"
-        | "final_active" | "host_weeks" | "host_withdrew" | "joined" | "left" => Kind::Int,
+        | "final_active" | "host_weeks" | "host_withdrew" | "joined" | "left" | "partner_week" => {
+            Kind::Int
+        }
         "seed" => Kind::UInt,
-        "outcome" | "stage" => Kind::Text,
+        "outcome" | "stage" | "cause" | "host_exit" => Kind::Text,
         "assets" | "brand" | "host_spend" | "host_covered" | "revenue" | "final_balance" => {
             Kind::Float
         }
         _ => return None,
     })
 }
+
+/// Known columns that are empty when they do not apply (`cause` unless fizzled, `host_exit`
+/// unless the host left): null there.
+const NULLABLE: &[&str] = &["cause", "host_exit"];
 
 /// One column of the Parquet file and where its values come from.
 struct Column {
@@ -246,7 +262,7 @@ pub fn convert_trials(
             continue;
         }
         let (kind, optional) = match known_kind(name) {
-            Some(k) => (k, false),
+            Some(k) => (k, NULLABLE.contains(&name.as_str())),
             None => (
                 inferred[unknown.iter().position(|&u| u == i).unwrap_or(0)],
                 true,
@@ -431,18 +447,17 @@ fn write_group(
     Ok(())
 }
 
-/// The trial rows of an output folder as CSV text (header first), exactly as `trials.csv` holds
-/// them: `trials.csv` itself, or the rows of `trials.parquet` turned back into CSV. Returns the
-/// file read (for messages) and the reader.
-pub fn trial_rows(dir: &Path) -> Result<(PathBuf, Box<dyn Read>), Error> {
-    let parquet_path = dir.join(TRIALS_PARQUET);
-    if !parquet_path.exists() {
-        let path = dir.join("trials.csv");
-        let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
-        return Ok((path, Box::new(std::io::BufReader::new(file))));
-    }
-    let reader = ParquetRows::open(&parquet_path)?;
-    Ok((parquet_path, Box::new(reader)))
+/// The rows of `trials.parquet` at `path` as CSV text (header first), exactly as `trials.csv`
+/// would hold them but for the 32-bit floats; this is how `merge` joins Parquet shards.
+pub fn parquet_rows(path: &Path) -> Result<Box<dyn Read>, Error> {
+    Ok(Box::new(ParquetRows::open(path)?))
+}
+
+/// What `manifest.json` records of `trials.parquet`: the SHA-256 and length of the file, and its
+/// `rows` trial rows.
+pub fn parquet_record(path: &Path, rows: u64) -> Result<crate::output::FileRecord, Error> {
+    let found = crate::output::file_record(path).map_err(|e| Error::io(path, e))?;
+    Ok(crate::output::FileRecord { rows, ..found })
 }
 
 /// Reads `trials.parquet` as the CSV text of `trials.csv`, one row group at a time.

@@ -37,7 +37,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod calibrate;
 pub mod columnar;
+pub mod compare;
+pub mod design;
 pub mod error;
 pub mod manifest;
 pub mod merge;
@@ -47,11 +50,16 @@ pub mod outcome;
 pub mod output;
 pub mod parameters;
 pub mod plots;
+pub mod record;
+pub mod report;
 pub mod scenario;
+pub mod sensitivity;
+pub mod serve;
 pub mod simulation;
 pub mod statistics;
 pub mod totals;
 pub mod trace;
+pub mod variation;
 
 pub use error::Error;
 pub use outcome::Outcome;

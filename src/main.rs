@@ -14,6 +14,39 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// `println!` that exits quietly when stdout is closed (`hothouse params | head -1`), instead of
+/// panicking on the broken pipe.
+macro_rules! println {
+    () => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock()) {
+            stdout_failed(e)
+        }
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            stdout_failed(e)
+        }
+    }};
+}
+
+/// Stdout cannot be written: a closed pipe is the reader's choice (exit 0, quietly); anything
+/// else is a failure.
+fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: cannot write to standard output: {e}");
+    std::process::exit(hothouse::error::EXIT_FAILURE);
+}
+
+fn warn(notes: &[String]) {
+    for n in notes {
+        eprintln!("warning: {n}");
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "hothouse",
@@ -40,9 +73,9 @@ enum Command {
     },
     /// Re-run one trial and write its week-by-week history (trace.csv, trace.png)
     Trace(TraceArgs),
-    /// Join the output folders of shards into the output of the whole run
+    /// Join the output folders of shards into the output of the whole run (or study)
     Merge {
-        /// Shard folders written by `hothouse run --shard K/N`
+        /// Shard folders written by `hothouse run --shard K/N` (or `hothouse sensitivity --shard K/N`)
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
         /// Folder for the merged output
@@ -56,15 +89,92 @@ enum Command {
         no_plots: bool,
     },
     /// List every model parameter: its path, default, allowed values, unit and meaning
-    Params,
+    Params {
+        /// Print the table of docs/MODEL.md (Markdown) instead
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Rank the parameters by how much they move the outputs (Morris or Sobol'), from the
+    /// scenario's [sensitivity] table
+    Sensitivity(SensitivityArgs),
     /// Redraw the pictures of an existing output folder from its CSV files
     Plot {
         /// An output folder of `hothouse run` or `merge`
         dir: PathBuf,
     },
+    /// Open a live explorer in the browser (levers, answer, curves) with a JSON API
+    Serve(ServeArgs),
+    /// Write DIR/report.html: one self-contained page about a run, for decision makers
+    Report {
+        /// An output folder of `hothouse run` or `merge`
+        dir: PathBuf,
+    },
+    /// Measure a run against a real life-cycle record (distance D; compare.csv, compare.png)
+    Compare(CompareArgs),
+    /// Fit a scenario's [calibrate] parameters to a real record (SMC-ABC on the distance D)
+    Calibrate(CalibrateArgs),
 }
 
-#[derive(Args, Clone)]
+#[derive(Args)]
+struct CalibrateArgs {
+    /// The scenario file (TOML) with a [calibrate] table
+    scenario: PathBuf,
+    /// The record: a CSV file with columns name, start, end, outcome, time_weeks
+    #[arg(long)]
+    data: PathBuf,
+    /// Output folder [default: output/<scenario name>-calibrate]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Master seed of the fit [default: the scenario's seed]
+    #[arg(long, allow_negative_numbers = true)]
+    seed: Option<u64>,
+    /// Worker threads [default: all cores]
+    #[arg(long, allow_negative_numbers = true)]
+    threads: Option<usize>,
+    /// Replace an existing output folder
+    #[arg(long)]
+    force: bool,
+    /// Continue an interrupted fit from its last finished generation
+    #[arg(long)]
+    resume: bool,
+    /// No progress lines
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct CompareArgs {
+    /// An output folder of `hothouse run` or `merge`
+    run_dir: PathBuf,
+    /// The record: a CSV file with columns name, start, end, outcome, time_weeks
+    record: PathBuf,
+    /// Compare weeks 0..WEEKS [default: the run's horizon or the record's longest follow-up, whichever is shorter]
+    #[arg(long, value_name = "WEEKS", allow_negative_numbers = true)]
+    window: Option<u32>,
+    /// Folder for compare.csv and compare.png/.svg [default: RUN_DIR]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Do not draw compare.png/.svg
+    #[arg(long)]
+    no_plots: bool,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// The scenario file (TOML) [default: the bundled scenarios/default.toml]
+    scenario: Option<PathBuf>,
+    /// Port to listen on (0 picks a free one)
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    /// Address to listen on; the default serves this machine only
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// Worker threads [default: all cores]
+    #[arg(long, allow_negative_numbers = true)]
+    threads: Option<usize>,
+}
+
+#[derive(Args, Clone, Default)]
 struct Overrides {
     /// Trials per variant (overrides the file)
     #[arg(long, allow_negative_numbers = true)]
@@ -117,6 +227,35 @@ struct RunArgs {
 enum Format {
     Csv,
     Parquet,
+}
+
+#[derive(Args)]
+struct SensitivityArgs {
+    /// The scenario file (TOML) with a [sensitivity] table
+    scenario: PathBuf,
+    #[command(flatten)]
+    overrides: Overrides,
+    /// Output folder [default: output/<scenario name>-sensitivity]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads [default: all cores]
+    #[arg(long, allow_negative_numbers = true)]
+    threads: Option<usize>,
+    /// Run only part K of N of the design (1-based)
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// Replace an existing output folder
+    #[arg(long)]
+    force: bool,
+    /// Continue an interrupted study from the design points it had finished
+    #[arg(long)]
+    resume: bool,
+    /// Do not draw sensitivity.png/.svg
+    #[arg(long)]
+    no_plots: bool,
+    /// No progress bar and no ranking table
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -216,6 +355,9 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
         }
         Command::Trace(a) => {
             let (s, _) = load(&a.scenario, &a.overrides)?;
+            if let Some(out) = &a.out {
+                output::check_folder_path(out)?;
+            }
             let t = trace::trace(&s, a.variant, a.trial)?;
             let out = a.out.unwrap_or_else(|| {
                 Path::new("output").join(format!(
@@ -240,22 +382,76 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             out,
             force,
             no_plots,
-        } => {
-            let r = merge::merge(&dirs, &out, force, !no_plots)?;
-            print_summary(&r);
-            println!("merged {} shards into {}", dirs.len(), r.out.display());
+        } => merge_folders(&dirs, &out, force, !no_plots),
+        Command::Sensitivity(a) => sensitivity(a),
+        Command::Params { markdown } => {
+            if markdown {
+                print!("{}", hothouse::parameters::markdown_table());
+            } else {
+                print_params();
+            }
             Ok(())
         }
-        Command::Params => {
-            print_params();
-            Ok(())
-        }
+        Command::Compare(a) => compare(a),
+        Command::Calibrate(a) => calibrate(a),
         Command::Plot { dir } => {
+            // Held while drawing, so that no run publishes over the folder meanwhile; leftover
+            // temporary pictures of an interrupted plot are then stale.
+            let _lock = match std::fs::canonicalize(&dir) {
+                Ok(abs) if abs.is_dir() => {
+                    let lock = output::lock_target(&abs)?;
+                    output::remove_stale_temporaries(&abs);
+                    Some(lock)
+                }
+                _ => None,
+            };
             for f in hothouse::plots::draw_run(&dir)? {
                 println!("wrote {}", f.display());
             }
             Ok(())
         }
+        Command::Serve(a) => serve(a),
+        Command::Report { dir } => {
+            for f in hothouse::report::write(&dir)? {
+                println!("wrote {}", f.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+fn serve(a: ServeArgs) -> Result<(), Error> {
+    use hothouse::serve::{ServeOptions, api::Served};
+    let served = match &a.scenario {
+        Some(path) => {
+            let (_, text) = load(path, &Overrides::default())?;
+            Served::new(&path.display().to_string(), &text)?
+        }
+        None => Served::bundled()?,
+    };
+    let threads = thread_count(a.threads)?;
+    let name = served.scenario.name.clone();
+    let opts = ServeOptions {
+        served,
+        bind: a.bind,
+        port: a.port,
+        threads,
+    };
+    hothouse::serve::serve(opts, |addr| {
+        println!("hothouse explorer of \"{name}\": http://{addr}/  (Ctrl-C to stop)");
+    })?;
+    println!("stopped");
+    Ok(())
+}
+
+/// `--threads`: at least 1; all cores when not given.
+fn thread_count(threads: Option<usize>) -> Result<usize, Error> {
+    match threads {
+        Some(0) => Err(Error::Usage("--threads 0: give at least 1 thread".into())),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)),
     }
 }
 
@@ -267,13 +463,7 @@ fn run(a: RunArgs) -> Result<(), Error> {
         .map(Shard::parse)
         .transpose()
         .map_err(Error::Usage)?;
-    let threads = match a.threads {
-        Some(0) => return Err(Error::Usage("--threads 0: give at least 1 thread".into())),
-        Some(n) => n,
-        None => std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
-    };
+    let threads = thread_count(a.threads)?;
     // Shards of one run get folders of their own, so they never collide on one machine.
     let target = a.out.clone().unwrap_or_else(|| match shard {
         Some(sh) => Path::new("output").join(format!(
@@ -284,7 +474,6 @@ fn run(a: RunArgs) -> Result<(), Error> {
         )),
         None => default_out(&s),
     });
-    output::check_target(&target, a.force)?;
 
     let cancel = Arc::new(AtomicBool::new(false));
     {
@@ -296,6 +485,10 @@ fn run(a: RunArgs) -> Result<(), Error> {
             }
         });
     }
+    // After the handler is set, so that a Ctrl-C once the lock file names this process always
+    // ends it through the handler, which removes the lock file.
+    let (_lock, notes) = output::claim_target(&target, a.force)?;
+    warn(&notes);
     let range = shard
         .map(|sh| sh.trial_range(s.trials))
         .unwrap_or((0, s.trials));
@@ -343,6 +536,7 @@ fn run(a: RunArgs) -> Result<(), Error> {
     );
     bar.finish_and_clear();
     let r = result?;
+    warn(&r.warnings);
     if !a.quiet {
         println!(
             "{}: {} variant(s) x {} trial(s), {} weeks, seed {}{}",
@@ -361,6 +555,247 @@ fn run(a: RunArgs) -> Result<(), Error> {
         println!("wrote {}", f.display());
     }
     Ok(())
+}
+
+fn compare(a: CompareArgs) -> Result<(), Error> {
+    let c = hothouse::compare::compare(&a.run_dir, &a.record, a.window)?;
+    let files = c.write(a.out.as_deref().unwrap_or(&a.run_dir), !a.no_plots)?;
+    print!("{}", c.text());
+    for f in files {
+        println!("wrote {}", f.display());
+    }
+    Ok(())
+}
+
+/// `hothouse merge`: the shards of a run, or the parts of a sensitivity study.
+fn merge_folders(dirs: &[PathBuf], out: &Path, force: bool, plots: bool) -> Result<(), Error> {
+    use hothouse::sensitivity::parts;
+    if dirs.first().is_some_and(|d| parts::is_study_folder(d)) {
+        let r = parts::merge(dirs, out, force, plots)?;
+        for f in &r.files {
+            println!("wrote {}", f.display());
+        }
+        println!("merged {} parts into {}", dirs.len(), r.out.display());
+        return Ok(());
+    }
+    let r = merge::merge(dirs, out, force, plots)?;
+    warn(&r.warnings);
+    print_summary(&r);
+    println!("merged {} shards into {}", dirs.len(), r.out.display());
+    Ok(())
+}
+
+fn sensitivity(a: SensitivityArgs) -> Result<(), Error> {
+    use hothouse::sensitivity::{config, study};
+    let (s, text) = load(&a.scenario, &a.overrides)?;
+    let file = a.scenario.display().to_string();
+    let plan = config::read_study(&file, &text, &s)?.ok_or_else(|| {
+        Error::BadInput(format!(
+            "{file}: no [sensitivity] table; add one with method = \"morris\" or \"sobol\" (see docs/SENSITIVITY.md)"
+        ))
+    })?;
+    let shard = a
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(Error::Usage)?;
+    let threads = thread_count(a.threads)?;
+    let target = a.out.clone().unwrap_or_else(|| {
+        let name = scenario::safe_folder_name(&s.name);
+        Path::new("output").join(match shard {
+            Some(sh) => format!("{name}-sensitivity-shard-{}-of-{}", sh.index, sh.count),
+            None => format!("{name}-sensitivity"),
+        })
+    });
+    output::check_target(&target, a.force)?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        let _ = ctrlc::set_handler(move || {
+            if cancel.swap(true, Ordering::SeqCst) {
+                std::process::exit(hothouse::error::EXIT_FAILURE);
+            }
+        });
+    }
+    let points = plan.points() as u64;
+    let in_shard = shard
+        .map(|sh| sh.trial_range(points))
+        .map_or(points, |(a, b)| b - a);
+    let bar = progress_bar(a.quiet, in_shard * s.trials);
+    let settings = study::Settings {
+        threads,
+        shard,
+        resume: a.resume,
+        plots: !a.no_plots,
+    };
+    let progress = |n: u64| bar.inc(n);
+    let result = study::run(
+        &s, &plan, &file, &text, &target, &settings, &cancel, &progress,
+    );
+    bar.finish_and_clear();
+    let r = result?;
+    if !a.quiet {
+        println!(
+            "{}: {} parameter(s), {} design point(s) x {} trial(s), {} weeks, seed {}, {:.1} s",
+            s.name,
+            plan.factors.len(),
+            r.points,
+            s.trials,
+            s.steps,
+            s.seed,
+            r.wall_seconds
+        );
+        for o in &plan.outputs {
+            let mut top: Vec<_> = r.indices.iter().filter(|i| i.output == *o).collect();
+            top.sort_by_key(|i| i.rank);
+            let names: Vec<String> = top
+                .iter()
+                .take(5)
+                .map(|i| format!("{} ({:.3})", i.parameter, i.measures.ranking().estimate))
+                .collect();
+            if !names.is_empty() {
+                println!("  {}: {}", o.name(), names.join(", "));
+            }
+        }
+    }
+    for f in &r.files {
+        println!("wrote {}", f.display());
+    }
+    Ok(())
+}
+
+fn calibrate(a: CalibrateArgs) -> Result<(), Error> {
+    let (s, text) = load(
+        &a.scenario,
+        &Overrides {
+            trials: None,
+            seed: None,
+            steps: None,
+        },
+    )?;
+    let threads = thread_count(a.threads)?;
+    let out = a.out.clone().unwrap_or_else(|| {
+        Path::new("output").join(format!("{}-calibrate", scenario::safe_folder_name(&s.name)))
+    });
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::SeqCst));
+    }
+    let file = a.scenario.display().to_string();
+    let options = hothouse::calibrate::Options {
+        scenario_file: &file,
+        scenario_text: &text,
+        record: &a.data,
+        out: &out,
+        force: a.force,
+        resume: a.resume,
+        seed: a.seed,
+        threads,
+    };
+    let progress = FitProgress::new(a.quiet);
+    let result = hothouse::calibrate::calibrate(&s, &options, &cancel, &progress);
+    progress.bar.finish_and_clear();
+    let (cal, files) = result?;
+    for line in cal.fitted_lines() {
+        println!("{line}");
+    }
+    println!(
+        "D at the posterior median: {:.4} (weeks 0-{})",
+        cal.fitted_distance, cal.window
+    );
+    for f in files {
+        println!("wrote {}", f.display());
+    }
+    Ok(())
+}
+
+/// What `calibrate` shows while it runs: on a terminal a bar per generation (particles found,
+/// tolerance, acceptance rate so far); otherwise one line per finished generation.
+struct FitProgress {
+    bar: ProgressBar,
+    quiet: bool,
+    found: std::sync::atomic::AtomicU64,
+    simulations: std::sync::atomic::AtomicU64,
+}
+
+impl FitProgress {
+    fn new(quiet: bool) -> FitProgress {
+        let bar = progress_bar(quiet, 0);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix} {bar:30} {pos}/{len} particles  {msg}  eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        FitProgress {
+            bar,
+            quiet,
+            found: Default::default(),
+            simulations: Default::default(),
+        }
+    }
+}
+
+fn tolerance_text(t: f64) -> String {
+    if t.is_finite() {
+        format!("{t:.4}")
+    } else {
+        "none (prior)".into()
+    }
+}
+
+impl hothouse::calibrate::Progress for FitProgress {
+    fn generation_started(&self, index: usize, tolerance: f64, particles: usize) {
+        self.found.store(0, Ordering::SeqCst);
+        self.simulations.store(0, Ordering::SeqCst);
+        self.bar.reset();
+        self.bar.set_length(particles as u64);
+        self.bar.set_prefix(format!(
+            "generation {index}, tolerance {}",
+            tolerance_text(tolerance)
+        ));
+    }
+
+    fn particle_found(&self, simulations: u64) {
+        let found = self.found.fetch_add(1, Ordering::SeqCst) + 1;
+        let sims = self.simulations.fetch_add(simulations, Ordering::SeqCst) + simulations;
+        self.bar.set_position(found);
+        self.bar.set_message(format!(
+            "acceptance {:.3}",
+            found as f64 / sims.max(1) as f64
+        ));
+    }
+
+    fn generation_done(&self, g: &hothouse::calibrate::smc::Generation, seconds: f64) {
+        if !self.quiet {
+            self.bar.suspend(|| {
+                eprintln!(
+                    "generation {}: tolerance {}, acceptance {:.3}, {} simulations, ESS {:.0}, {seconds:.1} s",
+                    g.index,
+                    tolerance_text(g.tolerance),
+                    g.acceptance,
+                    g.simulations,
+                    g.ess
+                )
+            });
+        }
+    }
+}
+
+fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    b.set_style(
+        ProgressStyle::with_template(
+            "{bar:40} {human_pos}/{human_len} trials  {per_sec}  eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    b
 }
 
 fn print_params() {
@@ -405,6 +840,16 @@ fn print_check(s: &Scenario) {
         s.variant_count(),
         s.trials.saturating_mul(s.variant_count() as u64)
     );
+    if !s.draws.is_empty() {
+        println!("  drawn per community (a column each in trials.csv):");
+        for d in &s.draws {
+            println!(
+                "    {}: {}",
+                d.path,
+                hothouse::variation::describe(&d.family)
+            );
+        }
+    }
     for v in s.variants() {
         println!("  variant {}: {}", v.index, v.label(s));
     }

@@ -81,6 +81,10 @@ pub struct Manifest {
     /// Exact sums of the host's money per variant (what `merge` adds up for summary.csv).
     #[serde(default)]
     pub host_totals: Vec<crate::totals::HostTotals>,
+    /// Each CSV file of the folder by name: its SHA-256, rows (lines after the header) and
+    /// length, which `merge` checks.
+    #[serde(default)]
+    pub files: BTreeMap<String, crate::output::FileRecord>,
 }
 
 fn json_value(v: &ParamValue) -> serde_json::Value {
@@ -139,6 +143,7 @@ impl Manifest {
             trials_per_second: 0.0,
             merged_from: Vec::new(),
             host_totals: Vec::new(),
+            files: BTreeMap::new(),
         }
     }
 

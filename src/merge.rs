@@ -1,6 +1,7 @@
 //! `hothouse merge`: joins the output folders of the shards of one run into the output of the
 //! whole run, byte-identical (CSV files) to running it unsharded.
 
+use crate::columnar::TrialsFormat;
 use crate::error::Error;
 use crate::manifest::Manifest;
 use crate::output;
@@ -100,8 +101,9 @@ pub fn check_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, Manifest)>, Error>
 /// Reads the outcome counts of every variant from a folder's `survival.csv`.
 pub fn read_counts(dir: &Path, variants: usize, steps: u32) -> Result<Vec<OutcomeCounts>, Error> {
     let path = dir.join("survival.csv");
-    let mut rdr = csv::Reader::from_path(&path).map_err(|e| Error::csv(&path, e))?;
-    let headers = rdr.headers().map_err(|e| Error::csv(&path, e))?.clone();
+    let damaged = |e: csv::Error| bad(format!("{}: damaged ({e})", path.display()));
+    let mut rdr = csv::Reader::from_path(&path).map_err(damaged)?;
+    let headers = rdr.headers().map_err(damaged)?.clone();
     let col = |name: &str| {
         headers
             .iter()
@@ -118,7 +120,7 @@ pub fn read_counts(dir: &Path, variants: usize, steps: u32) -> Result<Vec<Outcom
     let mut counts = vec![OutcomeCounts::new(steps); variants];
     let mut rows = 0usize;
     for (line, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| Error::csv(&path, e))?;
+        let rec = rec.map_err(damaged)?;
         let field = |i: usize| -> Result<u64, Error> {
             rec.get(i).and_then(|s| s.parse().ok()).ok_or_else(|| {
                 bad(format!(
@@ -161,7 +163,8 @@ pub fn merge(
 ) -> Result<RunReport, Error> {
     let started = SystemTime::now();
     let clock = Instant::now();
-    output::check_target(target, force)?;
+    check_not_an_input(dirs, target)?;
+    let (_lock, notes) = output::claim_target(target, force)?;
     let shards = check_shards(dirs)?;
     let first = &shards[0].1;
     let scenario = Scenario::parse(&first.scenario_path, &first.scenario_text)?
@@ -175,7 +178,10 @@ pub fn merge(
     let mut counts = vec![OutcomeCounts::new(scenario.steps); variants.len()];
     let mut totals = vec![HostTotals::default(); variants.len()];
     let mut agent_steps = 0;
+    let mut ranges = Vec::with_capacity(shards.len());
     for (dir, m) in &shards {
+        let range = verify_shard(dir, m, variants.len())?;
+        ranges.push(range);
         if m.host_totals.len() != variants.len() {
             return Err(bad(format!(
                 "{}: manifest.json has host totals for {} variants, not {}; was it written by this version of hothouse?",
@@ -187,10 +193,21 @@ pub fn merge(
         for (total, part) in totals.iter_mut().zip(&m.host_totals) {
             total.merge(part);
         }
-        for (total, c) in counts
+        for (v, (total, c)) in counts
             .iter_mut()
             .zip(read_counts(dir, variants.len(), scenario.steps)?)
+            .enumerate()
         {
+            if c.trials() != range.1 - range.0 {
+                return Err(bad(format!(
+                    "shard {}: survival.csv counts {} trials of variant {v}, but the shard ran trials {}..{} ({}); it was changed after the run",
+                    dir.display(),
+                    c.trials(),
+                    range.0,
+                    range.1,
+                    range.1 - range.0
+                )));
+            }
             total.merge(&c);
         }
         agent_steps += m.agent_steps;
@@ -221,9 +238,9 @@ pub fn merge(
         &variants,
         &counts,
         &totals,
-        first
-            .trials_csv
-            .then_some(|w: &mut dyn Write| interleave_trials(&shard_dirs, n_variants, w)),
+        first.trials_csv.then_some(|w: &mut dyn Write| {
+            interleave_trials(&shard_dirs, &ranges, n_variants, first.trials_format, w)
+        }),
         manifest,
         started,
         clock,
@@ -237,51 +254,232 @@ pub fn merge(
             return Err(e);
         }
     };
-    output::publish(&result, target)?;
+    report.warnings.extend(notes);
+    report.warnings.extend(output::publish(&result, target)?);
     let _ = fs::remove_dir_all(&staging);
     report.out = target.to_path_buf();
     Ok(report)
 }
 
+/// Refuses an `--out` that is, or contains, one of the input folders: replacing it would destroy
+/// the input.
+pub(crate) fn check_not_an_input(dirs: &[PathBuf], target: &Path) -> Result<(), Error> {
+    let resolved = match fs::canonicalize(target) {
+        Ok(t) => t,
+        Err(_) => {
+            let Some(name) = target.file_name() else {
+                return Ok(());
+            };
+            let parent = match target.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            match fs::canonicalize(parent) {
+                Ok(p) => p.join(name),
+                Err(_) => return Ok(()),
+            }
+        }
+    };
+    for d in dirs {
+        if let Ok(input) = fs::canonicalize(d) {
+            if input.starts_with(&resolved) {
+                return Err(Error::Usage(format!(
+                    "--out {} {} the input shard {}; merging into it would destroy that shard: choose another --out",
+                    target.display(),
+                    if input == resolved { "is" } else { "holds" },
+                    d.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The CSV files a shard must have, with the records `manifest.json` keeps of them.
+fn shard_files(m: &Manifest) -> Vec<&'static str> {
+    let mut names = vec!["variants.csv", "survival.csv", "summary.csv", "logrank.csv"];
+    if m.trials_csv {
+        names.push(m.trials_format.file_name());
+    }
+    names
+}
+
+/// Checks a shard against its manifest before anything is merged: its trial range is the one
+/// its shard number gives, and each CSV file (but `trials.csv`, checked as it is read) and
+/// `trials.parquet` has the SHA-256 and rows recorded. Returns the shard's trial range.
+fn verify_shard(dir: &Path, m: &Manifest, variants: usize) -> Result<(u64, u64), Error> {
+    let shard = m
+        .shard
+        .ok_or_else(|| bad(format!("{} is not a shard", dir.display())))?;
+    let range = shard.trial_range(m.trials);
+    if m.trial_range != range {
+        return Err(bad(format!(
+            "shard {}: manifest.json says trials {}..{}, but shard {}/{} of {} trials is {}..{}; it was changed after the run",
+            dir.display(),
+            m.trial_range.0,
+            m.trial_range.1,
+            shard.index,
+            shard.count,
+            m.trials,
+            range.0,
+            range.1
+        )));
+    }
+    for name in shard_files(m) {
+        let path = dir.join(name);
+        let Some(recorded) = m.files.get(name) else {
+            return Err(bad(format!(
+                "shard {}: manifest.json has no checksum of {name}; was it written by this version of hothouse? Run the shard again",
+                dir.display()
+            )));
+        };
+        let trials = name == m.trials_format.file_name();
+        if trials {
+            let expected = (range.1 - range.0) * variants as u64;
+            if recorded.rows != expected {
+                return Err(bad(format!(
+                    "shard {}: manifest.json records {} rows of {name}, but {variants} variants x {} trials make {expected}",
+                    dir.display(),
+                    recorded.rows,
+                    range.1 - range.0
+                )));
+            }
+            if !path.is_file() {
+                return Err(bad(format!("shard {}: {name} is missing", dir.display())));
+            }
+            // trials.csv is checked as it is read; trials.parquet is read out of order, so its
+            // SHA-256 is checked here, before anything uses it.
+            if m.trials_format == TrialsFormat::Csv {
+                continue;
+            }
+        }
+        let found = match output::file_record(&path) {
+            Ok(r) => r,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(bad(format!("shard {}: {name} is missing", dir.display())));
+            }
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let found = if trials {
+            output::FileRecord {
+                rows: recorded.rows,
+                ..found
+            }
+        } else {
+            found
+        };
+        if &found != recorded {
+            return Err(bad(format!(
+                "shard {}: {name} does not match the checksum and rows in its manifest.json ({} rows found, {} recorded); it was changed or damaged after the run",
+                dir.display(),
+                found.rows,
+                recorded.rows
+            )));
+        }
+    }
+    Ok(range)
+}
+
+/// A reader that hashes what it reads.
+struct Tee<R> {
+    inner: R,
+    seen: output::HashingWriter<std::io::Sink>,
+}
+
+impl<R: std::io::Read> std::io::Read for Tee<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.seen.write_all(&buf[..n])?;
+        Ok(n)
+    }
+}
+
 /// Writes the shards' trial rows in run order: variant by variant, and within a variant shard by
-/// shard (each shard holds a contiguous block of trials). Streams; holds one row per shard.
-fn interleave_trials(dirs: &[PathBuf], variants: usize, w: &mut dyn Write) -> Result<(), Error> {
+/// shard (each shard holds the contiguous block of trials `ranges[i]`, each exactly once and in
+/// order). Streams; each shard's `trials.csv` must match the checksum in its manifest (a
+/// `trials.parquet` was checked before, by [`verify_shard`]).
+fn interleave_trials(
+    dirs: &[PathBuf],
+    ranges: &[(u64, u64)],
+    variants: usize,
+    format: TrialsFormat,
+    w: &mut dyn Write,
+) -> Result<(), Error> {
+    let name = format.file_name();
     let mut readers = Vec::new();
     for d in dirs {
-        let (path, rows) = crate::columnar::trial_rows(d)?;
-        let rdr = csv::Reader::from_reader(rows);
-        readers.push((path, rdr.into_byte_records(), None::<csv::ByteRecord>));
+        let inner: Box<dyn std::io::Read> = match format {
+            TrialsFormat::Csv => {
+                let path = d.join("trials.csv");
+                let file = fs::File::open(&path).map_err(|e| {
+                    bad(format!(
+                        "shard {}: trials.csv cannot be read ({e})",
+                        d.display()
+                    ))
+                })?;
+                Box::new(std::io::BufReader::new(file))
+            }
+            // Checked against its manifest's SHA-256 by `verify_shard` before this.
+            TrialsFormat::Parquet => crate::columnar::parquet_rows(&d.join(name))?,
+        };
+        let tee = Tee {
+            inner,
+            seen: output::HashingWriter::new(std::io::sink()),
+        };
+        readers.push((d, csv::Reader::from_reader(tee).into_byte_records()));
     }
     let mut out = csv::WriterBuilder::new().has_headers(false).from_writer(w);
     for v in 0..variants {
         let tag = v.to_string();
-        for (path, records, peeked) in readers.iter_mut() {
-            loop {
-                if peeked.is_none() {
-                    *peeked = records
-                        .next()
-                        .transpose()
-                        .map_err(|e| Error::csv(&*path, e))?;
+        for ((dir, records), range) in readers.iter_mut().zip(ranges) {
+            for trial in range.0..range.1 {
+                let rec = records.next().transpose().map_err(|e| {
+                    bad(format!("shard {}: {name} is damaged ({e})", dir.display()))
+                })?;
+                let Some(rec) = rec else {
+                    return Err(bad(format!(
+                        "shard {}: {name} ends before trial {trial} of variant {v}",
+                        dir.display()
+                    )));
+                };
+                if rec.get(0) != Some(tag.as_bytes())
+                    || rec.get(1) != Some(trial.to_string().as_bytes())
+                {
+                    return Err(bad(format!(
+                        "shard {}: {name} has variant {}, trial {} where variant {v}, trial {trial} belongs (the shard's trials are {}..{})",
+                        dir.display(),
+                        String::from_utf8_lossy(rec.get(0).unwrap_or_default()),
+                        String::from_utf8_lossy(rec.get(1).unwrap_or_default()),
+                        range.0,
+                        range.1
+                    )));
                 }
-                match peeked {
-                    Some(rec) if rec.get(0) == Some(tag.as_bytes()) => {
-                        out.write_byte_record(rec)
-                            .map_err(|e| Error::csv(&*path, e))?;
-                        *peeked = None;
-                    }
-                    _ => break,
-                }
+                out.write_byte_record(&rec)
+                    .map_err(|e| Error::csv(dir.join(name), e))?;
             }
         }
     }
-    for (path, records, peeked) in readers.iter_mut() {
-        if peeked.is_some() || records.next().is_some() {
+    for (dir, records) in readers {
+        let mut records = records;
+        if records.next().is_some() {
             return Err(bad(format!(
-                "{}: has rows out of variant order or of unknown variants",
-                path.display()
+                "shard {}: {name} has more rows than its {variants} variants x trials",
+                dir.display()
+            )));
+        }
+        if format == TrialsFormat::Parquet {
+            continue;
+        }
+        let m = Manifest::read(dir)?;
+        let found = records.into_reader().into_inner().seen.record();
+        if m.files.get("trials.csv") != Some(&found) {
+            return Err(bad(format!(
+                "shard {}: trials.csv does not match the checksum in its manifest.json; it was changed or damaged after the run",
+                dir.display()
             )));
         }
     }
-    out.flush().map_err(|e| bad(e.to_string()))?;
+    out.flush()
+        .map_err(|e| Error::io(Path::new("trials.csv"), e))?;
     Ok(())
 }

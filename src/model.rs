@@ -7,11 +7,15 @@
 use crate::motivation::MotivationSampler;
 use crate::outcome::Outcome;
 use crate::parameters::Parameters;
+use crate::variation::Draw;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Binomial, Distribution};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Stages of the life cycle, in order (after Wenger, McDermott & Snyder 2002, and the ODI Leeds
 /// playbook). The stage of a trial is the furthest it has reached.
@@ -77,6 +81,15 @@ pub struct TrialResult {
     pub left: u64,
     /// Participant-weeks simulated (for speed figures).
     pub participant_steps: u64,
+    /// Which fizzle condition fired (None unless fizzled).
+    pub cause: Option<FizzleCause>,
+    /// Why the host withdrew (None when it never did, or there was no host).
+    pub host_exit: Option<HostExit>,
+    /// Week a hosting partner was found (0 when none was).
+    pub partner_week: u32,
+    /// This community's drawn parameter values, aligned with the model's draws (NaN where
+    /// the variant draws nothing for that column).
+    pub drawn: Vec<f64>,
 }
 
 /// The state of the community after one week, for `hothouse trace`.
@@ -101,6 +114,12 @@ pub struct StepRecord {
     pub operating_cost: f64,
     pub newcomers: u32,
     pub leavers: u32,
+    /// Unpaid shortfall while there is no host (money).
+    pub deficit: f64,
+    /// Whether a partner willing to host the formal initiative has been found.
+    pub partner_found: bool,
+    /// Active contributors the community needs (for the trace picture).
+    pub critical_mass: u32,
 }
 
 /// Per-participant state as flat vectors (structure of arrays), reused across trials.
@@ -200,29 +219,61 @@ pub fn trial_rng(seed: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(seed)
 }
 
+/// The logit table is the same for every model: built once.
+static LOGIT: LazyLock<LogitTable> = LazyLock::new(LogitTable::new);
+
+/// Domain separator of the events stream (host reviews, the search for a partner), so that its
+/// draws never coincide with the participants' stream.
+const EVENTS_STREAM: u64 = 0x4556_454e_5453_0001; // "EVENTS" 1
+
+/// The generator of a trial's rare events (the host's periodic reviews, the search for a
+/// hosting partner): separate from the participants' stream, so that switching these
+/// mechanisms on or off leaves every participant's draws unchanged (MODEL.md §randomness).
+pub fn events_rng(seed: u64) -> Xoshiro256PlusPlus {
+    trial_rng(splitmix64(seed ^ EVENTS_STREAM))
+}
+
 /// Everything a trial needs that does not change between trials of a variant.
 #[derive(Debug, Clone)]
 pub struct Model {
     pub params: Parameters,
     pub steps: u32,
+    /// Per-community draws, one per column of `trials.csv`'s drawn values (None where this
+    /// variant does not draw that column's parameter).
+    draws: Vec<Option<Draw>>,
     motivation: MotivationSampler,
-    logit: Box<LogitTable>,
 }
 
 impl Model {
     pub fn new(params: Parameters, steps: u32) -> Result<Self, String> {
+        Self::with_draws(params, Vec::new(), steps)
+    }
+
+    /// A model whose communities each draw the parameters in `draws` at their start
+    /// (MODEL.md §communities that differ).
+    pub fn with_draws(
+        params: Parameters,
+        draws: Vec<Option<Draw>>,
+        steps: u32,
+    ) -> Result<Self, String> {
         let motivation = MotivationSampler::new(&params.motivation)?;
         Ok(Self {
             params,
             steps,
+            draws,
             motivation,
-            logit: Box::new(LogitTable::new()),
         })
+    }
+
+    /// The per-community draws, aligned with the drawn-value columns.
+    pub fn draws(&self) -> &[Option<Draw>] {
+        &self.draws
     }
 
     /// Simulates one trial from `seed`.
     pub fn run(&self, seed: u64, ws: &mut Workspace) -> TrialResult {
-        self.run_observed(seed, ws, |_| {})
+        self.simulate(seed, ws, |_| {}, None)
+            .expect("a trial without a cancel flag always finishes")
     }
 
     /// Simulates one trial, calling `observe` with the state at week 0 and after every week.
@@ -230,295 +281,653 @@ impl Model {
         &self,
         seed: u64,
         ws: &mut Workspace,
-        mut observe: F,
+        observe: F,
     ) -> TrialResult {
-        let p = &self.params;
-        let mut rng = trial_rng(seed);
-        ws.clear();
+        self.simulate(seed, ws, observe, None)
+            .expect("a trial without a cancel flag always finishes")
+    }
 
-        let population = p.community.population;
-        let critical_mass = p.community.critical_mass;
-        let investment = p.host.investment;
-        // Host effect f(I) = I / (I + I_half): diminishing returns to investment (MODEL.md §host).
-        let host_effect_full = investment / (investment + p.host.half_effect);
-        let spend_per_week = investment
-            * p.host.day_rate
-            * (1.0 + p.approach.structure * p.approach.planning_overhead);
-        // A plan makes tasks clear, in so far as the domain is known (Cynefin; MODEL.md §cost).
-        let known = 1.0 - p.approach.uncertainty;
-        let plan_clarity = 1.0 - p.approach.structure * p.approach.clarity * known;
-        let productivity = p.benefit.productivity
-            * (1.0 + p.approach.structure * p.approach.productivity_gain * known);
-        let ownership_base = p.agenda.participant_share
-            * (1.0 - p.approach.structure * p.approach.ownership_penalty);
-        let fade = if p.core_idea.half_life > 0.0 {
-            0.5f64.powf(1.0 / p.core_idea.half_life)
-        } else {
-            1.0
+    /// Simulates one trial, checking `cancel` every week; `None` when it was set before the
+    /// trial ended (the trial's partial state is dropped).
+    pub fn run_cancellable(
+        &self,
+        seed: u64,
+        ws: &mut Workspace,
+        cancel: &AtomicBool,
+    ) -> Option<TrialResult> {
+        self.simulate(seed, ws, |_| {}, Some(cancel))
+    }
+
+    /// This trial's parameters: the variant's, with the per-community draws applied.
+    pub fn trial_parameters(&self, seed: u64) -> (Cow<'_, Parameters>, Vec<f64>) {
+        if self.draws.is_empty() {
+            return (Cow::Borrowed(&self.params), Vec::new());
+        }
+        let mut params = self.params.clone();
+        let drawn = self
+            .draws
+            .iter()
+            .map(|d| match d {
+                Some(d) => {
+                    let v = d.value(seed);
+                    params.set(&d.path, &v);
+                    v.as_f64().unwrap_or(f64::NAN)
+                }
+                None => f64::NAN,
+            })
+            .collect();
+        (Cow::Owned(params), drawn)
+    }
+
+    fn simulate<F: FnMut(&StepRecord)>(
+        &self,
+        seed: u64,
+        ws: &mut Workspace,
+        mut observe: F,
+        cancel: Option<&AtomicBool>,
+    ) -> Option<TrialResult> {
+        let (params, drawn) = self.trial_parameters(seed);
+        let motivation = match &params {
+            Cow::Owned(p) if p.motivation != self.params.motivation => Cow::Owned(
+                MotivationSampler::new(&p.motivation).unwrap_or_else(|_| self.motivation.clone()),
+            ),
+            _ => Cow::Borrowed(&self.motivation),
         };
+        let mut rng = trial_rng(seed);
+        let mut community = Community::convene(seed, &params, &motivation, ws, &mut rng);
+        observe(&community.record(0, ws, 0, 0, 0.0, 0.0));
+        let mut ending = None;
+        for t in 1..=self.steps {
+            if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                return None;
+            }
+            let week = community.week(t, ws, &mut rng);
+            observe(&community.record(
+                t,
+                ws,
+                week.newcomers,
+                week.leavers,
+                week.revenue,
+                week.operating_cost,
+            ));
+            if let Some(end) = community.outcome(t) {
+                ending = Some(end);
+                break;
+            }
+            community.host_review(t);
+        }
+        Some(community.result(ending, self.steps, drawn))
+    }
+}
 
-        for _ in 0..p.community.initial_participants {
-            let m = self.motivation.sample(&mut rng);
+/// Why a community fizzled (MODEL.md §outcomes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FizzleCause {
+    /// Fewer active contributors than the critical mass for `fizzle_patience` weeks.
+    TooFewActive,
+    /// Every participant has left.
+    EveryoneLeft,
+    /// No host, and the unpaid shortfall exceeded the reserve.
+    OutOfMoney,
+}
+
+impl FizzleCause {
+    /// The name used in `trials.csv`, `trace.csv` and the summary.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FizzleCause::TooFewActive => "too_few_active",
+            FizzleCause::EveryoneLeft => "everyone_left",
+            FizzleCause::OutOfMoney => "out_of_money",
+        }
+    }
+
+    /// Every cause, in the order of MODEL.md.
+    pub const ALL: [FizzleCause; 3] = [
+        FizzleCause::EveryoneLeft,
+        FizzleCause::TooFewActive,
+        FizzleCause::OutOfMoney,
+    ];
+}
+
+/// Why the host withdrew (MODEL.md §the host's withdrawal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HostExit {
+    /// Its commitment ran out.
+    Commitment,
+    /// Activity stayed below critical mass for `host.patience` weeks: no longer viable.
+    NotViable,
+    /// Nothing built by `host.review_week`: not useful.
+    NotUseful,
+    /// A periodic review (budget cycle) decided not to continue.
+    Review,
+}
+
+impl HostExit {
+    /// The name used in `trials.csv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HostExit::Commitment => "commitment",
+            HostExit::NotViable => "not_viable",
+            HostExit::NotUseful => "not_useful",
+            HostExit::Review => "review",
+        }
+    }
+
+    /// Every reason, in the order the host checks them.
+    pub const ALL: [HostExit; 4] = [
+        HostExit::Commitment,
+        HostExit::NotViable,
+        HostExit::NotUseful,
+        HostExit::Review,
+    ];
+}
+
+/// What one week changed, besides the community's state.
+struct WeekFlows {
+    newcomers: u32,
+    leavers: u32,
+    revenue: f64,
+    operating_cost: f64,
+}
+
+/// Quantities fixed for the whole trial, derived once from the parameters.
+struct Derived {
+    /// The host's effect at full presence, f(I) = I / (I + I½) (MODEL.md §host effect).
+    host_effect: f64,
+    /// The host's facilitation spend per week (MODEL.md §11).
+    spend_per_week: f64,
+    /// The factor a plan applies to the cost of contributing (MODEL.md §5).
+    plan_clarity: f64,
+    /// Assets per contribution, with the plan's gain (MODEL.md §9).
+    productivity: f64,
+    /// Participants' ownership before the host's crowding (MODEL.md §4).
+    ownership_base: f64,
+    /// The weekly factor of the core idea's fading part, 2^(−1/h) (MODEL.md §1).
+    fade: f64,
+}
+
+impl Derived {
+    fn new(p: &Parameters) -> Self {
+        let investment = p.host.investment;
+        let known = 1.0 - p.approach.uncertainty;
+        Derived {
+            host_effect: investment / (investment + p.host.half_effect),
+            spend_per_week: investment
+                * p.host.day_rate
+                * (1.0 + p.approach.structure * p.approach.planning_overhead),
+            plan_clarity: 1.0 - p.approach.structure * p.approach.clarity * known,
+            productivity: p.benefit.productivity
+                * (1.0 + p.approach.structure * p.approach.productivity_gain * known),
+            ownership_base: p.agenda.participant_share
+                * (1.0 - p.approach.structure * p.approach.ownership_penalty),
+            fade: if p.core_idea.half_life > 0.0 {
+                0.5f64.powf(1.0 / p.core_idea.half_life)
+            } else {
+                1.0
+            },
+        }
+    }
+}
+
+/// The terms of this week's choice that every participant shares (MODEL.md §1-5).
+struct Terms {
+    /// Pull of the core idea on a fully motivated participant, c(t).
+    cause: f64,
+    /// Everything else in the utility: b + g + w_o·o + w_B·B − κ.
+    common: f64,
+    /// Leaving hazard of a satisfied participant, before dissatisfaction.
+    base_leave: f64,
+    /// Chance a newcomer stays after their first week.
+    newcomer_stay: f64,
+}
+
+/// The state of one community during a trial (MODEL.md §state of a trial); the participants'
+/// own state lives in the [`Workspace`].
+struct Community<'a> {
+    p: &'a Parameters,
+    d: Derived,
+    motivation: &'a MotivationSampler,
+    events: Xoshiro256PlusPlus,
+    /// Members N.
+    n: u32,
+    /// Active contributors this week, and last week (a₋).
+    active: u32,
+    active_prev: u32,
+    peak: u32,
+    assets: f64,
+    brand: f64,
+    stage: Stage,
+    host_active: bool,
+    host_spend: f64,
+    host_covered: f64,
+    host_weeks: u32,
+    host_withdrew: u32,
+    host_exit: Option<HostExit>,
+    /// Unfunded shortfall D while there is no host.
+    deficit: f64,
+    /// Assets at the host's last periodic review.
+    assets_at_review: f64,
+    revenue_total: f64,
+    final_balance: f64,
+    /// Weeks in a row below critical mass, and funded while formalising with a partner.
+    below_run: u32,
+    funded_run: u32,
+    /// Week a hosting partner was found (0: not yet).
+    partner_week: u32,
+    /// 2^(−(t−1)/h), updated each week.
+    fading_pull: f64,
+    joined: u64,
+    left: u64,
+    participant_steps: u64,
+}
+
+impl<'a> Community<'a> {
+    /// Week 0: the founding group has all turned up (MODEL.md §state of a trial).
+    fn convene(
+        seed: u64,
+        p: &'a Parameters,
+        motivation: &'a MotivationSampler,
+        ws: &mut Workspace,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> Self {
+        ws.clear();
+        let n = p.community.initial_participants;
+        for _ in 0..n {
+            let m = motivation.sample(rng);
             ws.push(m);
         }
-        // The founding group has all turned up: none of them is a newcomer in need of a reply.
-        ws.newcomer.iter_mut().for_each(|n| *n = false);
-
-        let mut n = p.community.initial_participants;
-        let mut active_prev = n;
-        let mut assets = 0.0f64;
-        let mut brand = p.brand.initial;
-        let mut stage = Stage::Convening;
-        let mut host_active = investment > 0.0;
-        let mut host_spend = 0.0f64;
-        let mut host_covered = 0.0f64;
-        let mut host_weeks = 0u32;
-        let mut host_withdrew = 0u32;
-        let mut deficit = 0.0f64;
-        let mut revenue_total = 0.0f64;
-        let mut below_run = 0u32;
-        let mut funded_run = 0u32;
-        let mut joined = 0u64;
-        let mut left = 0u64;
-        let mut participant_steps = 0u64;
-        let mut peak = n;
-        let mut fading_pull = 1.0f64; // 0.5^((t-1)/half_life), updated each week
-        let mut final_balance = 0.0f64;
-        let mut active = n;
-
-        let mean = |ws: &Workspace| {
-            if ws.motivation.is_empty() {
-                0.0
-            } else {
-                ws.motivation.iter().sum::<f64>() / ws.motivation.len() as f64
-            }
-        };
-        observe(&StepRecord {
-            time: 0,
-            stage,
-            participants: n,
+        // Founders are not newcomers: none of them needs a reply to stay (MODEL.md §7).
+        ws.newcomer.iter_mut().for_each(|x| *x = false);
+        Community {
+            p,
+            d: Derived::new(p),
+            motivation,
+            events: events_rng(seed),
+            n,
             active: n,
-            mean_motivation: mean(ws),
-            assets,
-            brand,
-            host_active,
-            host_investment: if host_active { investment } else { 0.0 },
-            host_spend,
-            host_covered,
-            revenue: 0.0,
-            operating_cost: 0.0,
-            newcomers: 0,
-            leavers: 0,
-        });
+            active_prev: n,
+            peak: n,
+            assets: 0.0,
+            brand: p.brand.initial,
+            stage: Stage::Convening,
+            host_active: p.host.investment > 0.0,
+            host_spend: 0.0,
+            host_covered: 0.0,
+            host_weeks: 0,
+            host_withdrew: 0,
+            host_exit: None,
+            deficit: 0.0,
+            assets_at_review: 0.0,
+            revenue_total: 0.0,
+            final_balance: 0.0,
+            below_run: 0,
+            funded_run: 0,
+            partner_week: 0,
+            fading_pull: 1.0,
+            joined: 0,
+            left: 0,
+            participant_steps: 0,
+        }
+    }
 
-        let mut outcome = Outcome::Censored;
-        let mut time = self.steps;
-        for t in 1..=self.steps {
-            participant_steps += u64::from(n);
-            let f = if host_active { host_effect_full } else { 0.0 };
-            // Pull of the core idea, fading towards its floor (MODEL.md §core idea).
-            let cause = p.core_idea.strength
-                * (p.core_idea.floor + (1.0 - p.core_idea.floor) * fading_pull);
-            fading_pull *= fade;
-            // Non-rival benefit from shared assets, concave (MODEL.md §benefit).
-            let benefit = p.benefit.strength * assets / (assets + p.benefit.half_saturation);
-            // Critical mass: others' activity is worth attending up to k active people.
-            let social = if critical_mass == 0 {
-                p.participation.social_weight
-            } else {
-                p.participation.social_weight
-                    * (f64::from(active_prev) / f64::from(critical_mass)).min(1.0)
-            };
-            let ownership = ownership_base * (1.0 - p.agenda.host_crowding * f);
-            let cost = p.participation.cost * (1.0 - p.host.facilitation * f) * plan_clarity
-                + p.participation.coordination_cost * f64::from(n) / f64::from(population);
-            let common =
-                benefit + social + p.agenda.ownership_weight * ownership + p.brand.weight * brand
-                    - cost;
-            let base_leave = p.attrition.base_rate
-                * (1.0 - p.attrition.ownership_protection * ownership)
-                * (1.0 - p.brand.retention * brand);
-            let answered = host_active || active_prev >= critical_mass.max(1);
-            let newcomer_stay = if answered {
-                p.recruitment.newcomer_return_answered
-            } else {
-                p.recruitment.newcomer_return_unanswered
-            };
-            let noise = p.participation.noise;
-            let idle_limit = p.attrition.idle_limit;
-            let dissatisfied = p.attrition.dissatisfied_rate;
+    /// The host's effect this week: f(I) while present, else 0.
+    #[inline]
+    fn host_effect(&self) -> f64 {
+        if self.host_active {
+            self.d.host_effect
+        } else {
+            0.0
+        }
+    }
 
-            // Each participant decides: contribute or idle, then stay or leave (MODEL.md §choice).
-            active = 0;
-            let mut leavers = 0u32;
-            let mut i = 0usize;
-            while i < ws.motivation.len() {
-                let u = ws.motivation[i] * cause + common;
-                let contributes = if noise > 0.0 {
-                    self.logit.choose(rng.random::<u64>(), -u / noise)
-                } else {
-                    u > 0.0
-                };
-                let idle = if contributes { 0 } else { ws.idle[i] + 1 };
-                ws.idle[i] = idle;
-                let hazard = if u < 0.0 {
-                    base_leave + dissatisfied
-                } else {
-                    base_leave
-                };
-                let leaves = (idle_limit > 0 && idle >= idle_limit)
-                    || rng.random::<f64>() < hazard
-                    || (ws.newcomer[i] && rng.random::<f64>() >= newcomer_stay);
-                ws.newcomer[i] = false;
-                if leaves {
-                    ws.remove(i);
-                    leavers += 1;
-                } else {
-                    active += u32::from(contributes);
-                    i += 1;
-                }
+    /// One week, in the order of MODEL.md §one week.
+    #[inline]
+    fn week(&mut self, t: u32, ws: &mut Workspace, rng: &mut Xoshiro256PlusPlus) -> WeekFlows {
+        self.participant_steps += u64::from(self.n);
+        let terms = self.terms();
+        let leavers = self.choices_and_leaving(&terms, ws, rng);
+        let newcomers = self.recruitment(ws, rng);
+        self.assets_and_brand();
+        let (revenue, operating_cost) = self.economics();
+        self.life_cycle_stage(t, revenue, operating_cost);
+        WeekFlows {
+            newcomers,
+            leavers,
+            revenue,
+            operating_cost,
+        }
+    }
+
+    /// MODEL.md §1-5: the pull of the core idea, the benefit of shared assets, critical mass,
+    /// ownership and the cost of contributing; and the hazards of §7.
+    #[inline]
+    fn terms(&mut self) -> Terms {
+        let p = self.p;
+        let f = self.host_effect();
+        // §1 Pull of the core idea, fading towards its floor.
+        let cause = p.core_idea.strength
+            * (p.core_idea.floor + (1.0 - p.core_idea.floor) * self.fading_pull);
+        self.fading_pull *= self.d.fade;
+        // §2 Non-rival benefit from shared assets, concave.
+        let benefit = p.benefit.strength * self.assets / (self.assets + p.benefit.half_saturation);
+        // §3 Critical mass: others' activity is worth attending up to k active people.
+        let critical_mass = p.community.critical_mass;
+        let social = if critical_mass == 0 {
+            p.participation.social_weight
+        } else {
+            p.participation.social_weight
+                * (f64::from(self.active_prev) / f64::from(critical_mass)).min(1.0)
+        };
+        // §4 Ownership of the agenda.
+        let ownership = self.d.ownership_base * (1.0 - p.agenda.host_crowding * f);
+        // §5 Cost of contributing.
+        let cost = p.participation.cost * (1.0 - p.host.facilitation * f) * self.d.plan_clarity
+            + p.participation.coordination_cost * f64::from(self.n)
+                / f64::from(p.community.population);
+        let common =
+            benefit + social + p.agenda.ownership_weight * ownership + p.brand.weight * self.brand
+                - cost;
+        // §7 Leaving hazards.
+        let base_leave = p.attrition.base_rate
+            * (1.0 - p.attrition.ownership_protection * ownership)
+            * (1.0 - p.brand.retention * self.brand);
+        let answered = self.host_active || self.active_prev >= critical_mass.max(1);
+        let newcomer_stay = if answered {
+            p.recruitment.newcomer_return_answered
+        } else {
+            p.recruitment.newcomer_return_unanswered
+        };
+        Terms {
+            cause,
+            common,
+            base_leave,
+            newcomer_stay,
+        }
+    }
+
+    /// MODEL.md §6-7: each participant decides to contribute or idle, then to stay or leave.
+    /// Returns the number who left; sets the active contributors.
+    #[inline]
+    fn choices_and_leaving(
+        &mut self,
+        terms: &Terms,
+        ws: &mut Workspace,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> u32 {
+        let a = &self.p.attrition;
+        let noise = self.p.participation.noise;
+        let idle_limit = a.idle_limit;
+        let dissatisfied = a.dissatisfied_rate;
+        let burnout = a.burnout;
+        let logit = &*LOGIT;
+        let mut active = 0u32;
+        let mut leavers = 0u32;
+        let mut i = 0usize;
+        while i < ws.motivation.len() {
+            let u = ws.motivation[i] * terms.cause + terms.common;
+            let contributes = if noise > 0.0 {
+                logit.choose(rng.random::<u64>(), -u / noise)
+            } else {
+                u > 0.0
+            };
+            let idle = if contributes { 0 } else { ws.idle[i] + 1 };
+            ws.idle[i] = idle;
+            // Burnout: each week of contributing wears motivation down (MODEL.md §6).
+            if burnout > 0.0 && contributes {
+                ws.motivation[i] *= 1.0 - burnout;
             }
-            n -= leavers;
-            left += u64::from(leavers);
-
-            // Recruitment: Bass diffusion with outreach, brand and word of mouth (MODEL.md §recruitment).
-            let pool = population - n;
-            let join = (p.recruitment.external
-                + p.recruitment.outreach * f
-                + p.brand.reach * brand
-                + p.recruitment.word_of_mouth * f64::from(active) / f64::from(population))
-            .min(1.0);
-            let newcomers = if pool > 0 && join > 0.0 {
-                match Binomial::new(u64::from(pool), join) {
-                    Ok(b) => b.sample(&mut rng) as u32,
-                    Err(_) => 0,
-                }
+            let hazard = if u < 0.0 {
+                terms.base_leave + dissatisfied
             } else {
-                0
+                terms.base_leave
             };
-            for _ in 0..newcomers {
-                let m = self.motivation.sample(&mut rng);
-                ws.push(m);
+            let leaves = (idle_limit > 0 && idle >= idle_limit)
+                || rng.random::<f64>() < hazard
+                || (ws.newcomer[i] && rng.random::<f64>() >= terms.newcomer_stay);
+            ws.newcomer[i] = false;
+            if leaves {
+                ws.remove(i);
+                leavers += 1;
+            } else {
+                active += u32::from(contributes);
+                i += 1;
             }
-            n += newcomers;
-            joined += u64::from(newcomers);
-            peak = peak.max(n);
+        }
+        self.n -= leavers;
+        self.left += u64::from(leavers);
+        self.active = active;
+        leavers
+    }
 
-            // Shared assets: production minus decay (MODEL.md §benefit).
-            let host_build = if host_active {
-                p.host.build_rate * investment
+    /// MODEL.md §8: newcomers by Bass diffusion with outreach, brand and word of mouth.
+    #[inline]
+    fn recruitment(&mut self, ws: &mut Workspace, rng: &mut Xoshiro256PlusPlus) -> u32 {
+        let p = self.p;
+        let population = p.community.population;
+        let pool = population.saturating_sub(self.n);
+        let join = (p.recruitment.external
+            + p.recruitment.outreach * self.host_effect()
+            + p.brand.reach * self.brand
+            + p.recruitment.word_of_mouth * f64::from(self.active) / f64::from(population))
+        .min(1.0);
+        let newcomers = if pool > 0 && join > 0.0 {
+            match Binomial::new(u64::from(pool), join) {
+                Ok(b) => b.sample(rng) as u32,
+                Err(_) => 0,
+            }
+        } else {
+            0
+        };
+        for _ in 0..newcomers {
+            let m = self.motivation.sample(rng);
+            ws.push(m);
+        }
+        self.n += newcomers;
+        self.joined += u64::from(newcomers);
+        self.peak = self.peak.max(self.n);
+        newcomers
+    }
+
+    /// MODEL.md §9-10: shared assets (production, decay, erosion when stalled) and the brand.
+    #[inline]
+    fn assets_and_brand(&mut self) {
+        let p = self.p;
+        let host_build = if self.host_active {
+            p.host.build_rate * p.host.investment
+        } else {
+            0.0
+        };
+        let decay = if self.active < p.community.critical_mass {
+            p.benefit.decay + p.benefit.stall_decay
+        } else {
+            p.benefit.decay
+        };
+        self.assets = self.assets * (1.0 - decay.min(1.0))
+            + self.d.productivity * f64::from(self.active)
+            + host_build;
+        let visible = self.assets / (self.assets + p.benefit.half_saturation);
+        self.brand = (self.brand + p.brand.growth * visible * (1.0 - self.brand)
+            - p.brand.decay * self.brand)
+            .clamp(0.0, 1.0);
+    }
+
+    /// MODEL.md §11: revenue and operating cost; who pays the shortfall. Returns (R, C).
+    #[inline]
+    fn economics(&mut self) -> (f64, f64) {
+        let e = &self.p.economics;
+        let revenue = e.revenue_per_asset * self.assets * (1.0 + e.brand_premium * self.brand);
+        let operating_cost = e.fixed_cost + e.cost_per_participant * f64::from(self.n);
+        self.revenue_total += revenue;
+        self.final_balance = revenue - operating_cost;
+        if self.host_active {
+            self.host_spend += self.d.spend_per_week;
+            self.host_covered += (operating_cost - revenue).max(0.0);
+            self.host_weeks += 1;
+        } else {
+            self.deficit = (self.deficit + operating_cost - revenue).max(0.0);
+        }
+        (revenue, operating_cost)
+    }
+
+    /// MODEL.md §12: the furthest stage reached, the search for a hosting partner, and the
+    /// run counters the outcomes use.
+    #[inline]
+    fn life_cycle_stage(&mut self, t: u32, revenue: f64, operating_cost: f64) {
+        let l = &self.p.lifecycle;
+        let a = self.assets;
+        let reached = if a >= l.formalising_assets && self.brand >= l.formalising_brand {
+            Stage::Formalising
+        } else if a >= l.collaborating_assets {
+            Stage::Collaborating
+        } else if a >= l.exploring_assets {
+            Stage::Exploring
+        } else {
+            Stage::Convening
+        };
+        self.stage = self.stage.max(reached);
+        if self.stage == Stage::Formalising
+            && self.partner_week == 0
+            && (l.partner_rate >= 1.0 || self.events.random::<f64>() < l.partner_rate)
+        {
+            self.partner_week = t;
+        }
+        self.below_run = if self.active < self.p.community.critical_mass {
+            self.below_run + 1
+        } else {
+            0
+        };
+        self.funded_run = if self.partner_week > 0 && revenue >= operating_cost {
+            self.funded_run + 1
+        } else {
+            0
+        };
+        debug_assert!(self.assets.is_finite() && self.brand.is_finite() && revenue.is_finite());
+    }
+
+    /// MODEL.md §13: fizzling is checked before graduation.
+    #[inline]
+    fn outcome(&self, t: u32) -> Option<(Outcome, u32, Option<FizzleCause>)> {
+        let cause = if self.n == 0 {
+            Some(FizzleCause::EveryoneLeft)
+        } else if self.below_run >= self.p.community.fizzle_patience {
+            Some(FizzleCause::TooFewActive)
+        } else if !self.host_active && self.deficit > self.p.economics.reserve {
+            Some(FizzleCause::OutOfMoney)
+        } else {
+            None
+        };
+        if cause.is_some() {
+            Some((Outcome::Fizzled, t, cause))
+        } else if self.funded_run >= self.p.lifecycle.graduation_patience {
+            Some((Outcome::Graduated, t, None))
+        } else {
+            None
+        }
+    }
+
+    /// MODEL.md §14: the host reviews at the end of the week; also moves a₋.
+    #[inline]
+    fn host_review(&mut self, t: u32) {
+        let h = &self.p.host;
+        if self.host_active {
+            let exit = if h.commitment > 0 && t >= h.commitment {
+                Some(HostExit::Commitment)
+            } else if self.below_run >= h.patience {
+                Some(HostExit::NotViable)
+            } else if h.review_week > 0 && t == h.review_week && self.stage == Stage::Convening {
+                Some(HostExit::NotUseful)
+            } else if h.review_every > 0 && t % h.review_every == 0 {
+                // Visible progress: what was built since the last review, saturating.
+                let gain = (self.assets - self.assets_at_review).max(0.0);
+                self.assets_at_review = self.assets;
+                let visible = gain / (gain + h.review_scale);
+                let keep = h.review_continue + (1.0 - h.review_continue) * visible;
+                (self.events.random::<f64>() >= keep).then_some(HostExit::Review)
+            } else {
+                None
+            };
+            if exit.is_some() {
+                self.host_active = false;
+                self.host_withdrew = t;
+                self.host_exit = exit;
+            }
+        }
+        self.active_prev = self.active;
+    }
+
+    /// The state after week `t`, for `hothouse trace`.
+    #[inline]
+    fn record(
+        &self,
+        t: u32,
+        ws: &Workspace,
+        newcomers: u32,
+        leavers: u32,
+        revenue: f64,
+        operating_cost: f64,
+    ) -> StepRecord {
+        let mean_motivation = if ws.motivation.is_empty() {
+            0.0
+        } else {
+            ws.motivation.iter().sum::<f64>() / ws.motivation.len() as f64
+        };
+        StepRecord {
+            time: t,
+            stage: self.stage,
+            participants: self.n,
+            active: self.active,
+            mean_motivation,
+            assets: self.assets,
+            brand: self.brand,
+            host_active: self.host_active,
+            host_investment: if self.host_active {
+                self.p.host.investment
             } else {
                 0.0
-            };
-            assets =
-                assets * (1.0 - p.benefit.decay) + productivity * f64::from(active) + host_build;
-            // Brand recognition follows visible outputs (MODEL.md §brand).
-            let visible = assets / (assets + p.benefit.half_saturation);
-            brand = (brand + p.brand.growth * visible * (1.0 - brand) - p.brand.decay * brand)
-                .clamp(0.0, 1.0);
-            // Economics (MODEL.md §economics).
-            let revenue =
-                p.economics.revenue_per_asset * assets * (1.0 + p.economics.brand_premium * brand);
-            let operating_cost =
-                p.economics.fixed_cost + p.economics.cost_per_participant * f64::from(n);
-            revenue_total += revenue;
-            final_balance = revenue - operating_cost;
-            if host_active {
-                host_spend += spend_per_week;
-                host_covered += (operating_cost - revenue).max(0.0);
-                host_weeks += 1;
-            } else {
-                deficit = (deficit + operating_cost - revenue).max(0.0);
-            }
-            // Life-cycle stage: the furthest reached (MODEL.md §life cycle).
-            let l = &p.lifecycle;
-            let reached = if assets >= l.formalising_assets && brand >= l.formalising_brand {
-                Stage::Formalising
-            } else if assets >= l.collaborating_assets {
-                Stage::Collaborating
-            } else if assets >= l.exploring_assets {
-                Stage::Exploring
-            } else {
-                Stage::Convening
-            };
-            stage = stage.max(reached);
-
-            below_run = if active < critical_mass {
-                below_run + 1
-            } else {
-                0
-            };
-            funded_run = if stage == Stage::Formalising && revenue >= operating_cost {
-                funded_run + 1
-            } else {
-                0
-            };
-            debug_assert!(assets.is_finite() && brand.is_finite() && revenue.is_finite());
-
-            observe(&StepRecord {
-                time: t,
-                stage,
-                participants: n,
-                active,
-                mean_motivation: mean(ws),
-                assets,
-                brand,
-                host_active,
-                host_investment: if host_active { investment } else { 0.0 },
-                host_spend,
-                host_covered,
-                revenue,
-                operating_cost,
-                newcomers,
-                leavers,
-            });
-
-            // Outcomes: fizzling is checked before graduation (MODEL.md §outcomes).
-            if n == 0
-                || below_run >= p.community.fizzle_patience
-                || (!host_active && deficit > p.economics.reserve)
-            {
-                outcome = Outcome::Fizzled;
-                time = t;
-                break;
-            }
-            if funded_run >= l.graduation_patience {
-                outcome = Outcome::Graduated;
-                time = t;
-                break;
-            }
-            // The host reviews at the end of the week (MODEL.md §host).
-            if host_active
-                && ((p.host.commitment > 0 && t >= p.host.commitment)
-                    || below_run >= p.host.patience
-                    || (p.host.review_week > 0
-                        && t == p.host.review_week
-                        && stage == Stage::Convening))
-            {
-                host_active = false;
-                host_withdrew = t;
-            }
-            active_prev = active;
+            },
+            host_spend: self.host_spend,
+            host_covered: self.host_covered,
+            revenue,
+            operating_cost,
+            newcomers,
+            leavers,
+            deficit: self.deficit,
+            partner_found: self.partner_week > 0,
+            critical_mass: self.p.community.critical_mass,
         }
+    }
 
+    fn result(
+        self,
+        ending: Option<(Outcome, u32, Option<FizzleCause>)>,
+        steps: u32,
+        drawn: Vec<f64>,
+    ) -> TrialResult {
+        let (outcome, time, cause) = ending.unwrap_or((Outcome::Censored, steps, None));
         TrialResult {
             outcome,
             time,
-            stage,
-            peak_participants: peak,
-            final_participants: n,
-            final_active: active,
-            assets,
-            brand,
-            host_spend,
-            host_covered,
-            host_weeks,
-            host_withdrew,
-            revenue: revenue_total,
-            final_balance,
-            joined,
-            left,
-            participant_steps,
+            stage: self.stage,
+            peak_participants: self.peak,
+            final_participants: self.n,
+            final_active: self.active,
+            assets: self.assets,
+            brand: self.brand,
+            host_spend: self.host_spend,
+            host_covered: self.host_covered,
+            host_weeks: self.host_weeks,
+            host_withdrew: self.host_withdrew,
+            revenue: self.revenue_total,
+            final_balance: self.final_balance,
+            joined: self.joined,
+            left: self.left,
+            participant_steps: self.participant_steps,
+            cause,
+            host_exit: self.host_exit,
+            partner_week: self.partner_week,
+            drawn,
         }
     }
 }

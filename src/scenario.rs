@@ -7,9 +7,11 @@
 //! of the file is still checked (except where a syntax error makes the reading uncertain).
 
 use crate::error::{MAX_PROBLEMS, ProblemSink, ScenarioError};
+use crate::model::Model;
 use crate::parameters::{
     self, Kind, MotivationDistribution, ParamSpec, ParamValue, Parameters, SPECS,
 };
+use crate::variation::{self, Draw, FAMILIES, Family};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
@@ -35,8 +37,15 @@ pub struct Scenario {
     pub steps: u32,
     /// Parameters before any sweep value is applied.
     pub base: Parameters,
-    /// Swept parameter paths with their values, in file order.
+    /// Swept parameter paths with their values, in file order. A path may also name a
+    /// distribution's own parameter, `group.name.field` (such as `core_idea.strength.sd_log`).
     pub sweep: Vec<(String, Vec<ParamValue>)>,
+    /// Parameters drawn per community, in file order (the drawn-value columns of `trials.csv`).
+    pub draws: Vec<Draw>,
+    /// Set by a `[sample]` table (crate::sensitivity::config): the sweep's lists have one
+    /// value per variant, read in step, instead of giving a Cartesian product.
+    #[serde(skip)]
+    pub sampled: bool,
 }
 
 /// One point of the sweep.
@@ -47,9 +56,22 @@ pub struct Variant {
     pub values: Vec<ParamValue>,
     #[serde(skip)]
     pub params: Parameters,
+    /// Parameters drawn per community in this variant (a swept fixed value removes a draw).
+    #[serde(skip)]
+    pub draws: Vec<Draw>,
 }
 
 impl Variant {
+    /// The model of this variant, its draws aligned with the scenario's drawn-value columns.
+    pub fn model(&self, scenario: &Scenario) -> Result<Model, String> {
+        let draws = scenario
+            .draws
+            .iter()
+            .map(|b| self.draws.iter().find(|d| d.path == b.path).cloned())
+            .collect();
+        Model::with_draws(self.params.clone(), draws, scenario.steps)
+    }
+
     /// "host.investment = 2, brand.initial = 0.5", or "base parameters" without a sweep.
     pub fn label(&self, scenario: &Scenario) -> String {
         if self.values.is_empty() {
@@ -102,7 +124,7 @@ impl Scenario {
             sink.push(f.span, f.message, f.help);
         }
         sink.finish()?;
-        Ok(scenario)
+        crate::sensitivity::config::apply_tables(file, text, scenario)
     }
 
     /// Applies command-line overrides of the run settings, checking them like the file's.
@@ -129,9 +151,17 @@ impl Scenario {
     /// Number of variants: the product of the sweep lists' lengths (1 without a sweep).
     /// Saturates at `usize::MAX` rather than overflowing.
     pub fn variant_count(&self) -> usize {
+        if self.sampled {
+            return self.sweep.first().map_or(1, |(_, v)| v.len());
+        }
         self.sweep
             .iter()
             .fold(1usize, |n, (_, v)| n.saturating_mul(v.len()))
+    }
+
+    /// The paths of the parameters drawn per community (columns of `trials.csv`).
+    pub fn drawn_paths(&self) -> Vec<&str> {
+        self.draws.iter().map(|d| d.path.as_str()).collect()
     }
 
     /// The swept parameters' paths.
@@ -155,17 +185,32 @@ impl Scenario {
             if list.is_empty() {
                 continue;
             }
-            values[k] = list[rest % list.len()].clone();
+            let i = if self.sampled {
+                index
+            } else {
+                rest % list.len()
+            };
+            values[k] = list[i.min(list.len() - 1)].clone();
             rest /= list.len();
         }
         let mut params = self.base.clone();
+        let mut draws = self.draws.clone();
         for ((path, _), v) in self.sweep.iter().zip(&values) {
-            params.set(path, v);
+            if params.set(path, v) {
+                // A swept fixed value overrides a distribution given in the table.
+                draws.retain(|d| d.path != *path);
+            } else if let Some((param, field)) = path.rsplit_once('.') {
+                if let (Some(d), Some(x)) = (draws.iter_mut().find(|d| d.path == param), v.as_f64())
+                {
+                    d.family.set(field, x);
+                }
+            }
         }
         Variant {
             index,
             values,
             params,
+            draws,
         }
     }
 }
@@ -229,7 +274,16 @@ fn check_cells(variants: usize, steps: u32) -> Result<(), String> {
     Ok(())
 }
 
-const RUN_KEYS: &[&str] = &["name", "description", "seed", "trials", "steps", "sweep"];
+const RUN_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "seed",
+    "trials",
+    "steps",
+    "sweep",
+    "sample",
+    "sensitivity",
+];
 
 /// How many variants breaking one cross-parameter rule are listed one by one.
 const RULE_EXAMPLES: usize = 3;
@@ -535,6 +589,8 @@ struct Reader<'t> {
     /// Where each swept parameter was listed.
     sweep_spans: HashMap<String, Range<usize>>,
     sweep_span: Option<Range<usize>>,
+    /// Parameters given as distributions across communities, in file order.
+    draws: Vec<Draw>,
 }
 
 impl<'t> Reader<'t> {
@@ -546,6 +602,7 @@ impl<'t> Reader<'t> {
             base_spans: HashMap::new(),
             sweep_spans: HashMap::new(),
             sweep_span: None,
+            draws: Vec::new(),
         }
     }
 
@@ -621,40 +678,22 @@ impl<'t> Reader<'t> {
             steps: 104,
             base: Parameters::default(),
             sweep: Vec::new(),
+            draws: Vec::new(),
+            sampled: false,
         };
         let mut name_given = false;
+        let mut sweep_entries: Option<&[Entry]> = None;
         for entry in top {
-            let span = Some(entry.value.span.clone());
             let key = entry.key.as_str();
             match (key, &entry.value.raw) {
                 ("name", _) => {
                     name_given = true;
-                    match &entry.value.raw {
-                        Raw::Str(s) if s.trim().is_empty() => self.push(
-                            span,
-                            "`name` is empty; give the study a short name such as name = \"host-investment\"".into(),
-                            None,
-                        ),
-                        Raw::Str(s) => scenario.name = s.clone(),
-                        _ => {
-                            let what = self.describe(&entry.value);
-                            self.push(
-                                span,
-                                format!("`name` must be quoted text, not {what}"),
-                                Some("write name = \"my-study\"".into()),
-                            )
-                        }
+                    if let Some(name) = self.read_name(entry) {
+                        scenario.name = name;
                     }
                 }
                 ("description", Raw::Str(s)) => scenario.description = s.clone(),
-                ("description", _) => {
-                    let what = self.describe(&entry.value);
-                    self.push(
-                        span,
-                        format!("`description` must be quoted text, not {what}"),
-                        None,
-                    )
-                }
+                ("description", _) => self.wrong_kind(entry, "quoted text", None),
                 ("seed", _) => {
                     if let Some(s) = self.whole_number("seed", &entry.value, 0, i64::MAX as u64, "")
                     {
@@ -674,49 +713,30 @@ impl<'t> Reader<'t> {
                     }
                 }
                 ("sweep", Raw::Table(entries)) => {
+                    // Read after the parameter tables, which may come later in the file but
+                    // give the distributions a sweep can vary.
                     self.sweep_span = Some(entry.span());
-                    let mut flat = Vec::new();
-                    self.flatten_sweep("", entries, &mut flat);
-                    scenario.sweep = self.read_sweep(&flat);
+                    sweep_entries = Some(entries);
                 }
-                ("sweep", _) => {
-                    let what = self.describe(&entry.value);
-                    self.push(
-                        span,
-                        format!(
-                            "`sweep` must be a table mapping parameter paths to lists of values, not {what}"
-                        ),
-                        Some("write [sweep] on its own line, then lines such as host.investment = [0, 1, 2]".into()),
-                    )
-                }
-                (group, Raw::Table(entries)) if parameters::GROUPS.contains(&group) => {
-                    for e in entries {
-                        self.set_base(&mut scenario.base, group, e);
-                    }
-                }
-                (group, Raw::Array(_)) if parameters::GROUPS.contains(&group) => {
-                    self.bad_group(group);
-                    self.push(
-                        span,
-                        format!(
-                            "`{group}` must be one table [{group}], not a list of tables [[{group}]]"
-                        ),
-                        None,
-                    )
-                }
+                ("sweep", _) => self.wrong_kind(
+                    entry,
+                    "a table mapping parameter paths to lists of values",
+                    Some("write [sweep] on its own line, then lines such as host.investment = [0, 1, 2]".into()),
+                ),
+                ("calibrate", Raw::Table(_)) => {} // read by hothouse::calibrate::config
                 (group, _) if parameters::GROUPS.contains(&group) => {
-                    self.bad_group(group);
-                    let what = self.describe(&entry.value);
-                    self.push(
-                        span,
-                        format!(
-                            "`{group}` must be a table of parameters ([{group}] followed by lines such as name = value), not {what}"
-                        ),
-                        Some(format!("[{group}] allows {}", fields_of(group).join(", "))),
-                    )
+                    self.read_group(&mut scenario.base, group, entry)
                 }
+                // Read by crate::sensitivity::config, with their own checks.
+                ("sample" | "sensitivity", _) => {}
                 (other, _) => self.unknown_top_key(other, entry),
             }
+        }
+        scenario.draws = std::mem::take(&mut self.draws);
+        if let Some(entries) = sweep_entries {
+            let mut flat = Vec::new();
+            self.flatten_sweep("", entries, &mut flat);
+            scenario.sweep = self.read_sweep(&flat, &scenario.draws);
         }
         if !name_given {
             self.push_whole(
@@ -725,6 +745,76 @@ impl<'t> Reader<'t> {
                 Some("the name is used for the output folder, output/<name>/".into()),
             );
         }
+        self.check_size(&scenario);
+        scenario
+    }
+
+    /// The study's name: quoted, not empty text.
+    fn read_name(&mut self, entry: &Entry) -> Option<String> {
+        let span = Some(entry.value.span.clone());
+        match &entry.value.raw {
+            Raw::Str(s) if s.trim().is_empty() => self.push(
+                span,
+                "`name` is empty; give the study a short name such as name = \"host-investment\""
+                    .into(),
+                None,
+            ),
+            Raw::Str(s) => return Some(s.clone()),
+            _ => self.wrong_kind(
+                entry,
+                "quoted text",
+                Some("write name = \"my-study\"".into()),
+            ),
+        }
+        None
+    }
+
+    /// Reports that `entry` holds the wrong kind of value: "`key` must be `expected`, not ...".
+    fn wrong_kind(&mut self, entry: &Entry, expected: &str, help: Option<String>) {
+        let what = self.describe(&entry.value);
+        self.push(
+            Some(entry.value.span.clone()),
+            format!("`{}` must be {expected}, not {what}", entry.key),
+            help,
+        )
+    }
+
+    /// A table of parameters such as `[host]`, into `base`.
+    fn read_group(&mut self, base: &mut Parameters, group: &str, entry: &Entry) {
+        let span = Some(entry.value.span.clone());
+        match &entry.value.raw {
+            Raw::Table(entries) => {
+                for e in entries {
+                    self.set_base(base, group, e);
+                }
+            }
+            Raw::Array(_) => {
+                self.bad_group(group);
+                self.push(
+                    span,
+                    format!(
+                        "`{group}` must be one table [{group}], not a list of tables [[{group}]]"
+                    ),
+                    None,
+                )
+            }
+            _ => {
+                self.bad_group(group);
+                let what = self.describe(&entry.value);
+                self.push(
+                    span,
+                    format!(
+                        "`{group}` must be a table of parameters ([{group}] followed by lines such as name = value), not {what}"
+                    ),
+                    Some(format!("[{group}] allows {}", fields_of(group).join(", "))),
+                )
+            }
+        }
+    }
+
+    /// The sweep's size: at most [`MAX_VARIANTS`] variants and a bounded number of counting
+    /// cells; when it is within bounds, the rules between parameters of every variant.
+    fn check_size(&mut self, scenario: &Scenario) {
         let lens: Vec<usize> = scenario.sweep.iter().map(|(_, v)| v.len()).collect();
         let too_many = lens
             .iter()
@@ -746,9 +836,8 @@ impl<'t> Reader<'t> {
         } else if let Err(msg) = check_cells(scenario.variant_count(), scenario.steps) {
             self.push(self.sweep_span.clone(), msg, None);
         } else {
-            self.cross_check_all(&scenario);
+            self.cross_check_all(scenario);
         }
-        scenario
     }
 
     /// Marks every parameter of a group as having a problem, so that rules involving them are
@@ -912,6 +1001,16 @@ impl<'t> Reader<'t> {
             return;
         };
         let span = Some(entry.value.span.clone());
+        if let Raw::Table(fields) = &entry.value.raw {
+            if let Some(draw) = self.read_distribution(spec, entry, fields) {
+                params.set(spec.path, &draw.median());
+                self.base_spans.insert(path, entry.span());
+                self.draws.push(draw);
+            } else {
+                self.bad.insert(path);
+            }
+            return;
+        }
         match self.check_param(spec, &entry.value) {
             Ok(v) => {
                 params.set(spec.path, &v);
@@ -933,6 +1032,276 @@ impl<'t> Reader<'t> {
         }
     }
 
+    /// Reads `path = { distribution = "...", ... }`: the parameter drawn per community.
+    fn read_distribution(
+        &mut self,
+        spec: &'static ParamSpec,
+        entry: &Entry,
+        fields: &[Entry],
+    ) -> Option<Draw> {
+        let path = spec.path;
+        let table_span = Some(entry.value.span.clone());
+        if !self.can_vary(spec, &table_span) {
+            return None;
+        }
+        let Some(kind) = fields.iter().find(|e| e.key == "distribution") else {
+            self.push(
+                table_span,
+                format!("`{path}` is a table but has no `distribution`; to vary it across communities write {path} = {{ distribution = \"lognormal\", median = 1.0, sd_log = 0.4 }}"),
+                Some(format!("distributions: {}", FAMILIES.join(", "))),
+            );
+            return None;
+        };
+        let name = self.family_name(path, kind)?;
+        let values = self.family_fields(path, &name, fields, &table_span)?;
+        let (lo, hi, _) = variation::range_of(spec)?;
+        let family = Family::build(&name, (lo, hi), |f| values.get(f).copied())?;
+        let draw = Draw::new(spec, family)?;
+        let problems = draw.check();
+        if problems.is_empty() {
+            return Some(draw);
+        }
+        for (field, msg) in problems {
+            let span = fields
+                .iter()
+                .find(|e| e.key == field)
+                .map(|e| e.value.span.clone())
+                .or(table_span.clone());
+            self.push(
+                Some(span.unwrap_or(0..0)),
+                format!("`{path}.{field}` = {msg}"),
+                Some(unit_help(spec)),
+            );
+        }
+        None
+    }
+
+    /// Whether parameter `spec` may be drawn per community (a number whose rules can be
+    /// checked for every drawn value); reported at `span` if not.
+    fn can_vary(&mut self, spec: &ParamSpec, span: &Option<Range<usize>>) -> bool {
+        let path = spec.path;
+        if variation::range_of(spec).is_none() {
+            self.push(
+                span.clone(),
+                format!("`{path}` cannot vary across communities: it is a choice, not a number"),
+                Some(format!(
+                    "write one of its values, such as {path} = \"{}\"",
+                    match spec.kind {
+                        Kind::Choice(names) => names.first().copied().unwrap_or(""),
+                        _ => "",
+                    }
+                )),
+            );
+            return false;
+        }
+        if let Some((_, why)) = variation::FIXED_ONLY.iter().find(|(p, _)| *p == path) {
+            self.push(
+                span.clone(),
+                format!("`{path}` cannot vary across communities: {why}, which could not be checked for every drawn value"),
+                Some(format!("give `{path}` one value, or sweep it with [sweep]")),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// The family named by `path.distribution`, one of [`FAMILIES`].
+    fn family_name(&mut self, path: &str, kind: &Entry) -> Option<String> {
+        if let Raw::Str(n) = &kind.value.raw
+            && FAMILIES.contains(&n.as_str())
+        {
+            return Some(n.clone());
+        }
+        let s = self.shown(&kind.value);
+        let near = match &kind.value.raw {
+            Raw::Str(n) => self
+                .nearest(n, FAMILIES)
+                .map(|c| format!("did you mean \"{c}\"?")),
+            _ => None,
+        };
+        self.push(
+            Some(kind.value.span.clone()),
+            format!(
+                "`{path}.distribution` = {s} is not known; expected one of {}",
+                FAMILIES
+                    .iter()
+                    .map(|f| format!("\"{f}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            near,
+        );
+        None
+    }
+
+    /// The numbers of a `name` distribution of `path`: only the fields it takes, each a finite
+    /// number, and all it needs; `None` (with each problem reported) otherwise.
+    fn family_fields(
+        &mut self,
+        path: &str,
+        name: &str,
+        fields: &[Entry],
+        table_span: &Option<Range<usize>>,
+    ) -> Option<HashMap<&'static str, f64>> {
+        let allowed = Family::fields(name).unwrap_or(&[]);
+        let mut values: HashMap<&'static str, f64> = HashMap::new();
+        let mut ok = true;
+        for e in fields.iter().filter(|e| e.key != "distribution") {
+            let Some((field, _)) = allowed.iter().find(|(f, _)| *f == e.key) else {
+                let names: Vec<&str> = allowed.iter().map(|(f, _)| *f).collect();
+                self.push(
+                    Some(e.key_span.clone()),
+                    format!(
+                        "unknown key `{}` in the {name} distribution of `{path}`; it takes {}",
+                        show_key(&e.key),
+                        names.join(", ")
+                    ),
+                    self.nearest(&e.key, &names)
+                        .map(|c| format!("did you mean `{c}`?")),
+                );
+                ok = false;
+                continue;
+            };
+            match &e.value.raw {
+                Raw::Int(i) => {
+                    values.insert(field, *i as f64);
+                }
+                Raw::Float(x) if x.is_finite() => {
+                    values.insert(field, *x);
+                }
+                _ => {
+                    let what = self.describe(&e.value);
+                    self.push(
+                        Some(e.value.span.clone()),
+                        format!("`{path}.{field}` must be a finite number, not {what}"),
+                        None,
+                    );
+                    ok = false;
+                }
+            }
+        }
+        for (field, required) in allowed {
+            if *required && !values.contains_key(field) && ok {
+                self.push(
+                    table_span.clone(),
+                    format!("the {name} distribution of `{path}` needs `{field}`"),
+                    Some(format!(
+                        "a {name} distribution takes {}",
+                        allowed
+                            .iter()
+                            .map(|(f, _)| *f)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                );
+                ok = false;
+            }
+        }
+        ok.then_some(values)
+    }
+
+    /// Reads a sweep of a distribution's own parameter, `group.name.field = [...]`.
+    fn read_family_sweep(
+        &mut self,
+        path: &str,
+        field: &str,
+        draw: &Draw,
+        entry: &Entry,
+    ) -> Option<Vec<ParamValue>> {
+        let mut probe = draw.clone();
+        if !probe.family.set(field, 0.0) {
+            let names: Vec<&str> = Family::fields(draw.family.name())
+                .unwrap_or(&[])
+                .iter()
+                .map(|(f, _)| *f)
+                .collect();
+            self.push(
+                Some(entry.key_span.clone()),
+                format!(
+                    "unknown sweep path `{}`; the {} distribution of `{}` takes {}",
+                    show_path(path),
+                    draw.family.name(),
+                    draw.path,
+                    names.join(", ")
+                ),
+                None,
+            );
+            return None;
+        }
+        let Raw::Array(items) = &entry.value.raw else {
+            let what = self.describe(&entry.value);
+            self.push(
+                Some(entry.value.span.clone()),
+                format!(
+                    "sweep `{path}` must be a list of numbers such as [0.0, 0.2, 0.4], not {what}"
+                ),
+                None,
+            );
+            return None;
+        };
+        if items.is_empty() {
+            self.push(
+                Some(entry.value.span.clone()),
+                format!("sweep `{path}` is an empty list, which would give zero variants; list at least one value"),
+                None,
+            );
+            return None;
+        }
+        self.family_sweep_values(path, field, draw, items)
+    }
+
+    /// The values a sweep of a distribution's own parameter lists: finite numbers the
+    /// distribution allows, none twice; `None` (with each problem reported) if any is wrong.
+    fn family_sweep_values(
+        &mut self,
+        path: &str,
+        field: &str,
+        draw: &Draw,
+        items: &[Node],
+    ) -> Option<Vec<ParamValue>> {
+        let mut values = Vec::new();
+        let mut seen: HashSet<ValueKey> = HashSet::new();
+        let mut ok = true;
+        for item in items {
+            let x = match &item.raw {
+                Raw::Int(i) => *i as f64,
+                Raw::Float(x) if x.is_finite() => *x,
+                _ => {
+                    let what = self.describe(item);
+                    self.push(
+                        Some(item.span.clone()),
+                        format!("sweep `{path}`: {what} is not allowed; expected a finite number"),
+                        None,
+                    );
+                    ok = false;
+                    continue;
+                }
+            };
+            let mut d = draw.clone();
+            d.family.set(field, x);
+            let problems = d.check();
+            if let Some((_, msg)) = problems.first() {
+                self.push(
+                    Some(item.span.clone()),
+                    format!("sweep `{path}`: with {field} = {x}, {msg}"),
+                    None,
+                );
+                ok = false;
+            } else if !seen.insert(ValueKey::of(&ParamValue::Float(x))) {
+                let s = self.shown(item);
+                self.push(
+                    Some(item.span.clone()),
+                    format!("sweep `{path}` lists {s} more than once; each value may appear once"),
+                    None,
+                );
+                ok = false;
+            } else {
+                values.push(ParamValue::Float(x));
+            }
+        }
+        ok.then_some(values)
+    }
+
     fn flatten_sweep<'a>(
         &mut self,
         prefix: &str,
@@ -946,7 +1315,7 @@ impl<'t> Reader<'t> {
                 format!("{prefix}.{}", entry.key)
             };
             match &entry.value.raw {
-                Raw::Table(inner) if parameters::spec(&path).is_none() => {
+                Raw::Table(inner) => {
                     if inner.is_empty() {
                         self.push(
                             Some(entry.key_span.clone()),
@@ -966,35 +1335,32 @@ impl<'t> Reader<'t> {
         }
     }
 
-    fn read_sweep(&mut self, entries: &[(String, &Entry)]) -> Vec<(String, Vec<ParamValue>)> {
+    fn read_sweep(
+        &mut self,
+        entries: &[(String, &Entry)],
+        draws: &[Draw],
+    ) -> Vec<(String, Vec<ParamValue>)> {
         let mut sweep: Vec<(String, Vec<ParamValue>)> = Vec::new();
         for (path, entry) in entries {
             let value = &entry.value;
             let span = Some(value.span.clone());
-            let shown_path = show_path(path);
+            if let Some((param, field)) = path.rsplit_once('.')
+                && let Some(draw) = draws.iter().find(|d| d.path == param)
+            {
+                if sweep.iter().any(|(p, _)| p == path) {
+                    self.push(
+                        Some(entry.key_span.clone()),
+                        format!("sweep `{path}` is given twice; list all its values once"),
+                        None,
+                    );
+                } else if let Some(values) = self.read_family_sweep(path, field, draw, entry) {
+                    self.sweep_spans.insert(path.clone(), entry.span());
+                    sweep.push((path.clone(), values));
+                }
+                continue;
+            }
             let Some(spec) = parameters::spec(path) else {
-                let group = group_of(path);
-                let help = self
-                    .suggest(path)
-                    .map(|s| format!("did you mean `{s}`?"))
-                    .or_else(|| {
-                        parameters::GROUPS
-                            .contains(&group)
-                            .then(|| format!("[{group}] has {}", fields_of(group).join(", ")))
-                    })
-                    .or_else(|| {
-                        Some(format!(
-                            "a sweep path is group.name, where group is one of {}",
-                            parameters::GROUPS.join(", ")
-                        ))
-                    });
-                self.push(
-                    Some(entry.key_span.clone()),
-                    format!(
-                        "unknown sweep path `{shown_path}`; a sweep path names a parameter as group.name, such as host.investment"
-                    ),
-                    help,
-                );
+                self.unknown_sweep_path(path, entry);
                 continue;
             };
             if sweep.iter().any(|(p, _)| p == path) || self.sweep_spans.contains_key(path.as_str())
@@ -1031,56 +1397,95 @@ impl<'t> Reader<'t> {
                 self.bad.insert(path.clone());
                 continue;
             }
-            let mut values: Vec<ParamValue> = Vec::new();
-            let mut seen: HashSet<ValueKey> = HashSet::new();
-            let mut ok = true;
-            for item in items {
-                let ispan = Some(item.span.clone());
-                match self.check_param(spec, item) {
-                    Ok(v) => {
-                        if seen.insert(ValueKey::of(&v)) {
-                            values.push(v);
-                        } else {
-                            let s = self.shown(item);
-                            self.push(
+            match self.sweep_values(path, spec, items) {
+                Some(values) => sweep.push((path.clone(), values)),
+                None => {
+                    self.bad.insert(path.clone());
+                }
+            }
+        }
+        sweep
+    }
+
+    /// The error for a sweep path that names no parameter, with a suggestion.
+    fn unknown_sweep_path(&mut self, path: &str, entry: &Entry) {
+        let group = group_of(path);
+        let help = self
+            .suggest(path)
+            .map(|s| format!("did you mean `{s}`?"))
+            .or_else(|| {
+                parameters::GROUPS
+                    .contains(&group)
+                    .then(|| format!("[{group}] has {}", fields_of(group).join(", ")))
+            })
+            .or_else(|| {
+                Some(format!(
+                    "a sweep path is group.name, where group is one of {}",
+                    parameters::GROUPS.join(", ")
+                ))
+            });
+        self.push(
+            Some(entry.key_span.clone()),
+            format!(
+                "unknown sweep path `{}`; a sweep path names a parameter as group.name, such as host.investment",
+                show_path(path)
+            ),
+            help,
+        );
+    }
+
+    /// The values a sweep lists for parameter `spec`, each checked and none twice; `None`
+    /// (with each problem reported) if any is wrong.
+    fn sweep_values(
+        &mut self,
+        path: &str,
+        spec: &ParamSpec,
+        items: &[Node],
+    ) -> Option<Vec<ParamValue>> {
+        let mut values: Vec<ParamValue> = Vec::new();
+        let mut seen: HashSet<ValueKey> = HashSet::new();
+        let mut ok = true;
+        for item in items {
+            let ispan = Some(item.span.clone());
+            match self.check_param(spec, item) {
+                Ok(v) => {
+                    if seen.insert(ValueKey::of(&v)) {
+                        values.push(v);
+                    } else {
+                        let s = self.shown(item);
+                        self.push(
                                 ispan,
                                 format!(
                                     "sweep `{path}` lists {s} more than once; each value may appear once"
                                 ),
                                 None,
                             );
-                            ok = false;
-                        }
-                    }
-                    Err(Bad::Value(msg)) => {
-                        self.push(
-                            ispan,
-                            format!("sweep `{path}`: {msg}"),
-                            Some(unit_help(spec)),
-                        );
-                        ok = false;
-                    }
-                    Err(Bad::Type) => {
-                        let what = self.describe(item);
-                        self.push(
-                            ispan,
-                            format!(
-                                "sweep `{path}`: {what} is not allowed; expected {}",
-                                spec.kind.allowed()
-                            ),
-                            Some(unit_help(spec)),
-                        );
                         ok = false;
                     }
                 }
-            }
-            if ok {
-                sweep.push((path.clone(), values));
-            } else {
-                self.bad.insert(path.clone());
+                Err(Bad::Value(msg)) => {
+                    self.push(
+                        ispan,
+                        format!("sweep `{path}`: {msg}"),
+                        Some(unit_help(spec)),
+                    );
+                    ok = false;
+                }
+                Err(Bad::Type) => {
+                    let what = self.describe(item);
+                    self.push(
+                        ispan,
+                        format!(
+                            "sweep `{path}`: {what} is not allowed; expected {}",
+                            spec.kind.allowed()
+                        ),
+                        Some(unit_help(spec)),
+                    );
+                    ok = false;
+                }
             }
         }
-        sweep
+        ok.then_some(values)
     }
 
     /// Checks the rules that involve several parameters on every variant, skipping rules that
@@ -1088,8 +1493,31 @@ impl<'t> Reader<'t> {
     fn cross_check_all(&mut self, scenario: &Scenario) {
         // Per rule: the first few variants that break it, and how many distinct breaches.
         let mut broken: BTreeMap<&'static str, RuleBreaches> = BTreeMap::new();
+        let mut family_problems = 0usize;
         for index in 0..scenario.variant_count() {
             let variant = scenario.variant_at(index);
+            for d in &variant.draws {
+                for (field, msg) in d.check() {
+                    family_problems += 1;
+                    if family_problems <= RULE_EXAMPLES {
+                        let span = self
+                            .sweep_spans
+                            .get(&format!("{}.{field}", d.path))
+                            .cloned()
+                            .or_else(|| self.sweep_span.clone());
+                        self.push_whole(
+                            span,
+                            format!(
+                                "the {} distribution of `{}` in variant {index} ({}): {msg}",
+                                d.family.name(),
+                                d.path,
+                                variant.label(scenario)
+                            ),
+                            None,
+                        );
+                    }
+                }
+            }
             for b in broken_rules(&variant.params) {
                 if b.paths.iter().any(|p| self.bad.contains(*p)) {
                     continue;

@@ -51,6 +51,9 @@ pub struct RunReport {
     pub totals: Vec<HostTotals>,
     pub logrank: Vec<(String, String, statistics::LogRank)>,
     pub manifest: Manifest,
+    /// Things the user should know although the command succeeded (earlier results restored or
+    /// left behind).
+    pub warnings: Vec<String>,
 }
 
 impl RunReport {
@@ -76,11 +79,72 @@ struct Fingerprint {
 /// How often a running variant saves a checkpoint for `--resume`.
 pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// A variant's checkpoint: its progress and the length of its trial rows file at that point.
+/// A variant's record in the staging folder, for a checkpoint and for a finished variant: its
+/// progress, and the length and SHA-256 of its trial rows file at that point (so that
+/// `--resume` can tell a damaged rows file).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Checkpoint {
     rows_len: u64,
+    rows_sha256: String,
     state: VariantProgress,
+}
+
+/// Checks a staged rows file against its record: at least (`finished`: exactly) `rows_len`
+/// bytes, whose first `rows_len` bytes have the recorded SHA-256 and hold one row per trial
+/// counted. Returns the hasher after those bytes, to continue from.
+fn verify_rows(
+    rows_path: &Path,
+    record_path: &Path,
+    cp: &Checkpoint,
+    first_trial: u64,
+    finished: bool,
+) -> Result<sha2::Sha256, Error> {
+    use std::io::Read;
+    let damaged = |why: String| {
+        Error::BadInput(format!(
+            "{}: {why}; the staged results cannot be trusted: run again without --resume to start over",
+            rows_path.display()
+        ))
+    };
+    let file = match File::open(rows_path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(damaged(format!(
+                "missing, although {} records {} bytes of rows",
+                record_path.display(),
+                cp.rows_len
+            )));
+        }
+        Err(e) => return Err(Error::io(rows_path, e)),
+    };
+    let len = file.metadata().map_err(|e| Error::io(rows_path, e))?.len();
+    if len < cp.rows_len || (finished && len != cp.rows_len) {
+        return Err(damaged(format!(
+            "{len} bytes long, but {} records {} bytes",
+            record_path.display(),
+            cp.rows_len
+        )));
+    }
+    let mut w = output::HashingWriter::new(std::io::sink());
+    std::io::copy(&mut BufReader::new(file).take(cp.rows_len), &mut w)
+        .map_err(|e| Error::io(rows_path, e))?;
+    let rec = w.record();
+    let trials = cp.state.next_trial - first_trial;
+    // `record().rows` counts lines after a header; a rows file has none.
+    let lines = if cp.rows_len == 0 { 0 } else { rec.rows + 1 };
+    if rec.sha256 != cp.rows_sha256 {
+        return Err(damaged(format!(
+            "its content differs from the checksum in {}",
+            record_path.display()
+        )));
+    }
+    if lines != trials {
+        return Err(damaged(format!(
+            "holds {lines} rows, but {} counts {trials} trials",
+            record_path.display()
+        )));
+    }
+    Ok(w.into_hasher())
 }
 
 /// Reads a JSON record of the staging folder (a finished variant or a checkpoint), checking that
@@ -236,7 +300,25 @@ fn variant_file(staging: &Path, index: usize, ext: &str) -> PathBuf {
     staging.join("variants").join(format!("{index:06}.{ext}"))
 }
 
-/// Runs a scenario into the folder `target`.
+/// A variant's rows file, written through a hasher so that checkpoints record its SHA-256.
+type RowsWriter = RefCell<output::HashingWriter<std::io::BufWriter<File>>>;
+
+/// What the variants of one run share: the scenario, the settings, the staging folder, the
+/// trials this run (or shard) simulates, the thread pool, and the caller's cancel flag and
+/// progress callback.
+struct RunContext<'a> {
+    scenario: &'a Scenario,
+    settings: &'a RunSettings,
+    staging: PathBuf,
+    range: (u64, u64),
+    pool: rayon::ThreadPool,
+    cancel: &'a AtomicBool,
+    progress: &'a (dyn Fn(u64) + Sync),
+}
+
+/// Runs a scenario into the folder `target`: prepare the staging folder, take each variant
+/// (finished earlier, or simulated from its checkpoint or from the start), then assemble the
+/// output folder and publish it.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     scenario: &Scenario,
@@ -250,82 +332,177 @@ pub fn run(
     let started = SystemTime::now();
     let clock = Instant::now();
     let variants = scenario.variants();
-    let range = settings
-        .shard
-        .map(|s| s.trial_range(scenario.trials))
-        .unwrap_or((0, scenario.trials));
-    let staging = output::staging_dir(target);
-    let fingerprint = Fingerprint {
-        version: crate::VERSION.to_string(),
-        scenario_text: scenario_text.to_string(),
-        seed: scenario.seed,
-        trials: scenario.trials,
-        steps: scenario.steps,
-        shard: settings.shard,
-        write_trials: settings.write_trials,
-    };
-    prepare_staging(&staging, &fingerprint, settings.resume)?;
-    let pool = thread_pool(settings.threads)?;
-
+    let ctx = RunContext::prepare(
+        scenario,
+        scenario_text,
+        target,
+        settings,
+        (cancel, progress),
+        variants.len(),
+    )?;
     let mut counts = Vec::with_capacity(variants.len());
     let mut totals = Vec::with_capacity(variants.len());
     let mut agent_steps = 0u64;
     for v in &variants {
-        let done_path = variant_file(&staging, v.index, "json");
-        if settings.resume && done_path.exists() {
-            let done: VariantProgress = read_staged(&done_path, scenario.steps, range, |d| d)?;
-            if done.next_trial != range.1 {
-                return Err(Error::BadInput(format!(
-                    "{}: not a finished variant; run again without --resume to start over",
-                    done_path.display()
-                )));
-            }
-            progress(range.1 - range.0);
-            agent_steps += done.agent_steps;
-            counts.push(done.counts);
-            totals.push(done.host);
-            continue;
-        }
-        let model = Model::new(v.params.clone(), scenario.steps)
-            .map_err(|e| Error::BadInput(format!("variant {}: {e}", v.index)))?;
-        let rows_path = variant_file(&staging, v.index, "trials.csv");
-        let checkpoint_path = variant_file(&staging, v.index, "checkpoint.json");
-        let mut state = VariantProgress::new(range.0, scenario.steps);
-        let mut rows_len = 0u64;
-        if settings.resume && checkpoint_path.exists() {
-            let cp: Checkpoint = read_staged(
-                &checkpoint_path,
-                scenario.steps,
-                range,
-                |cp: &Checkpoint| &cp.state,
-            )?;
-            rows_len = cp.rows_len;
-            state = cp.state;
-            progress(state.next_trial - range.0);
-        }
-        let rows = if settings.write_trials {
-            // Rows after the checkpoint (from an interrupted chunk) are cut off.
-            let mut file = fs::OpenOptions::new()
-                .create(true)
-                .write(true)
-                .truncate(false)
-                .open(&rows_path)
-                .map_err(|e| Error::io(&rows_path, e))?;
-            file.set_len(rows_len)
-                .and_then(|()| file.seek(SeekFrom::End(0)).map(|_| ()))
-                .map_err(|e| Error::io(&rows_path, e))?;
-            Some(RefCell::new(std::io::BufWriter::new(file)))
-        } else {
-            None
+        let state = match ctx.finished_variant(v.index)? {
+            Some(state) => state,
+            None => ctx.simulate_variant(v)?,
         };
+        agent_steps += state.agent_steps;
+        counts.push(state.counts);
+        totals.push(state.host);
+    }
+
+    let mut manifest = Manifest::new("run", scenario, scenario_path, scenario_text, &variants);
+    manifest.threads = settings.threads;
+    manifest.shard = settings.shard;
+    manifest.trial_range = ctx.range;
+    manifest.trials_csv = settings.write_trials;
+    manifest.trials_format = settings.trials_format;
+    manifest.agent_steps = agent_steps;
+
+    let result = ctx.staging.join("result");
+    let trials_sources: Vec<PathBuf> = if settings.write_trials {
+        variants
+            .iter()
+            .map(|v| variant_file(&ctx.staging, v.index, "trials.csv"))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let report = assemble(
+        &result,
+        scenario,
+        &variants,
+        &counts,
+        &totals,
+        settings
+            .write_trials
+            .then_some(|w: &mut dyn Write| copy_sources(&trials_sources, w)),
+        manifest,
+        started,
+        clock,
+        (ctx.range.1 - ctx.range.0) * variants.len() as u64,
+        settings.plots,
+    )?;
+    if cancel.load(Ordering::Relaxed) {
+        return Err(Error::Interrupted);
+    }
+    publish_run(report, &result, &ctx.staging, target)
+}
+
+/// Moves the assembled folder `result` into place at `target`, removes the staging folder and
+/// points the report's files at their published place.
+fn publish_run(
+    mut report: RunReport,
+    result: &Path,
+    staging: &Path,
+    target: &Path,
+) -> Result<RunReport, Error> {
+    report.warnings.extend(output::publish(result, target)?);
+    if let Err(e) = fs::remove_dir_all(staging) {
+        report.warnings.push(format!(
+            "could not remove the staging folder {} ({e}); remove it yourself",
+            staging.display()
+        ));
+    }
+    report.out = target.to_path_buf();
+    report.files = report
+        .files
+        .iter()
+        .filter_map(|f| f.file_name().map(|n| target.join(n)))
+        .collect();
+    Ok(report)
+}
+
+impl<'a> RunContext<'a> {
+    /// Checks that the run fits in memory and on disk, and prepares the staging folder
+    /// (kept, with `--resume`, when it belongs to the same run).
+    fn prepare(
+        scenario: &'a Scenario,
+        scenario_text: &str,
+        target: &Path,
+        settings: &'a RunSettings,
+        (cancel, progress): (&'a AtomicBool, &'a (dyn Fn(u64) + Sync)),
+        n_variants: usize,
+    ) -> Result<RunContext<'a>, Error> {
+        let range = settings
+            .shard
+            .map(|s| s.trial_range(scenario.trials))
+            .unwrap_or((0, scenario.trials));
+        let staging = output::staging_dir(target);
+        let fingerprint = Fingerprint {
+            version: crate::VERSION.to_string(),
+            scenario_text: scenario_text.to_string(),
+            seed: scenario.seed,
+            trials: scenario.trials,
+            steps: scenario.steps,
+            shard: settings.shard,
+            write_trials: settings.write_trials,
+        };
+        check_resources(
+            n_variants as u64,
+            scenario.steps,
+            range.1 - range.0,
+            settings.write_trials,
+            target,
+        )?;
+        prepare_staging(&staging, &fingerprint, settings.resume)?;
+        Ok(RunContext {
+            scenario,
+            settings,
+            staging,
+            range,
+            pool: thread_pool(settings.threads)?,
+            cancel,
+            progress,
+        })
+    }
+
+    /// With `--resume`, a variant an earlier run finished (checked against its rows).
+    fn finished_variant(&self, index: usize) -> Result<Option<VariantProgress>, Error> {
+        let done_path = variant_file(&self.staging, index, "json");
+        if !(self.settings.resume && done_path.exists()) {
+            return Ok(None);
+        }
+        let range = self.range;
+        let done: Checkpoint =
+            read_staged(&done_path, self.scenario.steps, range, |cp: &Checkpoint| {
+                &cp.state
+            })?;
+        if done.state.next_trial != range.1 {
+            return Err(Error::BadInput(format!(
+                "{}: not a finished variant; run again without --resume to start over",
+                done_path.display()
+            )));
+        }
+        if self.settings.write_trials {
+            let rows_path = variant_file(&self.staging, index, "trials.csv");
+            verify_rows(&rows_path, &done_path, &done, range.0, true)?;
+        }
+        (self.progress)(range.1 - range.0);
+        Ok(Some(done.state))
+    }
+
+    /// Simulates a variant's trials (from its checkpoint, with `--resume`), saving a
+    /// checkpoint every [`CHECKPOINT_EVERY`] and when interrupted; then records it as
+    /// finished and removes the checkpoint.
+    fn simulate_variant(&self, v: &Variant) -> Result<VariantProgress, Error> {
+        let (scenario, settings) = (self.scenario, self.settings);
+        let model = v
+            .model(scenario)
+            .map_err(|e| Error::BadInput(format!("variant {}: {e}", v.index)))?;
+        let checkpoint_path = variant_file(&self.staging, v.index, "checkpoint.json");
+        let rows_path = variant_file(&self.staging, v.index, "trials.csv");
+        let (mut state, rows) = self.start_variant(&checkpoint_path, &rows_path)?;
         let mut last_save = Instant::now();
         continue_variant(
             &model,
             scenario.seed,
-            range.1,
-            &pool,
-            cancel,
-            progress,
+            self.range.1,
+            &self.pool,
+            self.cancel,
+            self.progress,
             &mut state,
             |trial, s, r| {
                 settings
@@ -348,96 +525,250 @@ pub fn run(
                 last_save = Instant::now();
                 // The rows of every trial before `next_trial` are on disk before the
                 // checkpoint that counts them.
-                let rows_len = match &rows {
-                    Some(w) => {
-                        let mut w = w.borrow_mut();
-                        w.flush().map_err(|e| Error::io(&rows_path, e))?;
-                        let mut file: &File = w.get_ref();
-                        file.sync_data().map_err(|e| Error::io(&rows_path, e))?;
-                        file.stream_position()
-                            .map_err(|e| Error::io(&rows_path, e))?
-                    }
-                    None => 0,
-                };
-                let cp = Checkpoint {
-                    rows_len,
-                    state: state.clone(),
-                };
-                let json = serde_json::to_vec(&cp).map_err(|e| Error::BadInput(e.to_string()))?;
+                let json = checkpoint_json(&rows, &rows_path, state.clone())?;
                 output::write_atomic(&checkpoint_path, &json)
             },
         )?;
-        if let Some(w) = rows {
-            let file = w
-                .into_inner()
-                .into_inner()
-                .map_err(|e| Error::io(&rows_path, e.into_error()))?;
-            file.sync_all().map_err(|e| Error::io(&rows_path, e))?;
-        }
-        let json = serde_json::to_vec(&state).map_err(|e| Error::BadInput(e.to_string()))?;
-        output::write_atomic(&done_path, &json)?;
+        let json = checkpoint_json(&rows, &rows_path, state.clone())?;
+        drop(rows);
+        // Not synced: `--resume` checks it (and the rows it records) before trusting it.
+        output::write_replacing(&variant_file(&self.staging, v.index, "json"), &json, false)?;
         if checkpoint_path.exists() {
             fs::remove_file(&checkpoint_path).map_err(|e| Error::io(&checkpoint_path, e))?;
         }
-        agent_steps += state.agent_steps;
-        counts.push(state.counts);
-        totals.push(state.host);
+        Ok(state)
     }
 
-    let mut manifest = Manifest::new("run", scenario, scenario_path, scenario_text, &variants);
-    manifest.threads = settings.threads;
-    manifest.shard = settings.shard;
-    manifest.trial_range = range;
-    manifest.trials_csv = settings.write_trials;
-    manifest.trials_format = settings.trials_format;
-    manifest.agent_steps = agent_steps;
-
-    let result = staging.join("result");
-    let trials_sources: Vec<PathBuf> = if settings.write_trials {
-        variants
-            .iter()
-            .map(|v| variant_file(&staging, v.index, "trials.csv"))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let mut report = assemble(
-        &result,
-        scenario,
-        &variants,
-        &counts,
-        &totals,
-        settings.write_trials.then_some(|w: &mut dyn Write| {
-            for src in &trials_sources {
-                let mut f = BufReader::new(File::open(src).map_err(|e| Error::io(src, e))?);
-                std::io::copy(&mut f, w).map_err(|e| Error::io(src, e))?;
+    /// Where a variant starts: from the first trial, or (with `--resume`) from its checkpoint,
+    /// checked against its rows; and its rows file (with `trials.csv`), opened after the rows
+    /// the checkpoint counts.
+    fn start_variant(
+        &self,
+        checkpoint_path: &Path,
+        rows_path: &Path,
+    ) -> Result<(VariantProgress, Option<RowsWriter>), Error> {
+        let range = self.range;
+        let mut state = VariantProgress::new(range.0, self.scenario.steps);
+        let mut rows_len = 0u64;
+        let mut hasher = sha2::Sha256::default();
+        if self.settings.resume && checkpoint_path.exists() {
+            let cp: Checkpoint = read_staged(
+                checkpoint_path,
+                self.scenario.steps,
+                range,
+                |cp: &Checkpoint| &cp.state,
+            )?;
+            if self.settings.write_trials {
+                hasher = verify_rows(rows_path, checkpoint_path, &cp, range.0, false)?;
             }
-            Ok(())
-        }),
-        manifest,
-        started,
-        clock,
-        (range.1 - range.0) * variants.len() as u64,
-        settings.plots,
-    )?;
-    if cancel.load(Ordering::Relaxed) {
-        return Err(Error::Interrupted);
+            rows_len = cp.rows_len;
+            state = cp.state;
+            (self.progress)(state.next_trial - range.0);
+        }
+        if !self.settings.write_trials {
+            return Ok((state, None));
+        }
+        // Rows after the checkpoint (from an interrupted chunk) are cut off.
+        let mut file = fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(false)
+            .open(rows_path)
+            .map_err(|e| Error::io(rows_path, e))?;
+        file.set_len(rows_len)
+            .and_then(|()| file.seek(SeekFrom::End(0)).map(|_| ()))
+            .map_err(|e| Error::io(rows_path, e))?;
+        let writer =
+            output::HashingWriter::with_hasher(std::io::BufWriter::new(file), hasher, rows_len);
+        Ok((state, Some(RefCell::new(writer))))
     }
-    output::publish(&result, target)?;
-    fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
-    report.out = target.to_path_buf();
-    report.files = report
-        .files
-        .iter()
-        .filter_map(|f| f.file_name().map(|n| target.join(n)))
-        .collect();
-    Ok(report)
+}
+
+/// A checkpoint of `state` as JSON, recording the rows written so far (flushed to disk first).
+fn checkpoint_json(
+    rows: &Option<RowsWriter>,
+    rows_path: &Path,
+    state: VariantProgress,
+) -> Result<Vec<u8>, Error> {
+    let (rows_len, rows_sha256) = rows_record(rows, rows_path)?;
+    let cp = Checkpoint {
+        rows_len,
+        rows_sha256,
+        state,
+    };
+    serde_json::to_vec(&cp).map_err(|e| Error::BadInput(e.to_string()))
+}
+
+/// The length and SHA-256 of the rows written so far, flushed and synced to disk first (so that
+/// a checkpoint never counts rows that are not on disk).
+fn rows_record(rows: &Option<RowsWriter>, rows_path: &Path) -> Result<(u64, String), Error> {
+    let Some(w) = rows else {
+        return Ok((
+            0,
+            output::HashingWriter::new(std::io::sink()).record().sha256,
+        ));
+    };
+    let mut w = w.borrow_mut();
+    w.flush().map_err(|e| Error::io(rows_path, e))?;
+    w.get_ref()
+        .get_ref()
+        .sync_data()
+        .map_err(|e| Error::io(rows_path, e))?;
+    let rec = w.record();
+    Ok((rec.bytes, rec.sha256))
+}
+
+/// Memory a run holds per variant and week: its three outcome counts, its at-risk counts in the
+/// log-rank test and the rows of its survival table while they are written (bytes, rounded up).
+pub const MEMORY_PER_VARIANT_WEEK: u64 = 48;
+/// Memory per variant besides: its parameters and summary (bytes, generous).
+pub const MEMORY_PER_VARIANT: u64 = 4096;
+/// Disk per trial row, twice (staged, then assembled into `trials.csv`): rows are about 170
+/// bytes; bytes, generous.
+pub const DISK_PER_TRIAL_ROW: u64 = 2 * 200;
+/// Disk per variant and week in `survival.csv` (rows are about 90 bytes).
+pub const DISK_PER_VARIANT_WEEK: u64 = 120;
+
+/// Estimates of a run's memory and disk, in bytes.
+pub fn estimate(variants: u64, steps: u32, trials: u64, write_trials: bool) -> (u64, u64) {
+    let weeks = u64::from(steps) + 1;
+    let memory = variants
+        .saturating_mul(weeks)
+        .saturating_mul(MEMORY_PER_VARIANT_WEEK)
+        .saturating_add(variants.saturating_mul(MEMORY_PER_VARIANT));
+    let rows = if write_trials {
+        variants.saturating_mul(trials)
+    } else {
+        0
+    };
+    let disk = rows.saturating_mul(DISK_PER_TRIAL_ROW).saturating_add(
+        variants
+            .saturating_mul(weeks)
+            .saturating_mul(DISK_PER_VARIANT_WEEK),
+    );
+    (memory, disk)
+}
+
+/// Memory this process may still use: the least of the system's available memory, the
+/// cgroup's remaining allowance and the address-space limit; `None` if none is known.
+pub fn memory_available() -> Option<u64> {
+    let mut limits = Vec::new();
+    if let Ok(text) = fs::read_to_string("/proc/meminfo") {
+        if let Some(kb) = text
+            .lines()
+            .find_map(|l| l.strip_prefix("MemAvailable:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            limits.push(kb.saturating_mul(1024));
+        }
+    }
+    let read = |p: &str| -> Option<u64> { fs::read_to_string(p).ok()?.trim().parse().ok() };
+    if let (Some(max), Some(current)) = (
+        read("/sys/fs/cgroup/memory.max"),
+        read("/sys/fs/cgroup/memory.current"),
+    ) {
+        limits.push(max.saturating_sub(current));
+    }
+    #[cfg(unix)]
+    {
+        let rl = rustix::process::getrlimit(rustix::process::Resource::As);
+        if let Some(max) = rl.current {
+            limits.push(max);
+        }
+    }
+    limits.into_iter().min()
+}
+
+fn gigabytes(bytes: u64) -> String {
+    format!("{:.1} GB", bytes as f64 / 1e9)
+}
+
+/// Refuses (bad input), before any work, a run whose estimated memory or disk exceeds what is
+/// available, giving both figures.
+pub fn check_resources(
+    variants: u64,
+    steps: u32,
+    trials: u64,
+    write_trials: bool,
+    target: &Path,
+) -> Result<(), Error> {
+    let (memory, disk) = estimate(variants, steps, trials, write_trials);
+    if let Some(free) = memory_available() {
+        if memory > free {
+            return Err(Error::BadInput(format!(
+                "this run would need about {} of memory ({variants} variants x {} weeks of counts) but {} is available; run fewer variants or weeks (split the sweep into several scenarios)",
+                gigabytes(memory),
+                u64::from(steps) + 1,
+                gigabytes(free)
+            )));
+        }
+    }
+    let place = target
+        .ancestors()
+        .skip(1)
+        .find(|a| a.as_os_str().is_empty() || a.is_dir())
+        .map(|a| {
+            if a.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                a
+            }
+        });
+    if let Some(place) = place {
+        if let Ok(free) = fs4::available_space(place) {
+            if disk > free {
+                return Err(Error::BadInput(format!(
+                    "this run would write about {} ({}) but {} is free on the disk of {}; use --no-trials, fewer trials, or another --out",
+                    gigabytes(disk),
+                    if write_trials {
+                        format!(
+                            "{} trial rows, staged and then assembled",
+                            variants.saturating_mul(trials)
+                        )
+                    } else {
+                        "survival.csv".to_string()
+                    },
+                    gigabytes(free),
+                    place.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Copies the staged rows files, in order, into `trials.csv`. A read failure names the source
+/// file; a write failure is named after the file written by [`assemble`].
+pub fn copy_sources(sources: &[PathBuf], w: &mut dyn Write) -> Result<(), Error> {
+    for src in sources {
+        let mut f = BufReader::new(File::open(src).map_err(|e| Error::io(src, e))?);
+        std::io::copy(&mut f, w).map_err(|e| Error::io(src, e))?;
+    }
+    Ok(())
 }
 
 fn prepare_staging(staging: &Path, fingerprint: &Fingerprint, resume: bool) -> Result<(), Error> {
     let fp_path = staging.join("fingerprint.json");
+    let found = fs::symlink_metadata(staging).ok();
+    if let Some(meta) = &found {
+        if !meta.is_dir() && resume {
+            return Err(Error::BadInput(format!(
+                "--resume: {} is a file, not the staging folder of an interrupted run; run again without --resume (it will be replaced)",
+                staging.display()
+            )));
+        }
+        if !meta.is_dir() {
+            fs::remove_file(staging).map_err(|e| Error::io(staging, e))?;
+        }
+    }
     if resume {
         if staging.exists() {
+            if !fp_path.exists() {
+                return Err(Error::BadInput(format!(
+                    "--resume: {} has no fingerprint.json, so it is not (or no longer) the staging folder of an interrupted run; run again without --resume to start over",
+                    staging.display()
+                )));
+            }
             let text = fs::read(&fp_path).map_err(|e| Error::io(&fp_path, e))?;
             let old: Fingerprint = serde_json::from_slice(&text).map_err(|e| {
                 Error::BadInput(format!(
@@ -457,7 +788,7 @@ fn prepare_staging(staging: &Path, fingerprint: &Fingerprint, resume: bool) -> R
             }
             return Ok(());
         }
-    } else if staging.exists() {
+    } else if staging.is_dir() {
         fs::remove_dir_all(staging).map_err(|e| Error::io(staging, e))?;
     }
     let dir = staging.join("variants");
@@ -490,18 +821,22 @@ pub fn assemble(
     let mut files = Vec::new();
     output::write_variants(dir, scenario, variants)?;
     files.push(dir.join("variants.csv"));
+    let mut trials_record = None;
     if let Some(copy_rows) = trials {
         let path = dir.join("trials.csv");
-        let mut w = output::create_csv(&path, output::TRIAL_COLUMNS)?;
-        w.flush().map_err(|e| Error::io(&path, e))?;
-        let mut file = w.into_inner().map_err(|e| Error::csv(&path, e.error()))?;
-        copy_rows(&mut file)?;
-        file.flush().map_err(|e| Error::io(&path, e))?;
-        file.get_ref().sync_all().map_err(|e| Error::io(&path, e))?;
+        trials_record = Some(write_trials_file(
+            &path,
+            &output::trial_header(scenario),
+            copy_rows,
+        )?);
         files.push(path);
         if manifest.trials_format == crate::columnar::TrialsFormat::Parquet {
+            // trials.csv becomes trials.parquet, recorded by its own SHA-256.
             files.pop();
-            files.push(crate::columnar::convert_trials(dir, scenario, variants)?);
+            let parquet = crate::columnar::convert_trials(dir, scenario, variants)?;
+            let rows = trials_record.as_ref().map_or(0, |r| r.rows);
+            trials_record = Some(crate::columnar::parquet_record(&parquet, rows)?);
+            files.push(parquet);
         }
     }
     output::write_survival(dir, counts)?;
@@ -509,7 +844,7 @@ pub fn assemble(
     let summaries: Vec<Summary> = counts.iter().map(statistics::summarize).collect();
     output::write_summary(dir, scenario, variants, &summaries, totals)?;
     files.push(dir.join("summary.csv"));
-    let logrank = output::logrank_rows(counts);
+    let (logrank, logrank_note) = output::logrank_rows(counts);
     output::write_logrank(dir, &logrank)?;
     files.push(dir.join("logrank.csv"));
     if plots {
@@ -517,6 +852,20 @@ pub fn assemble(
     }
     let wall = clock.elapsed().as_secs_f64();
     manifest.host_totals = totals.to_vec();
+    manifest.files.clear();
+    for f in &files {
+        let Some(name) = f.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        if !name.ends_with(".csv") && name != crate::columnar::TRIALS_PARQUET {
+            continue;
+        }
+        let record = match (&trials_record, name.as_str()) {
+            (Some(r), "trials.csv" | crate::columnar::TRIALS_PARQUET) => r.clone(),
+            _ => output::file_record(f).map_err(|e| Error::io(f, e))?,
+        };
+        manifest.files.insert(name, record);
+    }
     manifest.started = crate::manifest::timestamp(started);
     manifest.finished = crate::manifest::timestamp(SystemTime::now());
     manifest.wall_seconds = wall;
@@ -527,6 +876,9 @@ pub fn assemble(
     };
     manifest.write(dir)?;
     files.push(dir.join("manifest.json"));
+    if plots {
+        files.push(crate::report::write_html(dir)?);
+    }
     Ok(RunReport {
         out: dir.to_path_buf(),
         labels: variants.iter().map(|v| v.label(scenario)).collect(),
@@ -535,5 +887,63 @@ pub fn assemble(
         totals: totals.to_vec(),
         logrank,
         manifest,
+        warnings: logrank_note.into_iter().collect(),
     })
+}
+
+/// Writes `trials.csv`: its header, then the rows `copy_rows` writes, recording its SHA-256 and
+/// rows as they pass. A failure to write (a full disk) names this file, whatever `copy_rows`
+/// was reading.
+pub fn write_trials_file(
+    path: &Path,
+    columns: &[&str],
+    copy_rows: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
+) -> Result<output::FileRecord, Error> {
+    let file = File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut w = output::HashingWriter::new(std::io::BufWriter::new(file));
+    let copied = (|| {
+        {
+            let mut header = csv::Writer::from_writer(&mut w);
+            header
+                .write_record(columns)
+                .map_err(|e| Error::csv(path, e))?;
+            header.flush().map_err(|e| Error::io(path, e))?;
+        }
+        copy_rows(&mut w)?;
+        w.flush().map_err(|e| Error::io(path, e))
+    })();
+    if let Err(e) = copied {
+        return Err(match w.failed.take() {
+            Some(write_error) => Error::io(path, write_error),
+            None => e,
+        });
+    }
+    let record = w.record();
+    let file = w
+        .into_inner()
+        .into_inner()
+        .map_err(|e| Error::io(path, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io(path, e))?;
+    Ok(record)
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_while_assembling_names_the_file_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("rows.csv");
+        fs::write(&src, "0,1,2\n".repeat(100_000)).unwrap();
+        let dest = tmp.path().join("trials.csv");
+        std::os::unix::fs::symlink("/dev/full", &dest).unwrap();
+        let err = write_trials_file(&dest, output::TRIAL_COLUMNS, |w| {
+            copy_sources(std::slice::from_ref(&src), w)
+        })
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with(&dest.display().to_string()), "{msg}");
+        assert!(!msg.contains("rows.csv"), "{msg}");
+    }
 }

@@ -34,13 +34,16 @@
 //!   Computed as R's `survival::survdiff` and lifelines' `multivariate_logrank_test`.
 
 mod counts;
+pub(crate) mod figures;
+mod incidence;
 mod linalg;
 mod logrank;
 mod proportion;
 mod survival;
 
 pub use counts::OutcomeCounts;
-pub use logrank::{LogRank, logrank};
+pub use incidence::{Incidence, IncidenceCurve, cumulative_incidence, loglog_band};
+pub use logrank::{LogRank, logrank, logrank_within};
 pub use proportion::wilson_interval;
 pub use survival::{
     MEDIAN_TOLERANCE, Summary, SurvivalRow, loglog_interval, summarize, survival_table,

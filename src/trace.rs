@@ -2,7 +2,7 @@
 //! its week-by-week history.
 
 use crate::error::Error;
-use crate::model::{Model, StepRecord, TrialResult, Workspace, trial_seed};
+use crate::model::{StepRecord, TrialResult, Workspace, trial_seed};
 use crate::outcome::Outcome;
 use crate::output::{self, num};
 use crate::scenario::Scenario;
@@ -51,7 +51,7 @@ pub fn trace(scenario: &Scenario, variant: usize, trial: u64) -> Result<Trace, E
             scenario.trials - 1
         )));
     }
-    let model = Model::new(v.params.clone(), scenario.steps).map_err(Error::BadInput)?;
+    let model = v.model(scenario).map_err(Error::BadInput)?;
     let seed = trial_seed(scenario.seed, trial);
     let mut steps = Vec::with_capacity(scenario.steps as usize + 1);
     let result = model.run_observed(seed, &mut Workspace::new(), |r| steps.push(r.clone()));

@@ -100,6 +100,7 @@ fn trials_parquet_holds_the_csv_rows_and_the_swept_values() {
     assert_eq!(rows.len(), 6 * 40);
     assert_eq!(pq.len(), rows.len());
     let mut floats = 0;
+    let mut nulls = 0;
     for (csv_row, pq_row) in rows.iter().zip(&pq) {
         let variant: usize = csv_row[0].parse().unwrap();
         assert_eq!(pq_row[0], Field::Long(variant as i64));
@@ -116,11 +117,27 @@ fn trials_parquet_holds_the_csv_rows_and_the_swept_values() {
                     floats += 1;
                 }
                 (Physical::BYTE_ARRAY, Field::Str(s)) => assert_eq!(s, text, "{name}"),
+                // `cause` and `host_exit` are null where trials.csv leaves them empty.
+                (Physical::BYTE_ARRAY, Field::Null) => {
+                    assert!(text.is_empty(), "{name}: null for {text}");
+                    nulls += 1;
+                }
                 other => panic!("{name}: unexpected {other:?}"),
             }
         }
     }
     assert_eq!(floats, 6 * rows.len(), "six float columns");
+    let empty = rows
+        .iter()
+        .flat_map(|r| [&r[header.len() - 3], &r[header.len() - 2]])
+        .filter(|t| t.is_empty())
+        .count();
+    assert_eq!(
+        &header[header.len() - 3..header.len() - 1],
+        ["cause", "host_exit"]
+    );
+    assert!(empty > 0);
+    assert_eq!(nulls, empty);
     // The seed is unsigned (seeds above 2^63 read back as such).
     assert!(
         pq.iter()
@@ -162,6 +179,56 @@ fn merged_parquet_shards_equal_the_single_parquet_run() {
         );
     }
 
+    // Each manifest records trials.parquet by the SHA-256 and length of the file, and its rows.
+    let record = |d: &Path| -> serde_json::Value {
+        let m: serde_json::Value =
+            serde_json::from_slice(&fs::read(d.join("manifest.json")).unwrap()).unwrap();
+        assert!(m["files"].get("trials.csv").is_none());
+        m["files"]["trials.parquet"].clone()
+    };
+    for (d, rows) in [
+        (&single, 240),
+        (&merged, 240),
+        (&shards[0], 78),
+        (&shards[2], 84),
+    ] {
+        let bytes = fs::read(d.join("trials.parquet")).unwrap();
+        let r = record(d);
+        assert_eq!(r["sha256"], sha256_hex(&bytes), "{}", d.display());
+        assert_eq!(r["bytes"], bytes.len() as u64, "{}", d.display());
+        assert_eq!(r["rows"], rows, "{}", d.display());
+    }
+    assert_eq!(record(&merged), record(&single));
+
+    // A shard whose trials.parquet was changed after the run is refused before it is read:
+    // one byte flipped, or another shard's (valid) file put in its place.
+    let damaged = dir.path().join("damaged");
+    copy_dir(&shards[1], &damaged);
+    let file = damaged.join("trials.parquet");
+    let mut bytes = fs::read(&file).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    fs::write(&file, &bytes).unwrap();
+    let refused = |middle_shard: &Path, name: &str| {
+        let out = dir.path().join(name);
+        hothouse()
+            .arg("merge")
+            .arg(&shards[0])
+            .arg(middle_shard)
+            .arg(&shards[2])
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(
+                "trials.parquet does not match the checksum and rows in its manifest.json",
+            ));
+        assert!(!out.exists());
+    };
+    refused(&damaged, "refused-flipped");
+    fs::copy(shards[0].join("trials.parquet"), &file).unwrap();
+    refused(&damaged, "refused-swapped");
+
     // A CSV shard does not join Parquet shards.
     let csv_shard = dir.path().join("csv-shard-3");
     run(&csv_shard, &["--shard", "3/3"]);
@@ -186,4 +253,22 @@ fn parquet_without_trials_is_refused() {
         .arg(dir.path().join("out"))
         .assert()
         .code(2);
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.path().is_file() {
+            fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
 }

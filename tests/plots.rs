@@ -190,9 +190,15 @@ fn no_sweep_draws_the_run_pictures() {
     assert!(cif.contains("time (weeks)"));
     assert!(cif.contains("graduated (solid)"));
     assert!(cif.contains("fizzled (dashed)"));
+    // a single variant: how its trials ended, not one dot on a 0-1 axis
     let grad = svg_text(&dir.path().join("graduation.svg"));
     assert!(grad.contains("P(graduate)"));
-    assert!(grad.contains("all trials"));
+    assert!(grad.contains("share of trials"));
+    assert!(
+        grad.contains("\ngraduated "),
+        "the graduated share is labelled"
+    );
+    assert!(grad.contains("\nfizzled "), "the fizzled share is labelled");
     // a single point, named and explained
     let cost = svg_text(&dir.path().join("cost.svg"));
     assert!(cost.contains("What a graduation costs the host"));
@@ -224,18 +230,18 @@ fn cost_picture_shows_outlay_per_graduation_and_what_it_buys() {
     let cost = svg_text(&dir.path().join("cost.svg"));
     for label in [
         // titles and axis titles with units
-        "What a graduation costs the host, by host.investment",
+        "What a graduation costs the host, by host investment",
         "thousands of pounds",
         "host outlay per graduation (£k)",
         "mean host outlay per community (£k)",
         "P(graduate)",
-        "host.investment (staff-days/week)",
+        "Host investment (staff-days/week)",
         // legend
         "lowest outlay per graduation",
         "frontier: no other setting is both",
         "equal outlay per graduation",
         // point labels and the lowest outlay per graduation (variant 0: 3.5 / 0.2)
-        "dots labelled with host.investment",
+        "dots labelled with host investment",
         "lowest: £17.5k",
         "per graduation",
     ] {
@@ -266,8 +272,8 @@ fn cost_picture_has_one_line_per_second_parameter() {
     draw_run(dir.path()).unwrap();
     let cost = svg_text(&dir.path().join("cost.svg"));
     for label in [
-        "approach.style = informal",
-        "approach.style = structured",
+        "Approach style = informal",
+        "Approach style = structured",
         "host outlay per graduation (£k)",
         "mean host outlay per community (£k)",
         "hollow: off the frontier",
@@ -382,7 +388,7 @@ fn many_settings_in_the_cost_picture() {
     write_run(dir.path(), &["host.investment"], &variants, 10);
     draw_run(dir.path()).unwrap();
     let cost = svg_text(&dir.path().join("cost.svg"));
-    assert!(cost.contains("frontier dots labelled with host.investment"));
+    assert!(cost.contains("frontier dots labelled with host investment"));
     png_size(&dir.path().join("cost.png"));
 
     // 3 x 3 x 3: small multiples on the left, colours for one parameter
@@ -406,10 +412,10 @@ fn many_settings_in_the_cost_picture() {
     assert!(w > PICTURE_SIZE.0 && h >= PICTURE_SIZE.1, "{w}x{h}");
     let cost = svg_text(&dir.path().join("cost.svg"));
     assert!(
-        cost.contains("approach.style = hybrid"),
+        cost.contains("Approach style = hybrid"),
         "legend of the colours"
     );
-    assert!(cost.contains("newcomer.rate = 0.5"), "panel title");
+    assert!(cost.contains("Newcomer rate = 0.5"), "panel title");
 }
 
 #[test]
@@ -441,16 +447,16 @@ fn legend_names_variants_by_their_swept_values() {
     let survival = svg_text(&dir.path().join("survival.svg"));
     for v in ["0", "1", "2", "4"] {
         assert!(
-            survival.contains(&format!("host.investment = {v}")),
+            survival.contains(&format!("Host investment = {v}")),
             "survival legend lacks host.investment = {v}"
         );
     }
     assert!(!survival.contains("variant 0"));
     let cif = svg_text(&dir.path().join("cif.svg"));
-    assert!(cif.contains("host.investment = 2"));
+    assert!(cif.contains("Host investment = 2"));
     let grad = svg_text(&dir.path().join("graduation.svg"));
     assert!(
-        grad.contains("host.investment"),
+        grad.contains("Host investment"),
         "x axis names the parameter"
     );
     assert!(grad.contains("P(graduate)"));
@@ -483,8 +489,8 @@ fn two_swept_parameters_make_a_heat_map() {
     for label in [
         "informal",
         "structured",
-        "host.investment",
-        "approach.style",
+        "Host investment",
+        "Approach style",
         "P(graduate)",
     ] {
         assert!(heat.contains(label), "heat map lacks {label}");
@@ -493,10 +499,10 @@ fn two_swept_parameters_make_a_heat_map() {
     assert!(heat.contains("0.20"), "cell value of variant 0 missing");
     let grad = svg_text(&dir.path().join("graduation.svg"));
     assert!(
-        grad.contains("approach.style = informal"),
+        grad.contains("Approach style = informal"),
         "one line per second parameter"
     );
-    assert!(grad.contains("approach.style = structured"));
+    assert!(grad.contains("Approach style = structured"));
 }
 
 #[test]
@@ -518,8 +524,8 @@ fn three_swept_parameters_make_one_heat_map_per_third_value() {
     );
     draw_run(dir.path()).unwrap();
     let heat = svg_text(&dir.path().join("graduation_heatmap.svg"));
-    assert!(heat.contains("newcomer.rate = 0.1"));
-    assert!(heat.contains("newcomer.rate = 0.5"));
+    assert!(heat.contains("Newcomer rate = 0.1"));
+    assert!(heat.contains("Newcomer rate = 0.5"));
 }
 
 #[test]
@@ -531,7 +537,7 @@ fn many_variants_are_spread_over_small_multiples() {
     draw_run(dir.path()).unwrap();
     let survival = svg_text(&dir.path().join("survival.svg"));
     for v in &values {
-        assert!(survival.contains(&format!("host.investment = {v}")));
+        assert!(survival.contains(&format!("Host investment = {v}")));
     }
     for stem in ["survival", "cif", "graduation"] {
         let (w, h) = png_size(&dir.path().join(format!("{stem}.png")));
@@ -561,10 +567,10 @@ fn a_factorial_sweep_beyond_eight_variants_gets_one_panel_per_value() {
     let survival = svg_text(&dir.path().join("survival.svg"));
     // panels are titled by the style, curves named by the investment
     for style in ["informal", "structured", "hybrid"] {
-        assert!(survival.contains(&format!("approach.style = {style}")));
+        assert!(survival.contains(&format!("Approach style = {style}")));
     }
-    assert!(survival.contains("host.investment = 8"));
-    assert!(!survival.contains("host.investment = 8, approach.style"));
+    assert!(survival.contains("Host investment = 8"));
+    assert!(!survival.contains("Host investment = 8, approach.style"));
 }
 
 #[test]
@@ -843,4 +849,120 @@ fn draw_run_redraws_the_trace_of_a_trace_folder() {
     let written = draw_run(dir.path()).unwrap();
     assert_eq!(names(&written), ["trace.png"]);
     assert_eq!(png_size(&dir.path().join("trace.png")), TRACE_SIZE);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 14 item 5 and issue 15 item 8: pictures that broke
+
+#[test]
+fn svg_names_the_bundled_font() {
+    let dir = tempfile::tempdir().unwrap();
+    write_run(dir.path(), &["a"], &[vec!["1"], vec!["2"]], 10);
+    draw_run(dir.path()).unwrap();
+    for stem in ["survival", "cif", "graduation", "cost"] {
+        let svg = svg_text(&dir.path().join(format!("{stem}.svg")));
+        assert!(
+            svg.contains(
+                "font-family=\"'DejaVu Sans', 'Bitstream Vera Sans', Verdana, sans-serif\""
+            ),
+            "{stem}.svg does not name DejaVu Sans"
+        );
+        assert!(!svg.contains("font-family=\"sans-serif\""), "{stem}.svg");
+    }
+}
+
+#[test]
+fn special_values_are_words_apart_from_the_amounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let variants: Vec<Vec<&str>> = ["8", "26", "0"]
+        .iter()
+        .flat_map(|h| ["26", "0"].map(|c| vec![*h, c]))
+        .collect();
+    write_run(
+        dir.path(),
+        &["core_idea.half_life", "host.commitment"],
+        &variants,
+        10,
+    );
+    draw_run(dir.path()).unwrap();
+    let grad = svg_text(&dir.path().join("graduation.svg"));
+    // the x axis: display name with unit, "never" as a tick, the legend "open-ended"
+    assert!(
+        grad.contains("Half-life of the core idea (weeks)"),
+        "axis title"
+    );
+    assert!(grad.contains("\nnever\n</text>"), "special tick");
+    assert!(grad.contains("Host commitment = open-ended"), "legend");
+    assert!(!grad.contains("host.commitment = 0"));
+    let heat = svg_text(&dir.path().join("graduation_heatmap.svg"));
+    assert!(heat.contains("\nnever\n</text>") && heat.contains("\nopen-ended\n</text>"));
+    // "never" is the last category of the heat map's x axis: after 26
+    let (never, last_amount) = (
+        heat.find("\nnever\n</text>").unwrap(),
+        heat.find("\n26\n</text>").unwrap(),
+    );
+    assert!(
+        never > last_amount,
+        "never fades sits after the longest half-life"
+    );
+}
+
+#[test]
+fn long_single_sweeps_get_titled_panels() {
+    let dir = tempfile::tempdir().unwrap();
+    let values: Vec<String> = (0..6).map(|i| (i as f64 * 0.5).to_string()).collect();
+    let variants: Vec<Vec<&str>> = values.iter().map(|v| vec![v.as_str()]).collect();
+    write_run(dir.path(), &["host.investment"], &variants, 10);
+    draw_run(dir.path()).unwrap();
+    let cif = svg_text(&dir.path().join("cif.svg"));
+    assert!(
+        cif.contains("Host investment = 0 to 1\n"),
+        "first panel title"
+    );
+    assert!(
+        cif.contains("Host investment = 1.5 to 2.5"),
+        "second panel title"
+    );
+}
+
+#[test]
+fn huge_sweeps_draw_pictures_of_bounded_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let values: Vec<String> = (0..400).map(|i| i.to_string()).collect();
+    let variants: Vec<Vec<&str>> = values.iter().map(|v| vec![v.as_str()]).collect();
+    write_run(dir.path(), &["a"], &variants, 3);
+    draw_run(dir.path()).unwrap();
+    let (w, h) = png_size(&dir.path().join("survival.png"));
+    // at most 24 panels: 4 columns of 340 px plus the legend, 6 rows of 300 px plus the title
+    assert!(w <= 1700 && h <= 1900, "survival.png is {w} x {h}");
+    let survival = svg_text(&dir.path().join("survival.svg"));
+    assert!(survival.contains("showing the first 24 of 50 panels"));
+}
+
+#[test]
+fn three_parameter_facet_titles_fit_their_panels() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut variants = Vec::new();
+    for a in ["0.5", "1", "2"] {
+        for b in ["26", "0"] {
+            for c in ["8", "0"] {
+                variants.push(vec![a, b, c]);
+            }
+        }
+    }
+    write_run(
+        dir.path(),
+        &["host.investment", "host.commitment", "core_idea.half_life"],
+        &variants,
+        10,
+    );
+    draw_run(dir.path()).unwrap();
+    let svg = svg_text(&dir.path().join("cif.svg"));
+    // each panel title is drawn as lines of its own (wrapped at ", "), none running into the
+    // next panel's: the words of a title never share a text element with another title
+    assert!(
+        svg.contains("Host commitment = open-ended,"),
+        "wrapped title"
+    );
+    assert!(svg.contains("Half-life of the core idea = never"));
 }

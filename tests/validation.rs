@@ -1001,9 +1001,14 @@ mod bookkeeping {
             } else {
                 0.0
             };
-            let assets = prev.assets * (1.0 - p.benefit.decay)
-                + productivity * f64::from(cur.active)
-                + build;
+            // Erosion when stalled: a week below critical mass loses stall_decay more.
+            let decay = if cur.active < k {
+                p.benefit.decay + p.benefit.stall_decay
+            } else {
+                p.benefit.decay
+            };
+            let assets =
+                prev.assets * (1.0 - decay.min(1.0)) + productivity * f64::from(cur.active) + build;
             ensure!(
                 close(cur.assets, assets, tol),
                 "week {t}: assets {} != {assets}",
@@ -1050,7 +1055,22 @@ mod bookkeeping {
 
             // Outcome rules, replayed.
             below = if cur.active < k { below + 1 } else { 0 };
-            funded = if cur.stage == Stage::Formalising && cur.revenue >= cur.operating_cost {
+            // A partner is sought only once formalising, and found for good.
+            ensure!(
+                !cur.partner_found || cur.stage == Stage::Formalising,
+                "week {t}: a partner before formalising"
+            );
+            ensure!(
+                cur.partner_found || !prev.partner_found,
+                "week {t}: the partner was lost"
+            );
+            if l.partner_rate >= 1.0 {
+                ensure!(
+                    cur.partner_found == (cur.stage == Stage::Formalising),
+                    "week {t}: with partner_rate 1 the partner comes with formalising"
+                );
+            }
+            funded = if cur.partner_found && cur.revenue >= cur.operating_cost {
                 funded + 1
             } else {
                 0
@@ -1068,6 +1088,9 @@ mod bookkeeping {
                     || (p.host.review_week > 0
                         && t as u32 == p.host.review_week
                         && cur.stage == Stage::Convening));
+            // A periodic review may also end the host's support, by chance.
+            let review =
+                cur.host_active && p.host.review_every > 0 && (t as u32) % p.host.review_every == 0;
             if t < last {
                 ensure!(
                     !fizzle,
@@ -1078,7 +1101,8 @@ mod bookkeeping {
                     "week {t}: should have graduated (funded {funded} weeks) but went on"
                 );
                 ensure!(
-                    recs[t + 1].host_active == (cur.host_active && !withdraw),
+                    recs[t + 1].host_active == (cur.host_active && !withdraw)
+                        || (review && !withdraw && !recs[t + 1].host_active),
                     "week {t}: host review gave {} for week {}, expected {}",
                     recs[t + 1].host_active,
                     t + 1,
@@ -1107,7 +1131,14 @@ mod bookkeeping {
             }
             // The host reviews after the outcome checks, so a trial that ended this week has no
             // review; a censored one does.
-            if withdraw && (t < last || r.outcome == Outcome::Censored) {
+            let by_review = review
+                && !withdraw
+                && if t < last {
+                    !recs[t + 1].host_active
+                } else {
+                    r.outcome == Outcome::Censored && r.host_withdrew == t as u32
+                };
+            if (withdraw || by_review) && (t < last || r.outcome == Outcome::Censored) {
                 withdrew = t as u32;
             }
         }
@@ -1180,13 +1211,25 @@ mod bookkeeping {
         master: u64,
         trials: u64,
     ) -> [u64; 3] {
-        let model = model(p.clone(), steps);
+        check_many_model(label, &model(p.clone(), steps), master, trials)
+    }
+
+    /// As [`check_many`], for a model that may draw parameters per community: each trial is
+    /// replayed with its own drawn parameters.
+    pub fn check_many_model(
+        label: &str,
+        model: &hothouse::model::Model,
+        master: u64,
+        trials: u64,
+    ) -> [u64; 3] {
+        let steps = model.steps;
         let mut ws = Workspace::new();
         let mut outcomes = [0u64; 3];
         for i in 0..trials {
             let seed = trial_seed(master, i);
-            let (recs, r) = run_traced(&model, seed, &mut ws);
-            if let Err(msg) = check_trial(p, steps, &recs, &r) {
+            let (recs, r) = run_traced(model, seed, &mut ws);
+            let p = model.trial_parameters(seed).0;
+            if let Err(msg) = check_trial(&p, steps, &recs, &r) {
                 panic!("{label}, trial {i} (seed {seed}): {msg}");
             }
             // run() and run_observed() give the same trial.
@@ -1234,10 +1277,9 @@ mod bookkeeping {
             let trials = s.trials.min(trials_cap);
             let mut totals = [0u64; 3];
             for v in s.variants() {
-                let o = check_many(
+                let o = check_many_model(
                     &format!("{file} variant {}", v.index),
-                    &v.params,
-                    s.steps,
+                    &v.model(&s).unwrap(),
                     s.seed,
                     trials,
                 );

@@ -22,19 +22,22 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::arrange::with_unit;
-use super::data::RunData;
-use super::graduation::{Estimate, Measure, SweepDots};
-use super::layout::{
-    HEADER_H, LEGEND_W, MIN_PANEL_H, MIN_PANEL_W, POINT_SPOTS, Rect, Spot, around, edges,
-    grid_shape, label_box, place, segment_boxes,
+use super::kit::DrawFail;
+use super::kit::axis::{Chart, Margins, Scale, frame_alone};
+use super::kit::canvas::{
+    HEADER_H, LEGEND_W, MIN_PANEL_H, MIN_PANEL_W, PICTURE_SIZE, Picture, draw_grid, draw_title,
+    grid_shape, subtitle,
 };
-use super::style::{
-    AXIS_DESC_SIZE, GRID, INK, LegendEntry, MUTED, NEUTRAL, PANEL_TITLE_SIZE, Swatch, TICK_SIZE,
-    anchored, colour, draw_legend, draw_title, fmt_prob, fmt_tick, legend_width, nice_max, text,
-    text_size,
+use super::kit::dots::{Measure, SweepDots};
+use super::kit::labels::{POINT_SPOTS, Rect, Spot, around, label_box, place, segment_boxes};
+use super::kit::legend::{LegendEntry, Swatch, draw_legend, legend_width};
+use super::kit::marks::error_bar;
+use super::kit::names::{lower_name, with_unit};
+use super::kit::style::{
+    INK, MUTED, NEUTRAL, PANEL_TITLE_SIZE, TICK_SIZE, anchored, colour, fmt_prob, fmt_tick,
+    nice_max, text, text_size,
 };
-use super::{DrawFail, PICTURE_SIZE, Picture};
+use crate::statistics::figures::{RunData, frontier, per_graduate, ray_amounts};
 
 /// Width kept (at least) for the outlay-per-graduation panels.
 const LEFT_W: u32 = 600;
@@ -68,6 +71,9 @@ fn fmt_k(v: f64) -> String {
         format!("£{v:.2}k")
     }
 }
+
+/// A ray of equal outlay per graduation: its amount and where it leaves the plot.
+type Ray = (f64, (f64, f64));
 
 /// One setting in the cost-effectiveness plane.
 struct Point {
@@ -143,6 +149,12 @@ impl<'a> CostPicture<'a> {
                 },
             ));
         }
+        if self.per_graduate.any_above() {
+            left.push(LegendEntry::new(
+                Swatch::Triangle(NEUTRAL),
+                "above the axis (more than five times the lowest): value beside it",
+            ));
+        }
         if self.any_missing() {
             left.push(LegendEntry::new(
                 Swatch::Cross(NEUTRAL),
@@ -196,26 +208,7 @@ impl<'a> CostPicture<'a> {
             .filter(|p| p.p > 0.0 && p.outlay > 0.0)
             .map(|p| p.outlay / p.p)
             .collect();
-        if costs.is_empty() {
-            return Vec::new();
-        }
-        let lo = costs.iter().copied().fold(f64::INFINITY, f64::min) / 2.5;
-        let hi = costs.iter().copied().fold(0.0, f64::max) * 2.5;
-        let (_, x_hi) = self.x_range();
-        let mut out: Vec<f64> = Vec::new();
-        for e in -4..=8 {
-            for m in [1.0, 2.0, 5.0] {
-                let c = m * 10f64.powi(e);
-                // the ray must leave the plot well away from both axes
-                if c >= lo && c <= hi && c >= 0.1 * x_hi && x_hi / c >= 0.08 {
-                    out.push(c);
-                }
-            }
-        }
-        while out.len() > 6 {
-            out = out.into_iter().step_by(2).collect();
-        }
-        out
+        ray_amounts(&costs, self.x_range().1)
     }
 
     /// The x range of the plane: from 0 (or below, for negative outlays) to a round amount.
@@ -235,33 +228,24 @@ impl<'a> CostPicture<'a> {
         (lo, hi)
     }
 
+    /// The cost-effectiveness plane: rays of equal outlay per graduation, the frontier, the
+    /// settings with their Wilson bars, their labels and the rays' amounts.
     fn draw_scatter<DB: DrawingBackend>(
         &self,
         cell: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawFail> {
         let (x_lo, x_hi) = self.x_range();
-        let mut chart = ChartBuilder::on(cell)
-            .margin(PANEL_TOP)
-            .margin_top(SCATTER_TOP)
-            .margin_right(64)
-            .x_label_area_size(62)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x_lo..x_hi, 0.0..1.0)?;
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(INK)
-            .label_style(text(TICK_SIZE, INK))
-            .axis_desc_style(text(AXIS_DESC_SIZE, INK))
-            .x_desc(OUTLAY_DESC)
-            .y_desc("P(graduate)")
-            .x_labels(8)
-            .y_labels(6)
-            .x_label_formatter(&|v| fmt_tick(*v))
-            .y_label_formatter(&|v| fmt_tick(*v))
-            .draw()?;
-
+        let x = Scale::linear(x_lo, x_hi, 8, OUTLAY_DESC);
+        let y = Scale::linear(0.0, 1.0, 6, "P(graduate)");
+        let margins = Margins {
+            all: PANEL_TOP,
+            top: Some(SCATTER_TOP),
+            left: None,
+            right: 64,
+            x_area: 62,
+            y_area: (80, 80),
+        };
+        let mut chart = frame_alone(cell, (&x, &y), margins)?;
         if self.points.is_empty() {
             let (w, h) = chart.plotting_area().dim_in_pixel();
             chart.plotting_area().strip_coord_spec().draw(&Text::new(
@@ -271,25 +255,39 @@ impl<'a> CostPicture<'a> {
             ))?;
             return Ok(());
         }
+        let rays = self.draw_rays(&mut chart, x_hi)?;
+        let mut obstacles = self.draw_frontier(&mut chart)?;
+        self.draw_points(&mut chart, x_hi - x_lo, &mut obstacles)?;
+        self.label_points(cell, &mut chart, &mut obstacles)?;
+        label_rays(cell, &chart, &rays)
+    }
 
-        // rays of equal outlay per graduation, from the origin to the edge of the plot
-        let mut rays: Vec<(f64, (f64, f64))> = Vec::new();
+    /// Rays of equal outlay per graduation, from the origin to the edge of the plot; returns
+    /// each ray's amount and end.
+    fn draw_rays<DB: DrawingBackend>(
+        &self,
+        chart: &mut Chart<'_, DB>,
+        x_hi: f64,
+    ) -> Result<Vec<Ray>, DrawFail> {
+        let mut rays = Vec::new();
         for c in self.rays() {
             let end = if c <= x_hi {
                 (c, 1.0)
             } else {
                 (x_hi, x_hi / c)
             };
-            chart.draw_series(DashedLineSeries::new(
-                vec![(0.0, 0.0), end],
-                8,
-                6,
-                RAY.stroke_width(1),
-            ))?;
+            let style = RAY.stroke_width(1);
+            chart.draw_series(DashedLineSeries::new(vec![(0.0, 0.0), end], 8, 6, style))?;
             rays.push((c, end));
         }
+        Ok(rays)
+    }
 
-        // the frontier, cheapest first
+    /// The frontier, cheapest first; returns small boxes along it that labels keep clear of.
+    fn draw_frontier<DB: DrawingBackend>(
+        &self,
+        chart: &mut Chart<'_, DB>,
+    ) -> Result<Vec<Rect>, DrawFail> {
         let mut frontier: Vec<(f64, f64)> = self
             .points
             .iter()
@@ -298,7 +296,6 @@ impl<'a> CostPicture<'a> {
             .collect();
         frontier.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
         frontier.dedup();
-        // labels keep clear of the frontier: small boxes along it
         let mut obstacles: Vec<Rect> = Vec::new();
         for w in frontier.windows(2) {
             let (a, b) = (chart.backend_coord(&w[0]), chart.backend_coord(&w[1]));
@@ -307,24 +304,25 @@ impl<'a> CostPicture<'a> {
         if frontier.len() > 1 {
             chart.draw_series(LineSeries::new(frontier, NEUTRAL.stroke_width(2)))?;
         }
+        Ok(obstacles)
+    }
 
-        // Wilson bars, then the dots; dots at the same place get smaller so that all show
+    /// Wilson bars, then the dots (hollow off the frontier); dots at the same place get
+    /// smaller so that all show.
+    fn draw_points<DB: DrawingBackend>(
+        &self,
+        chart: &mut Chart<'_, DB>,
+        x_span: f64,
+        obstacles: &mut Vec<Rect>,
+    ) -> Result<(), DrawFail> {
         let (px_w, _) = chart.plotting_area().dim_in_pixel();
-        let cap = (x_hi - x_lo) / px_w.max(1) as f64 * 6.0;
+        let cap = x_span / px_w.max(1) as f64 * 6.0;
         for p in &self.points {
-            if let (Some(lo), Some(hi)) = (p.lower, p.upper) {
-                let st = colour(p.colour).mix(0.8).stroke_width(2);
-                chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(p.outlay, lo), (p.outlay, hi)],
-                    st,
-                )))?;
-                for y in [lo, hi] {
-                    chart.draw_series(std::iter::once(PathElement::new(
-                        vec![(p.outlay - cap, y), (p.outlay + cap, y)],
-                        st,
-                    )))?;
-                }
-            }
+            let (Some(lo), Some(hi)) = (p.lower, p.upper) else {
+                continue;
+            };
+            let style = colour(p.colour).mix(0.8).stroke_width(2);
+            error_bar(chart, p.outlay, (lo, hi), [true, true], cap, style)?;
         }
         for (k, p) in self.points.iter().enumerate() {
             let same = self.points[..k]
@@ -353,8 +351,17 @@ impl<'a> CostPicture<'a> {
                 });
             }
         }
+        Ok(())
+    }
 
-        // labels: frontier first, then (with few settings) the others; one per place
+    /// Labels: frontier first, then (with few settings) the others; one per place, naming
+    /// every setting there.
+    fn label_points<DB: DrawingBackend>(
+        &self,
+        cell: &DrawingArea<DB, Shift>,
+        chart: &mut Chart<'_, DB>,
+        obstacles: &mut Vec<Rect>,
+    ) -> Result<(), DrawFail> {
         let (xr, yr) = chart.plotting_area().get_pixel_range();
         let bounds = Rect {
             x0: xr.start + 2,
@@ -386,7 +393,7 @@ impl<'a> CostPicture<'a> {
             let s = names.join("; ");
             let size = text_size(cell, &s, &style);
             let spots = around(chart.backend_coord(&(p.outlay, p.p)), &POINT_SPOTS);
-            if let Some((k, rect)) = place(&spots, size, &obstacles, &bounds, p.frontier) {
+            if let Some((k, rect)) = place(&spots, size, obstacles, &bounds, p.frontier) {
                 obstacles.push(rect);
                 let (dx, dy, h, v) = spots[k].1;
                 chart.draw_series(std::iter::once(
@@ -394,33 +401,6 @@ impl<'a> CostPicture<'a> {
                         + Text::new(s, (dx, dy), anchored(TICK_SIZE, INK, h, v)),
                 ))?;
             }
-        }
-
-        // each ray's amount just outside the plot where it ends (above it or to its right),
-        // unless it would run into the previous one
-        let (base_x, base_y) = cell.get_base_pixel();
-        let ray_style = text(TICK_SIZE - 1.0, RAY_TEXT);
-        let mut taken: Vec<Rect> = Vec::new();
-        for (c, end) in rays {
-            let s = format!("£{}k", fmt_tick(c));
-            let size = text_size(cell, &s, &ray_style);
-            let (px, py) = chart.backend_coord(&end);
-            let (px, py) = (px - base_x, py - base_y);
-            let spot: Spot = if end.1 >= 1.0 {
-                (0, -5, HPos::Center, VPos::Bottom)
-            } else {
-                (5, 0, HPos::Left, VPos::Center)
-            };
-            let b = label_box((px, py), size, &spot);
-            if taken.iter().any(|t| t.overlap(&b) > 0) {
-                continue;
-            }
-            taken.push(b);
-            cell.draw(&Text::new(
-                s,
-                (px + spot.0, py + spot.1),
-                anchored(TICK_SIZE - 1.0, RAY_TEXT, spot.2, spot.3),
-            ))?;
         }
         Ok(())
     }
@@ -463,23 +443,47 @@ impl Picture for CostPicture<'_> {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawFail> {
-        let params = &self.run.sweep.params;
-        let title = match params.first() {
-            Some(p) => format!("What a graduation costs the host, by {p}"),
+        let title = match self.run.sweep.params.first() {
+            Some(p) => format!("What a graduation costs the host, by {}", lower_name(p)),
             None => "What a graduation costs the host".to_string(),
         };
-        let mut subtitle = "host outlay: facilitation spend plus operating shortfall paid by the host; £k = thousands of pounds; bars: 95% intervals".to_string();
-        if let Some(n) = self.run.trials_note() {
-            subtitle.push_str("; ");
-            subtitle.push_str(&n);
-        }
+        let notes = [self.run.trials_note(), self.dots.arr.note()];
+        let subtitle = subtitle(
+            "host outlay: facilitation spend plus operating shortfall paid by the host; £k = thousands of pounds; bars: 95% intervals",
+            &notes,
+        );
         let body = draw_title(root, &title, Some(&subtitle))?;
-
-        // legend column on the right
         let blocks = self.legend_blocks();
+        let (left, right, legend) = self.halves(&body, &blocks);
+        self.draw_left(&left, legend.is_some())?;
+        self.draw_right(&right)?;
+        if let Some(area) = legend {
+            let (w, _) = area.dim_in_pixel();
+            let width = w.saturating_sub(12);
+            let mut y = 20 + HEADING_H as i32;
+            for (t, entries) in &blocks {
+                y += draw_legend(&area, (4, y), width, *t, entries)? + 26;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl CostPicture<'_> {
+    /// The left half, the right half and the legend column (if there is room for it).
+    #[allow(clippy::type_complexity)]
+    fn halves<DB: DrawingBackend>(
+        &self,
+        body: &DrawingArea<DB, Shift>,
+        blocks: &[(Option<&'static str>, Vec<LegendEntry>)],
+    ) -> (
+        DrawingArea<DB, Shift>,
+        DrawingArea<DB, Shift>,
+        Option<DrawingArea<DB, Shift>>,
+    ) {
         let legend_w = blocks
             .iter()
-            .map(|(t, e)| legend_width(&body, *t, e, LEGEND_W))
+            .map(|(t, e)| legend_width(body, *t, e, LEGEND_W))
             .max()
             .unwrap_or(0);
         let (bw, _) = body.dim_in_pixel();
@@ -489,30 +493,41 @@ impl Picture for CostPicture<'_> {
         } else {
             (body.clone(), None)
         };
-
-        // left: outlay per graduation against the first parameter; right: the plane
         let (mw, _) = main.dim_in_pixel();
-        let n = self.dots.arr.panels.len();
-        let (rows, cols) = grid_shape(n);
+        let (_, cols) = grid_shape(self.dots.arr.panels.len());
         let left_min = (cols as u32 * MIN_PANEL_W).max(LEFT_W);
         let right_w = (mw as u64 * SCATTER_W as u64 / (left_min + SCATTER_W) as u64) as u32;
         let (left, right) = main.split_horizontally(mw.saturating_sub(right_w));
+        (left, right, legend)
+    }
 
-        let left_note = match params.first() {
+    /// Outlay per graduation against the first parameter, in small multiples if need be.
+    fn draw_left<DB: DrawingBackend>(
+        &self,
+        left: &DrawingArea<DB, Shift>,
+        has_legend: bool,
+    ) -> Result<(), DrawFail> {
+        let note = match self.run.sweep.params.first() {
             Some(p) => format!("against {}", with_unit(p)),
             None => String::new(),
         };
-        let left = Self::heading(&left, "What each graduation costs the host", &left_note, 0)?;
-        let mut cells = left.split_evenly((rows, cols));
-        cells.truncate(n.max(1));
-        let inset =
-            self.dots.has_lines() && (self.dots.arr.shared_legend.is_none() || legend.is_none());
-        for (k, (panel, cell)) in self.dots.arr.panels.iter().zip(&cells).enumerate() {
+        let left = Self::heading(left, "What each graduation costs the host", &note, 0)?;
+        let inset = self.dots.has_lines() && (self.dots.arr.shared_legend.is_none() || !has_legend);
+        let panels = &self.dots.arr.panels;
+        let titles: Vec<Option<&str>> = panels.iter().map(|p| p.title.as_deref()).collect();
+        // the legend is drawn beside both halves, by the caller
+        draw_grid(&left, &titles, None, |k, cell, slot, _| {
             self.dots
-                .draw_panel(cell, panel, edges(k, n), inset, &self.per_graduate)?;
-        }
+                .draw_panel(cell, &panels[k], slot, inset, &self.per_graduate)
+        })
+    }
 
-        let right_note = if params.is_empty() {
+    /// The cost-effectiveness plane under its heading.
+    fn draw_right<DB: DrawingBackend>(
+        &self,
+        right: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawFail> {
+        let note = if self.run.sweep.params.is_empty() {
             "nothing swept: a single setting, so nothing to compare".to_string()
         } else if self.label_names.is_empty() {
             String::new()
@@ -527,56 +542,53 @@ impl Picture for CostPicture<'_> {
         // the plane's top margin holds the rays' amounts: start it higher, so that both
         // plots line up
         let right = Self::heading(
-            &right,
+            right,
             "What the outlay buys",
-            &right_note,
+            &note,
             SCATTER_TOP - PANEL_TOP,
         )?;
-        self.draw_scatter(&right)?;
-
-        if let Some(area) = legend {
-            let (w, _) = area.dim_in_pixel();
-            let width = w.saturating_sub(12);
-            let mut y = 20 + HEADING_H as i32;
-            for (t, entries) in &blocks {
-                y += draw_legend(&area, (4, y), width, *t, entries)? + 26;
-            }
-        }
-        Ok(())
+        self.draw_scatter(&right)
     }
 }
 
-/// Outlay per graduation with the range implied by the Wilson interval of P(graduate):
-/// outlay per graduation = mean outlay per community / P(graduate).
+/// Each ray's amount just outside the plot where it ends (above it or to its right), unless
+/// it would run into the previous one.
+fn label_rays<DB: DrawingBackend>(
+    cell: &DrawingArea<DB, Shift>,
+    chart: &Chart<'_, DB>,
+    rays: &[Ray],
+) -> Result<(), DrawFail> {
+    let (base_x, base_y) = cell.get_base_pixel();
+    let ray_style = text(TICK_SIZE - 1.0, RAY_TEXT);
+    let mut taken: Vec<Rect> = Vec::new();
+    for &(c, end) in rays {
+        let s = format!("£{}k", fmt_tick(c));
+        let size = text_size(cell, &s, &ray_style);
+        let (px, py) = chart.backend_coord(&end);
+        let (px, py) = (px - base_x, py - base_y);
+        let spot: Spot = if end.1 >= 1.0 {
+            (0, -5, HPos::Center, VPos::Bottom)
+        } else {
+            (5, 0, HPos::Left, VPos::Center)
+        };
+        let b = label_box((px, py), size, &spot);
+        if taken.iter().any(|t| t.overlap(&b) > 0) {
+            continue;
+        }
+        taken.push(b);
+        cell.draw(&Text::new(
+            s,
+            (px + spot.0, py + spot.1),
+            anchored(TICK_SIZE - 1.0, RAY_TEXT, spot.2, spot.3),
+        ))?;
+    }
+    Ok(())
+}
+
+/// Outlay per graduation with the range implied by the Wilson interval of P(graduate), with
+/// values beyond [`OFF_CHART`] times the lowest drawn above the axis.
 fn per_graduate_measure(run: &RunData) -> Measure {
-    let rows: Vec<Estimate> = run
-        .summary
-        .iter()
-        .map(|r| {
-            let cost = r.cost.unwrap_or_default();
-            let value = cost.per_graduate;
-            let per = |p: f64| {
-                cost.outlay().map(|o| {
-                    if o == 0.0 {
-                        0.0
-                    } else if p > 0.0 {
-                        o / p
-                    } else {
-                        f64::INFINITY
-                    }
-                })
-            };
-            let (lower, upper) = match value {
-                Some(_) => (r.upper.and_then(per), r.lower.and_then(per)),
-                None => (None, None),
-            };
-            Estimate {
-                value,
-                lower,
-                upper,
-            }
-        })
-        .collect();
+    let rows = per_graduate(run);
     let values: Vec<f64> = rows.iter().filter_map(|e| e.value).collect();
     let lowest = values.iter().copied().fold(f64::INFINITY, f64::min);
     let limit = if lowest > 0.0 {
@@ -669,18 +681,11 @@ fn scatter_points(run: &RunData, dots: &SweepDots<'_>) -> (Vec<Point>, Vec<Strin
             frontier: false,
         });
     }
-    let dominated: Vec<bool> = points
-        .iter()
-        .map(|a| {
-            points
-                .iter()
-                .any(|b| b.outlay <= a.outlay && b.p >= a.p && (b.outlay < a.outlay || b.p > a.p))
-        })
-        .collect();
-    for (p, d) in points.iter_mut().zip(dominated) {
-        p.frontier = !d;
+    let places: Vec<(f64, f64)> = points.iter().map(|p| (p.outlay, p.p)).collect();
+    for (p, on) in points.iter_mut().zip(frontier(&places)) {
+        p.frontier = on;
     }
-    let names = named.iter().map(|&k| params[k].clone()).collect();
+    let names = named.iter().map(|&k| lower_name(&params[k])).collect();
     (points, names)
 }
 

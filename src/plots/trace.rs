@@ -3,13 +3,13 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::data::Trace;
-use super::layout::KeyAxis;
-use super::style::{
-    AXIS_DESC_SIZE, GRID, INK, LegendEntry, PALETTE, PANEL_TITLE_SIZE, Swatch, TICK_SIZE,
-    draw_legend, draw_title, fmt_tick, nice_max, text,
-};
-use super::{DrawFail, Picture, TRACE_SIZE};
+use super::TRACE_SIZE;
+use super::kit::DrawFail;
+use super::kit::axis::{Chart, DualChart, Frame, Margins, Scale, frame, frame_dual};
+use super::kit::canvas::{Picture, Slot, draw_title};
+use super::kit::legend::{LegendEntry, Swatch, draw_legend};
+use super::kit::style::{PALETTE, fmt_tick, nice_max};
+use crate::statistics::figures::Trace;
 
 const TIME_DESC: &str = "time (weeks)";
 const LEGEND_COL_W: u32 = 250;
@@ -36,6 +36,14 @@ const HOST_COLOUR: RGBColor = RGBColor(110, 110, 110);
 
 fn is_outcome(stage: &str) -> bool {
     stage == "graduated" || stage == "fizzled"
+}
+
+/// A panel of lines: its caption, its lines, and the y axis titles (left, right, and the
+/// single one when all lines share the left axis).
+struct LinePanel<'a> {
+    caption: &'static str,
+    lines: Vec<Line<'a>>,
+    descs: [&'static str; 3],
 }
 
 /// One line of a panel.
@@ -99,6 +107,56 @@ impl<'a> TracePicture<'a> {
         (lo, hi + (hi - lo) * 0.015)
     }
 
+    /// The three panels of lines: people, what they built, money.
+    fn line_panels(&self) -> [LinePanel<'a>; 3] {
+        let tr = self.trace;
+        let p = &PALETTE;
+        let line = |name, values, colour| Line {
+            name,
+            values,
+            colour,
+            dashed: false,
+            right: false,
+        };
+        [
+            LinePanel {
+                caption: "Participants",
+                lines: vec![
+                    line("participants", &tr.participants[..], p[0]),
+                    line("active contributors", &tr.active[..], p[1]),
+                ],
+                descs: ["people", "people", "people"],
+            },
+            LinePanel {
+                caption: "Shared assets and brand",
+                lines: vec![
+                    line("shared assets", &tr.assets[..], p[2]),
+                    Line {
+                        right: true,
+                        ..line("brand", &tr.brand[..], p[3])
+                    },
+                ],
+                descs: ["shared assets", "brand", "level"],
+            },
+            LinePanel {
+                caption: "Money",
+                lines: vec![
+                    line("host spend (cumulative)", &tr.host_spend[..], p[0]),
+                    Line {
+                        right: true,
+                        ..line("revenue per week", &tr.revenue[..], p[2])
+                    },
+                    Line {
+                        right: true,
+                        dashed: true,
+                        ..line("operating cost per week", &tr.operating_cost[..], p[1])
+                    },
+                ],
+                descs: ["cumulative host spend", "per week", "money"],
+            },
+        ]
+    }
+
     /// Times at which the stage changes (not counting the outcome).
     fn stage_changes(&self) -> Vec<f64> {
         let s = &self.trace.stage;
@@ -118,18 +176,15 @@ impl<'a> TracePicture<'a> {
             .map(|(s, t)| (s.as_str(), *t))
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Draws a panel of lines (and its legend beside it): one y axis, or a second one on the
+    /// right when the right-hand lines' scale differs by more than a factor of four.
     fn draw_lines<DB: DrawingBackend>(
         &self,
         cell: &DrawingArea<DB, Shift>,
         legend: &DrawingArea<DB, Shift>,
-        caption: &str,
-        lines: &[Line<'_>],
-        left_desc: &str,
-        right_desc: &str,
-        together_desc: &str,
+        panel: &LinePanel<'_>,
     ) -> Result<(), DrawFail> {
-        let t = &self.trace.time;
+        let lines = &panel.lines;
         let (x0, x1) = self.x_range();
         let left: Vec<&[f64]> = lines
             .iter()
@@ -139,51 +194,50 @@ impl<'a> TracePicture<'a> {
         let right: Vec<&[f64]> = lines.iter().filter(|l| l.right).map(|l| l.values).collect();
         let (llo, lhi) = extent(&left);
         let (rlo, rhi) = extent(&right);
-        // a second axis only when the scales differ by more than a factor of four
         let dual = !right.is_empty() && (rhi * 4.0 < lhi || rhi > lhi * 4.0);
         let (llo, lhi) = if dual {
             (llo, lhi)
         } else {
-            let all: Vec<&[f64]> = lines.iter().map(|l| l.values).collect();
-            extent(&all)
+            extent(&lines.iter().map(|l| l.values).collect::<Vec<_>>())
         };
-
-        let mut builder = ChartBuilder::on(cell);
-        builder
-            .margin(8)
-            .margin_left(12)
-            .caption(caption, text(PANEL_TITLE_SIZE, INK))
-            .x_label_area_size(28)
-            .y_label_area_size(Y_AREA)
-            .right_y_label_area_size(RIGHT_AREA);
-        let mut chart = builder
-            .build_cartesian_2d(x0..x1, llo..lhi)?
-            .set_secondary_coord(x0..x1, rlo..rhi);
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(INK)
-            .label_style(text(TICK_SIZE, INK))
-            .axis_desc_style(text(AXIS_DESC_SIZE, INK))
-            .y_desc(if dual { left_desc } else { together_desc })
-            .x_labels(10)
-            .y_labels(5)
-            .x_label_formatter(&|v| fmt_tick(*v))
-            .y_label_formatter(&|v| fmt_tick(*v))
-            .draw()?;
-        if dual {
-            chart
-                .configure_secondary_axes()
-                .axis_style(INK)
-                .label_style(text(TICK_SIZE, INK))
-                .axis_desc_style(text(AXIS_DESC_SIZE, INK))
-                .y_desc(right_desc)
-                .y_labels(5)
-                .y_label_formatter(&|v| fmt_tick(*v))
-                .draw()?;
-        }
+        let x = Scale::linear(x0, x1, 10, "");
+        let y_desc = if dual { panel.descs[0] } else { panel.descs[2] };
+        let y = Scale::linear(llo, lhi, 5, y_desc);
+        let right = Scale::linear(rlo, rhi, 5, panel.descs[1]);
+        let margins = Margins {
+            all: 8,
+            top: None,
+            left: Some(12),
+            right: 8,
+            x_area: 28,
+            y_area: (Y_AREA, Y_AREA),
+        };
+        let spec = Frame {
+            title: Some(panel.caption),
+            x: &x,
+            y: &y,
+            slot: Slot {
+                bottom: false,
+                left: true,
+                title_rows: 0,
+            },
+            margins,
+            mesh: true,
+        };
+        let mut chart = frame_dual(cell, &spec, dual.then_some(&right), RIGHT_AREA)?;
         self.draw_markers(&mut chart, llo, lhi)?;
+        self.draw_series(&mut chart, lines, dual)?;
+        line_legend(legend, lines, dual)
+    }
+
+    /// The lines of a panel, against the right axis where they belong there.
+    fn draw_series<DB: DrawingBackend>(
+        &self,
+        chart: &mut DualChart<'_, DB>,
+        lines: &[Line<'_>],
+        dual: bool,
+    ) -> Result<(), DrawFail> {
+        let t = &self.trace.time;
         for l in lines {
             let style = l.colour.stroke_width(3);
             for seg in segments(t, l.values) {
@@ -214,24 +268,6 @@ impl<'a> TracePicture<'a> {
             }
         }
 
-        let entries: Vec<LegendEntry> = lines
-            .iter()
-            .map(|l| {
-                let sw = if l.dashed {
-                    Swatch::Dashed(l.colour)
-                } else {
-                    Swatch::Line(l.colour)
-                };
-                let name = if dual && l.right {
-                    format!("{} (right axis)", l.name)
-                } else {
-                    l.name.to_string()
-                };
-                LegendEntry::new(sw, name)
-            })
-            .collect();
-        let (w, _) = legend.dim_in_pixel();
-        draw_legend(legend, (6, 44), w.saturating_sub(12), None, &entries)?;
         Ok(())
     }
 
@@ -263,59 +299,67 @@ impl<'a> TracePicture<'a> {
         Ok(())
     }
 
-    fn draw_stages<DB: DrawingBackend>(
-        &self,
-        cell: &DrawingArea<DB, Shift>,
-        legend: &DrawingArea<DB, Shift>,
-    ) -> Result<(), DrawFail> {
-        let tr = self.trace;
-        let (x0, x1) = self.x_range();
-        // rows from the top: the stages in order, any unknown stage words, then the host
+    /// The stage rows from the top: the stages in order, any unknown stage words, then the
+    /// host.
+    fn stage_rows(&self) -> Vec<String> {
         let mut rows: Vec<String> = STAGES.iter().map(|s| s.to_string()).collect();
-        for s in &tr.stage {
+        for s in &self.trace.stage {
             if !is_outcome(s) && !rows.contains(s) {
                 rows.push(s.clone());
             }
         }
         rows.push("host active".to_string());
+        rows
+    }
+
+    fn draw_stages<DB: DrawingBackend>(
+        &self,
+        cell: &DrawingArea<DB, Shift>,
+        legend: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawFail> {
+        let (x0, x1) = self.x_range();
+        let rows = self.stage_rows();
         let n = rows.len();
         // row k (from the top) sits at y = n - 1 - k
-        let y_of = |k: usize| (n - 1 - k) as f64;
-        let labels = rows.clone();
-        let fmt_y = move |v: &f64| {
-            let i = v.round();
-            if (v - i).abs() > 1e-6 || i < 0.0 || i as usize >= n {
-                return String::new();
-            }
-            labels[n - 1 - i as usize].clone()
-        };
-
-        let mut builder = ChartBuilder::on(cell);
-        builder
-            .margin(8)
-            .margin_left(12)
-            .caption("Stage and host activity", text(PANEL_TITLE_SIZE, INK))
-            .x_label_area_size(58)
-            .y_label_area_size(Y_AREA)
+        let ticks = (0..n)
+            .map(|i| (i as f64, rows[n - 1 - i].clone()))
+            .collect();
+        let y = Scale::keyed(-0.6, n as f64 - 0.4, ticks, "");
+        let x = Scale::linear(x0, x1, 10, TIME_DESC);
+        let margins = Margins {
+            all: 8,
+            top: None,
+            left: Some(12),
             // no right axis here: keep its room empty so the time axes line up
-            .margin_right(8 + RIGHT_AREA);
-        let ys: Vec<f64> = (0..n).map(|i| i as f64).collect();
-        let mut chart =
-            builder.build_cartesian_2d(x0..x1, KeyAxis::new(-0.6, n as f64 - 0.4, ys))?;
-        chart
-            .configure_mesh()
-            .bold_line_style(GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(INK)
-            .label_style(text(TICK_SIZE, INK))
-            .axis_desc_style(text(AXIS_DESC_SIZE, INK))
-            .x_desc(TIME_DESC)
-            .x_labels(10)
-            .x_label_formatter(&|v| fmt_tick(*v))
-            .y_label_formatter(&fmt_y)
-            .draw()?;
+            right: 8 + RIGHT_AREA,
+            x_area: 58,
+            y_area: (Y_AREA, Y_AREA),
+        };
+        let title = Some("Stage and host activity");
+        let spec = Frame {
+            title,
+            x: &x,
+            y: &y,
+            slot: Slot::alone(),
+            margins,
+            mesh: true,
+        };
+        let mut chart = frame(cell, &spec)?;
         self.draw_markers(&mut chart, -0.6, n as f64 - 0.4)?;
+        self.stage_bars(&mut chart, &rows, x1)?;
+        self.stage_legend(legend)
+    }
 
+    /// A bar per stretch of weeks in one stage, and one per stretch with the host active.
+    fn stage_bars<DB: DrawingBackend>(
+        &self,
+        chart: &mut Chart<'_, DB>,
+        rows: &[String],
+        x1: f64,
+    ) -> Result<(), DrawFail> {
+        let tr = self.trace;
+        let n = rows.len();
+        let y_of = |k: usize| (n - 1 - k) as f64;
         // a step in time lasts until the next row's time (the last one a typical step)
         let t = &tr.time;
         let dt = if t.len() >= 2 {
@@ -361,6 +405,13 @@ impl<'a> TracePicture<'a> {
                 i += 1;
             }
         }
+        Ok(())
+    }
+
+    fn stage_legend<DB: DrawingBackend>(
+        &self,
+        legend: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawFail> {
         let mut entries = Vec::new();
         if let Some((stage, at)) = self.outcome() {
             entries.push(LegendEntry::new(
@@ -378,6 +429,33 @@ impl<'a> TracePicture<'a> {
         draw_legend(legend, (6, 44), w.saturating_sub(12), None, &entries)?;
         Ok(())
     }
+}
+
+/// The legend of a panel of lines.
+fn line_legend<DB: DrawingBackend>(
+    legend: &DrawingArea<DB, Shift>,
+    lines: &[Line<'_>],
+    dual: bool,
+) -> Result<(), DrawFail> {
+    let entries: Vec<LegendEntry> = lines
+        .iter()
+        .map(|l| {
+            let sw = if l.dashed {
+                Swatch::Dashed(l.colour)
+            } else {
+                Swatch::Line(l.colour)
+            };
+            let name = if dual && l.right {
+                format!("{} (right axis)", l.name)
+            } else {
+                l.name.to_string()
+            };
+            LegendEntry::new(sw, name)
+        })
+        .collect();
+    let (w, _) = legend.dim_in_pixel();
+    draw_legend(legend, (6, 44), w.saturating_sub(12), None, &entries)?;
+    Ok(())
 }
 
 impl Picture for TracePicture<'_> {
@@ -407,86 +485,9 @@ impl Picture for TracePicture<'_> {
         let plot_cells = plots.split_by_breakpoints([] as [u32; 0], cuts);
         let legend_cells = legends.split_by_breakpoints([] as [u32; 0], cuts);
 
-        let p = &PALETTE;
-        self.draw_lines(
-            &plot_cells[0],
-            &legend_cells[0],
-            "Participants",
-            &[
-                Line {
-                    name: "participants",
-                    values: &tr.participants,
-                    colour: p[0],
-                    dashed: false,
-                    right: false,
-                },
-                Line {
-                    name: "active contributors",
-                    values: &tr.active,
-                    colour: p[1],
-                    dashed: false,
-                    right: false,
-                },
-            ],
-            "people",
-            "people",
-            "people",
-        )?;
-        self.draw_lines(
-            &plot_cells[1],
-            &legend_cells[1],
-            "Shared assets and brand",
-            &[
-                Line {
-                    name: "shared assets",
-                    values: &tr.assets,
-                    colour: p[2],
-                    dashed: false,
-                    right: false,
-                },
-                Line {
-                    name: "brand",
-                    values: &tr.brand,
-                    colour: p[3],
-                    dashed: false,
-                    right: true,
-                },
-            ],
-            "shared assets",
-            "brand",
-            "level",
-        )?;
-        self.draw_lines(
-            &plot_cells[2],
-            &legend_cells[2],
-            "Money",
-            &[
-                Line {
-                    name: "host spend (cumulative)",
-                    values: &tr.host_spend,
-                    colour: p[0],
-                    dashed: false,
-                    right: false,
-                },
-                Line {
-                    name: "revenue per week",
-                    values: &tr.revenue,
-                    colour: p[2],
-                    dashed: false,
-                    right: true,
-                },
-                Line {
-                    name: "operating cost per week",
-                    values: &tr.operating_cost,
-                    colour: p[1],
-                    dashed: true,
-                    right: true,
-                },
-            ],
-            "cumulative host spend",
-            "per week",
-            "money",
-        )?;
+        for (k, panel) in self.line_panels().iter().enumerate() {
+            self.draw_lines(&plot_cells[k], &legend_cells[k], panel)?;
+        }
         self.draw_stages(&plot_cells[3], &legend_cells[3])?;
         Ok(())
     }

@@ -1,184 +1,11 @@
-//! Reading the CSV files the pictures are drawn from. Columns are found by header name; extra
-//! columns are ignored.
+//! The run pictures' data: the swept parameters (`variants.csv`), the curves (`survival.csv`)
+//! and one row per variant (`summary.csv`).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use super::table::{Col, Table};
 use super::{PlotError, SUMMARY_CSV, SURVIVAL_CSV, VARIANTS_CSV};
-
-/// A CSV file read whole, with its header.
-pub(crate) struct Table {
-    path: PathBuf,
-    headers: Vec<String>,
-    rows: Vec<(u64, csv::StringRecord)>,
-}
-
-/// A column of a [`Table`], found by name.
-#[derive(Clone, Copy)]
-pub(crate) struct Col<'a> {
-    idx: usize,
-    name: &'a str,
-}
-
-impl Table {
-    pub(crate) fn read(path: &Path, hint: &str) -> Result<Table, PlotError> {
-        if !path.is_file() {
-            return Err(PlotError::MissingFile {
-                path: path.to_path_buf(),
-                hint: hint.to_string(),
-            });
-        }
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_path(path)
-            .map_err(|e| csv_error(path, e))?;
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| csv_error(path, e))?
-            .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').to_string())
-            .collect();
-        if headers.iter().all(|h| h.is_empty()) {
-            return Err(PlotError::Csv {
-                path: path.to_path_buf(),
-                line: Some(1),
-                message: "the file is empty or has no header row".into(),
-            });
-        }
-        let mut rows = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| csv_error(path, e))?;
-            let line = record.position().map_or(0, |p| p.line());
-            rows.push((line, record));
-        }
-        Ok(Table {
-            path: path.to_path_buf(),
-            headers,
-            rows,
-        })
-    }
-
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
-    }
-
-    pub(crate) fn headers(&self) -> &[String] {
-        &self.headers
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub(crate) fn require_rows(&self) -> Result<(), PlotError> {
-        if self.rows.is_empty() {
-            Err(PlotError::NoRows {
-                path: self.path.clone(),
-            })
-        } else {
-            Ok(())
-        }
-    }
-
-    pub(crate) fn has(&self, name: &str) -> bool {
-        self.headers.iter().any(|h| h == name)
-    }
-
-    pub(crate) fn col<'a>(&self, name: &'a str) -> Result<Col<'a>, PlotError> {
-        match self.headers.iter().position(|h| h == name) {
-            Some(idx) => Ok(Col { idx, name }),
-            None => Err(PlotError::MissingColumn {
-                path: self.path.clone(),
-                column: name.to_string(),
-                found: if self.headers.is_empty() {
-                    "nothing".into()
-                } else {
-                    self.headers.join(", ")
-                },
-            }),
-        }
-    }
-
-    pub(crate) fn line(&self, row: usize) -> u64 {
-        self.rows[row].0
-    }
-
-    pub(crate) fn text(&self, row: usize, col: Col<'_>) -> &str {
-        self.rows[row].1.get(col.idx).unwrap_or("")
-    }
-
-    fn bad(&self, row: usize, col: Col<'_>, expected: &'static str) -> PlotError {
-        PlotError::BadValue {
-            path: self.path.clone(),
-            line: self.line(row),
-            column: col.name.to_string(),
-            value: self.text(row, col).to_string(),
-            expected,
-        }
-    }
-
-    /// A number; empty fields are an error.
-    pub(crate) fn num(&self, row: usize, col: Col<'_>) -> Result<f64, PlotError> {
-        self.opt_num(row, col)?
-            .ok_or_else(|| self.bad(row, col, "a number (the field is empty)"))
-    }
-
-    /// A number, or `None` for an empty field (or `NA`, as R writes it). `NaN` reads as
-    /// `None` too: pictures skip what is not a finite number.
-    pub(crate) fn opt_num(&self, row: usize, col: Col<'_>) -> Result<Option<f64>, PlotError> {
-        let s = self.text(row, col);
-        if s.is_empty() || s.eq_ignore_ascii_case("na") {
-            return Ok(None);
-        }
-        match s.parse::<f64>() {
-            Ok(v) if v.is_nan() => Ok(None),
-            Ok(v) => Ok(Some(v)),
-            Err(_) => Err(self.bad(row, col, "a number")),
-        }
-    }
-
-    /// A non-negative whole number such as a variant index.
-    pub(crate) fn index(&self, row: usize, col: Col<'_>) -> Result<usize, PlotError> {
-        let s = self.text(row, col);
-        if let Ok(v) = s.parse::<usize>() {
-            return Ok(v);
-        }
-        match s.parse::<f64>() {
-            Ok(v) if v >= 0.0 && v.fract() == 0.0 && v < 1e15 => Ok(v as usize),
-            _ => Err(self.bad(row, col, "a whole number (0, 1, 2, ...)")),
-        }
-    }
-}
-
-fn csv_error(path: &Path, e: csv::Error) -> PlotError {
-    let line = e.position().map(|p| p.line());
-    match e.into_kind() {
-        csv::ErrorKind::Io(source) => PlotError::Read {
-            path: path.to_path_buf(),
-            source,
-        },
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => PlotError::Csv {
-            path: path.to_path_buf(),
-            line,
-            message: format!("a row has {len} fields where the header has {expected_len}"),
-        },
-        csv::ErrorKind::Utf8 { .. } => PlotError::Csv {
-            path: path.to_path_buf(),
-            line,
-            message: "the text is not valid UTF-8".into(),
-        },
-        other => PlotError::Csv {
-            path: path.to_path_buf(),
-            line,
-            message: format!("{:?}", other),
-        },
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Run folder
 
 const RUN_HINT: &str = "the pictures of a run are drawn from `variants.csv`, `survival.csv` and `summary.csv` as written by `hothouse run` (or `hothouse merge`); redo the run or copy the file back";
 
@@ -250,6 +77,9 @@ pub(crate) struct SummaryRow {
     pub(crate) upper: Option<f64>,
     /// What the host paid, when the file has the cost columns.
     pub(crate) cost: Option<HostCost>,
+    /// Trials that graduated, fizzled and were still active at the horizon, when the file
+    /// has those columns.
+    pub(crate) outcomes: Option<[f64; 3]>,
 }
 
 /// The host's money in one row of `summary.csv` (columns `mean_host_spend`,
@@ -433,6 +263,14 @@ fn read_summary(path: &Path) -> Result<(Vec<SummaryRow>, bool), PlotError> {
     } else {
         None
     };
+    let outcomes = if ["graduated", "fizzled", "censored"]
+        .iter()
+        .all(|c| t.has(c))
+    {
+        Some([t.col("graduated")?, t.col("fizzled")?, t.col("censored")?])
+    } else {
+        None
+    };
     let cost = if COST_COLUMNS.iter().all(|c| t.has(c)) {
         Some([
             t.col(COST_COLUMNS[0])?,
@@ -450,6 +288,19 @@ fn read_summary(path: &Path) -> Result<(Vec<SummaryRow>, bool), PlotError> {
             variant: t.index(row, variant)?,
             trials: match trials {
                 Some(c) => t.opt_num(row, c)?,
+                None => None,
+            },
+            outcomes: match outcomes {
+                Some([g, f, c]) => {
+                    match (t.opt_num(row, g)?, t.opt_num(row, f)?, t.opt_num(row, c)?) {
+                        (Some(g), Some(f), Some(c))
+                            if (g + f + c).is_finite() && g + f + c > 0.0 =>
+                        {
+                            Some([g, f, c])
+                        }
+                        _ => None,
+                    }
+                }
                 None => None,
             },
             p: t.opt_num(row, p)?.map(clamp01),
@@ -483,85 +334,4 @@ fn read_summary(path: &Path) -> Result<(Vec<SummaryRow>, bool), PlotError> {
 /// Probabilities outside [0, 1] (rounding, or a damaged file) are drawn at the edge.
 fn clamp01(v: f64) -> f64 {
     if v.is_finite() { v.clamp(0.0, 1.0) } else { v }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Trace
-
-const TRACE_HINT: &str =
-    "write it with `hothouse trace SCENARIO.toml --variant V --trial I --out DIR`";
-
-/// One trial's history (`trace.csv`).
-pub(crate) struct Trace {
-    pub(crate) time: Vec<f64>,
-    pub(crate) stage: Vec<String>,
-    pub(crate) participants: Vec<f64>,
-    pub(crate) active: Vec<f64>,
-    pub(crate) assets: Vec<f64>,
-    pub(crate) brand: Vec<f64>,
-    pub(crate) host_active: Vec<f64>,
-    pub(crate) host_spend: Vec<f64>,
-    pub(crate) revenue: Vec<f64>,
-    pub(crate) operating_cost: Vec<f64>,
-}
-
-impl Trace {
-    pub(crate) fn read(path: &Path) -> Result<Trace, PlotError> {
-        let t = Table::read(path, TRACE_HINT)?;
-        let names = [
-            "time",
-            "stage",
-            "participants",
-            "active",
-            "assets",
-            "brand",
-            "host_active",
-            "host_spend",
-            "revenue",
-            "operating_cost",
-        ];
-        let cols = names
-            .iter()
-            .map(|n| t.col(n))
-            .collect::<Result<Vec<_>, _>>()?;
-        t.require_rows()?;
-        let mut rows: Vec<(f64, String, [f64; 8])> = Vec::with_capacity(t.len());
-        for row in 0..t.len() {
-            let time = t.num(row, cols[0])?;
-            if !time.is_finite() {
-                return Err(PlotError::BadValue {
-                    path: path.to_path_buf(),
-                    line: t.line(row),
-                    column: "time".into(),
-                    value: t.text(row, cols[0]).into(),
-                    expected: "a finite number",
-                });
-            }
-            let stage = t.text(row, cols[1]).to_ascii_lowercase();
-            let mut vals = [0.0; 8];
-            for (k, c) in cols[2..].iter().enumerate() {
-                // empty or non-finite values are drawn as gaps (NaN), not as zero
-                vals[k] = match t.opt_num(row, *c)? {
-                    Some(v) if v.is_finite() => v,
-                    _ => f64::NAN,
-                };
-            }
-            rows.push((time, stage, vals));
-        }
-        // stable sort keeps the file's order for equal times
-        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let col = |k: usize| rows.iter().map(|r| r.2[k]).collect::<Vec<f64>>();
-        Ok(Trace {
-            time: rows.iter().map(|r| r.0).collect(),
-            stage: rows.iter().map(|r| r.1.clone()).collect(),
-            participants: col(0),
-            active: col(1),
-            assets: col(2),
-            brand: col(3),
-            host_active: col(4),
-            host_spend: col(5),
-            revenue: col(6),
-            operating_cost: col(7),
-        })
-    }
 }

@@ -7,6 +7,8 @@
 //! values, the same in every panel (one shared legend). Otherwise the items are cut into
 //! consecutive panels of at most `max`, each with its own legend.
 
+use super::names::{display_name, value_text};
+
 /// An item (a variant, or a series of variants) shown in a panel.
 #[derive(Debug, Clone)]
 pub(crate) struct Member {
@@ -30,6 +32,34 @@ pub(crate) struct Arrangement {
     pub(crate) panels: Vec<Panel>,
     /// One legend for all panels (colour, label); `None` when each panel has its own.
     pub(crate) shared_legend: Option<Vec<(usize, String)>>,
+    /// Panels left out to keep the picture's size bounded (see [`MAX_PANELS`]).
+    pub(crate) omitted: usize,
+}
+
+/// At most this many panels are drawn; the rest are left out, with a note, so that a sweep
+/// of thousands of variants still gives a picture of bounded size.
+pub(crate) const MAX_PANELS: usize = 24;
+
+impl Arrangement {
+    /// Keeps the first [`MAX_PANELS`] panels and counts the rest.
+    fn bounded(mut self) -> Arrangement {
+        if self.panels.len() > MAX_PANELS {
+            self.omitted = self.panels.len() - MAX_PANELS;
+            self.panels.truncate(MAX_PANELS);
+        }
+        self
+    }
+
+    /// "showing 24 of 40 panels; every variant is in summary.csv", when panels were left out.
+    pub(crate) fn note(&self) -> Option<String> {
+        (self.omitted > 0).then(|| {
+            format!(
+                "showing the first {} of {} panels; every variant is in summary.csv",
+                self.panels.len(),
+                self.panels.len() + self.omitted
+            )
+        })
+    }
 }
 
 /// `name = value, name = value`; "all trials" when there are no parameters.
@@ -40,7 +70,7 @@ pub(crate) fn label(params: &[String], values: &[String]) -> String {
     params
         .iter()
         .zip(values)
-        .map(|(p, v)| format!("{p} = {v}"))
+        .map(|(p, v)| format!("{} = {}", display_name(p), value_text(p, v)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -76,6 +106,7 @@ pub(crate) fn arrange(
             })
             .collect();
         return Arrangement {
+            omitted: 0,
             shared_legend: Some(
                 members
                     .iter()
@@ -89,7 +120,7 @@ pub(crate) fn arrange(
         };
     }
     if let Some(a) = by_colour_parameter(params, items, max) {
-        return a;
+        return a.bounded();
     }
     // consecutive chunks of (nearly) equal size
     let n_panels = n.div_ceil(max);
@@ -99,7 +130,7 @@ pub(crate) fn arrange(
         .collect::<Vec<_>>()
         .chunks(size)
         .map(|chunk| Panel {
-            title: None,
+            title: chunk_title(params, items, item_labels, chunk),
             members: chunk
                 .iter()
                 .enumerate()
@@ -115,7 +146,30 @@ pub(crate) fn arrange(
         shared_legend: global_colours
             .then(|| (0..n).map(|i| (i, item_labels[i].clone())).collect()),
         panels,
+        omitted: 0,
     }
+    .bounded()
+}
+
+/// The title of a panel holding consecutive items: the range of the swept parameter
+/// ("host.investment = 0 to 0.5"), or of the items' labels.
+fn chunk_title(
+    params: &[String],
+    items: &[Vec<String>],
+    labels: &[String],
+    chunk: &[usize],
+) -> Option<String> {
+    let (&first, &last) = (chunk.first()?, chunk.last()?);
+    let one_param = params.len() == 1 && items[first].len() == 1 && items[last].len() == 1;
+    Some(match (one_param, first == last) {
+        (_, true) => labels[first].clone(),
+        (true, false) => format!(
+            "{} to {}",
+            labels[first],
+            value_text(&params[0], &items[last][0])
+        ),
+        (false, false) => format!("{} to {}", labels[first], labels[last]),
+    })
 }
 
 fn by_colour_parameter(
@@ -160,33 +214,32 @@ fn by_colour_parameter(
                         Member {
                             item: i,
                             colour,
-                            label: format!("{} = {}", params[c], items[i][c]),
+                            label: format!(
+                                "{} = {}",
+                                display_name(&params[c]),
+                                value_text(&params[c], &items[i][c])
+                            ),
                         }
                     })
                     .collect(),
             })
             .collect();
         return Some(Arrangement {
+            omitted: 0,
             panels,
             shared_legend: Some(
                 values
                     .iter()
                     .enumerate()
-                    .map(|(k, v)| (k, format!("{} = {}", params[c], v)))
+                    .map(|(k, v)| {
+                        let text = value_text(&params[c], v);
+                        (k, format!("{} = {text}", display_name(&params[c])))
+                    })
                     .collect(),
             ),
         });
     }
     None
-}
-
-/// A swept parameter's axis title with its unit from the parameter registry, such as
-/// "host.investment (staff-days/week)".
-pub(crate) fn with_unit(path: &str) -> String {
-    match crate::parameters::spec(path) {
-        Some(spec) if !spec.unit.is_empty() => format!("{path} ({})", spec.unit),
-        _ => path.to_string(),
-    }
 }
 
 #[cfg(test)]
@@ -204,7 +257,7 @@ mod tests {
         let labels: Vec<String> = items.iter().map(|v| label(&params, v)).collect();
         let a = arrange(&params, &items, &labels, 8, 8);
         assert_eq!(a.panels.len(), 1);
-        assert_eq!(a.panels[0].members[2].label, "a = 2");
+        assert_eq!(a.panels[0].members[2].label, "A = 2");
     }
 
     #[test]
@@ -219,8 +272,8 @@ mod tests {
         let labels: Vec<String> = items.iter().map(|v| label(&params, v)).collect();
         let a = arrange(&params, &items, &labels, 8, 8);
         assert_eq!(a.panels.len(), 3);
-        assert_eq!(a.panels[1].title.as_deref(), Some("b = y"));
-        assert_eq!(a.panels[1].members[3].label, "a = 3");
+        assert_eq!(a.panels[1].title.as_deref(), Some("B = y"));
+        assert_eq!(a.panels[1].members[3].label, "A = 3");
         assert_eq!(a.panels[1].members[3].colour, 3);
         assert_eq!(a.shared_legend.unwrap().len(), 4);
     }
@@ -236,5 +289,22 @@ mod tests {
         assert!(a.shared_legend.is_none());
         let total: usize = a.panels.iter().map(|p| p.members.len()).sum();
         assert_eq!(total, 20);
+        // each chunk is titled by the range of its values
+        assert_eq!(a.panels[0].title.as_deref(), Some("A = 0 to 6"));
+        assert_eq!(a.panels[2].title.as_deref(), Some("A = 14 to 19"));
+    }
+
+    #[test]
+    fn at_most_max_panels_with_a_note() {
+        let params = s(&["a"]);
+        let items: Vec<Vec<String>> = (0..1000).map(|i| vec![i.to_string()]).collect();
+        let labels: Vec<String> = items.iter().map(|v| label(&params, v)).collect();
+        let a = arrange(&params, &items, &labels, 8, 8);
+        assert_eq!(a.panels.len(), MAX_PANELS);
+        assert_eq!(a.omitted, 125 - MAX_PANELS);
+        assert_eq!(
+            a.note().as_deref(),
+            Some("showing the first 24 of 125 panels; every variant is in summary.csv")
+        );
     }
 }
