@@ -38,6 +38,7 @@
 //! ```
 
 pub mod calibrate;
+pub mod columnar;
 pub mod compare;
 pub mod design;
 pub mod error;

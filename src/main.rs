@@ -1,6 +1,7 @@
 //! The `hothouse` command line: a thin layer over the library.
 
 use clap::{Args, Parser, Subcommand};
+use hothouse::columnar::TrialsFormat;
 use hothouse::error::{EXIT_BAD_INPUT, Error};
 use hothouse::manifest::Shard;
 use hothouse::progress::Progress;
@@ -214,9 +215,19 @@ struct RunArgs {
     /// Do not write trials.csv (for huge sweeps)
     #[arg(long)]
     no_trials: bool,
+    /// File of trial rows: trials.csv, or trials.parquet with the swept values as columns
+    #[arg(long, value_enum, default_value_t = Format::Csv, conflicts_with = "no_trials")]
+    format: Format,
     /// No progress bar and no summary table
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// `--format` of `run`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Csv,
+    Parquet,
 }
 
 #[derive(Args)]
@@ -526,6 +537,10 @@ fn run(a: RunArgs) -> Result<(), Error> {
         threads,
         shard,
         write_trials: !a.no_trials,
+        trials_format: match a.format {
+            Format::Csv => TrialsFormat::Csv,
+            Format::Parquet => TrialsFormat::Parquet,
+        },
         resume: a.resume,
         plots: !a.no_plots,
     };

@@ -66,6 +66,9 @@ pub struct Manifest {
     /// Trials `[first, end)` simulated here (all of them unless sharded).
     pub trial_range: (u64, u64),
     pub trials_csv: bool,
+    /// Where the trial rows are: `csv` (trials.csv) or `parquet` (trials.parquet).
+    #[serde(default)]
+    pub trials_format: crate::columnar::TrialsFormat,
     pub started: String,
     pub finished: String,
     pub wall_seconds: f64,
@@ -132,6 +135,7 @@ impl Manifest {
             shard: None,
             trial_range: (0, scenario.trials),
             trials_csv: true,
+            trials_format: Default::default(),
             started: String::new(),
             finished: String::new(),
             wall_seconds: 0.0,

@@ -1,6 +1,7 @@
 //! `hothouse merge`: joins the output folders of the shards of one run into the output of the
 //! whole run, byte-identical (CSV files) to running it unsharded.
 
+use crate::columnar::TrialsFormat;
 use crate::error::Error;
 use crate::manifest::Manifest;
 use crate::output;
@@ -53,6 +54,8 @@ pub fn check_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, Manifest)>, Error>
             Some("a different number of shards".to_string())
         } else if m.trials_csv != first.trials_csv {
             Some("trials.csv present in one and not the other (--no-trials)".to_string())
+        } else if m.trials_format != first.trials_format {
+            Some("trials.csv in one and trials.parquet in the other (--format)".to_string())
         } else {
             None
         };
@@ -86,9 +89,10 @@ pub fn check_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, Manifest)>, Error>
         .collect();
     if !missing.is_empty() {
         return Err(bad(format!(
-            "shard{} {} missing; merge needs all {count} shards",
-            if missing.len() == 1 { " is" } else { "s are" },
-            missing.join(", ")
+            "shard{} {} {} missing; merge needs all {count} shards",
+            if missing.len() == 1 { "" } else { "s" },
+            missing.join(", "),
+            if missing.len() == 1 { "is" } else { "are" }
         )));
     }
     Ok(shards)
@@ -218,6 +222,7 @@ pub fn merge(
     manifest.threads = shards.iter().map(|(_, m)| m.threads).max().unwrap_or(1);
     manifest.agent_steps = agent_steps;
     manifest.trials_csv = first.trials_csv;
+    manifest.trials_format = first.trials_format;
     manifest.merged_from = shards
         .iter()
         .map(|(d, _)| d.display().to_string())
@@ -233,9 +238,9 @@ pub fn merge(
         &variants,
         &counts,
         &totals,
-        first
-            .trials_csv
-            .then_some(|w: &mut dyn Write| interleave_trials(&shard_dirs, &ranges, n_variants, w)),
+        first.trials_csv.then_some(|w: &mut dyn Write| {
+            interleave_trials(&shard_dirs, &ranges, n_variants, first.trials_format, w)
+        }),
         manifest,
         started,
         clock,
@@ -294,14 +299,14 @@ pub(crate) fn check_not_an_input(dirs: &[PathBuf], target: &Path) -> Result<(), 
 fn shard_files(m: &Manifest) -> Vec<&'static str> {
     let mut names = vec!["variants.csv", "survival.csv", "summary.csv", "logrank.csv"];
     if m.trials_csv {
-        names.push("trials.csv");
+        names.push(m.trials_format.file_name());
     }
     names
 }
 
 /// Checks a shard against its manifest before anything is merged: its trial range is the one
-/// its shard number gives, and each CSV file (but `trials.csv`, checked as it is read) has the
-/// SHA-256 and rows recorded. Returns the shard's trial range.
+/// its shard number gives, and each CSV file (but `trials.csv`, checked as it is read) and
+/// `trials.parquet` has the SHA-256 and rows recorded. Returns the shard's trial range.
 fn verify_shard(dir: &Path, m: &Manifest, variants: usize) -> Result<(u64, u64), Error> {
     let shard = m
         .shard
@@ -328,23 +333,25 @@ fn verify_shard(dir: &Path, m: &Manifest, variants: usize) -> Result<(u64, u64),
                 dir.display()
             )));
         };
-        if name == "trials.csv" {
+        let trials = name == m.trials_format.file_name();
+        if trials {
             let expected = (range.1 - range.0) * variants as u64;
             if recorded.rows != expected {
                 return Err(bad(format!(
-                    "shard {}: manifest.json records {} rows of trials.csv, but {variants} variants x {} trials make {expected}",
+                    "shard {}: manifest.json records {} rows of {name}, but {variants} variants x {} trials make {expected}",
                     dir.display(),
                     recorded.rows,
                     range.1 - range.0
                 )));
             }
             if !path.is_file() {
-                return Err(bad(format!(
-                    "shard {}: trials.csv is missing",
-                    dir.display()
-                )));
+                return Err(bad(format!("shard {}: {name} is missing", dir.display())));
             }
-            continue;
+            // trials.csv is checked as it is read; trials.parquet is read out of order, so its
+            // SHA-256 is checked here, before anything uses it.
+            if m.trials_format == TrialsFormat::Csv {
+                continue;
+            }
         }
         let found = match output::file_record(&path) {
             Ok(r) => r,
@@ -352,6 +359,14 @@ fn verify_shard(dir: &Path, m: &Manifest, variants: usize) -> Result<(u64, u64),
                 return Err(bad(format!("shard {}: {name} is missing", dir.display())));
             }
             Err(e) => return Err(Error::io(&path, e)),
+        };
+        let found = if trials {
+            output::FileRecord {
+                rows: recorded.rows,
+                ..found
+            }
+        } else {
+            found
         };
         if &found != recorded {
             return Err(bad(format!(
@@ -381,24 +396,34 @@ impl<R: std::io::Read> std::io::Read for Tee<R> {
 
 /// Writes the shards' trial rows in run order: variant by variant, and within a variant shard by
 /// shard (each shard holds the contiguous block of trials `ranges[i]`, each exactly once and in
-/// order). Streams; each shard's `trials.csv` must match the checksum in its manifest.
+/// order). Streams; each shard's `trials.csv` must match the checksum in its manifest (a
+/// `trials.parquet` was checked before, by [`verify_shard`]).
 fn interleave_trials(
     dirs: &[PathBuf],
     ranges: &[(u64, u64)],
     variants: usize,
+    format: TrialsFormat,
     w: &mut dyn Write,
 ) -> Result<(), Error> {
+    let name = format.file_name();
     let mut readers = Vec::new();
     for d in dirs {
-        let path = d.join("trials.csv");
-        let file = fs::File::open(&path).map_err(|e| {
-            bad(format!(
-                "shard {}: trials.csv cannot be read ({e})",
-                d.display()
-            ))
-        })?;
+        let inner: Box<dyn std::io::Read> = match format {
+            TrialsFormat::Csv => {
+                let path = d.join("trials.csv");
+                let file = fs::File::open(&path).map_err(|e| {
+                    bad(format!(
+                        "shard {}: trials.csv cannot be read ({e})",
+                        d.display()
+                    ))
+                })?;
+                Box::new(std::io::BufReader::new(file))
+            }
+            // Checked against its manifest's SHA-256 by `verify_shard` before this.
+            TrialsFormat::Parquet => crate::columnar::parquet_rows(&d.join(name))?,
+        };
         let tee = Tee {
-            inner: std::io::BufReader::new(file),
+            inner,
             seen: output::HashingWriter::new(std::io::sink()),
         };
         readers.push((d, csv::Reader::from_reader(tee).into_byte_records()));
@@ -409,14 +434,11 @@ fn interleave_trials(
         for ((dir, records), range) in readers.iter_mut().zip(ranges) {
             for trial in range.0..range.1 {
                 let rec = records.next().transpose().map_err(|e| {
-                    bad(format!(
-                        "shard {}: trials.csv is damaged ({e})",
-                        dir.display()
-                    ))
+                    bad(format!("shard {}: {name} is damaged ({e})", dir.display()))
                 })?;
                 let Some(rec) = rec else {
                     return Err(bad(format!(
-                        "shard {}: trials.csv ends before trial {trial} of variant {v}",
+                        "shard {}: {name} ends before trial {trial} of variant {v}",
                         dir.display()
                     )));
                 };
@@ -424,7 +446,7 @@ fn interleave_trials(
                     || rec.get(1) != Some(trial.to_string().as_bytes())
                 {
                     return Err(bad(format!(
-                        "shard {}: trials.csv has variant {}, trial {} where variant {v}, trial {trial} belongs (the shard's trials are {}..{})",
+                        "shard {}: {name} has variant {}, trial {} where variant {v}, trial {trial} belongs (the shard's trials are {}..{})",
                         dir.display(),
                         String::from_utf8_lossy(rec.get(0).unwrap_or_default()),
                         String::from_utf8_lossy(rec.get(1).unwrap_or_default()),
@@ -433,7 +455,7 @@ fn interleave_trials(
                     )));
                 }
                 out.write_byte_record(&rec)
-                    .map_err(|e| Error::csv(dir.join("trials.csv"), e))?;
+                    .map_err(|e| Error::csv(dir.join(name), e))?;
             }
         }
     }
@@ -441,9 +463,12 @@ fn interleave_trials(
         let mut records = records;
         if records.next().is_some() {
             return Err(bad(format!(
-                "shard {}: trials.csv has more rows than its {variants} variants x trials",
+                "shard {}: {name} has more rows than its {variants} variants x trials",
                 dir.display()
             )));
+        }
+        if format == TrialsFormat::Parquet {
+            continue;
         }
         let m = Manifest::read(dir)?;
         let found = records.into_reader().into_inner().seen.record();

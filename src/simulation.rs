@@ -33,6 +33,8 @@ pub struct RunSettings {
     pub threads: usize,
     pub shard: Option<Shard>,
     pub write_trials: bool,
+    /// trials.csv, or trials.parquet (`--format parquet`).
+    pub trials_format: crate::columnar::TrialsFormat,
     pub resume: bool,
     pub plots: bool,
 }
@@ -372,6 +374,7 @@ pub fn run(
     manifest.shard = settings.shard;
     manifest.trial_range = ctx.range;
     manifest.trials_csv = settings.write_trials;
+    manifest.trials_format = settings.trials_format;
     manifest.agent_steps = agent_steps;
 
     let result = ctx.staging.join("result");
@@ -851,6 +854,14 @@ pub fn assemble(
             copy_rows,
         )?);
         files.push(path);
+        if manifest.trials_format == crate::columnar::TrialsFormat::Parquet {
+            // trials.csv becomes trials.parquet, recorded by its own SHA-256.
+            files.pop();
+            let parquet = crate::columnar::convert_trials(dir, scenario, variants)?;
+            let rows = trials_record.as_ref().map_or(0, |r| r.rows);
+            trials_record = Some(crate::columnar::parquet_record(&parquet, rows)?);
+            files.push(parquet);
+        }
     }
     output::write_survival(dir, counts)?;
     files.push(dir.join("survival.csv"));
@@ -870,11 +881,11 @@ pub fn assemble(
         let Some(name) = f.file_name().map(|n| n.to_string_lossy().into_owned()) else {
             continue;
         };
-        if !name.ends_with(".csv") {
+        if !name.ends_with(".csv") && name != crate::columnar::TRIALS_PARQUET {
             continue;
         }
         let record = match (&trials_record, name.as_str()) {
-            (Some(r), "trials.csv") => r.clone(),
+            (Some(r), "trials.csv" | crate::columnar::TRIALS_PARQUET) => r.clone(),
             _ => output::file_record(f).map_err(|e| Error::io(f, e))?,
         };
         manifest.files.insert(name, record);

@@ -228,7 +228,7 @@ fn two_shards_merged_equal_the_single_run_file_by_file() {
         assert!(err.contains(needle), "expected '{needle}' in: {err}");
         assert!(!t.join("refused").exists());
     };
-    refuse(&[t.join("s1")], "missing");
+    refuse(&[t.join("s1")], "shard 2/2 is missing");
     refuse(&[t.join("s1"), t.join("s1")], "both shard 1/2");
     run(
         "scenarios/brand-and-recruitment.toml",
