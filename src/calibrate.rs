@@ -174,14 +174,7 @@ pub fn calibrate(
     let (_lock, _notes) = claim_target(o.out, o.force)?;
     let incidence = record.incidence();
     let seed = o.seed.unwrap_or(scenario.seed);
-    let settings = Settings {
-        particles: config.particles,
-        generations: config.generations,
-        quantile: config.quantile,
-        min_acceptance: config.min_acceptance,
-        max_attempts: 10_000,
-        seed,
-    };
+    let settings = smc_settings(&config, seed);
     let staging = staging_dir(o.out);
     let mut checkpoint = staged_checkpoint(&staging, o, &data_sha256, seed)?;
     let checkpoint_path = staging.join(CHECKPOINT);
@@ -232,6 +225,18 @@ pub fn calibrate(
     let files = write(&cal, &fit, scenario, o, &data_sha256, &timing, &staging)?;
     let _ = std::fs::remove_dir_all(&staging);
     Ok((cal, files))
+}
+
+/// The SMC engine's settings from `[calibrate]`: at most 10,000 proposals per particle.
+fn smc_settings(config: &Config, seed: u64) -> Settings {
+    Settings {
+        particles: config.particles,
+        generations: config.generations,
+        quantile: config.quantile,
+        min_acceptance: config.min_acceptance,
+        max_attempts: 10_000,
+        seed,
+    }
 }
 
 /// The checkpoint of the fit staged in `staging`: the generations found so far when resuming

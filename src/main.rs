@@ -347,6 +347,9 @@ fn default_out(s: &Scenario) -> PathBuf {
     Path::new("output").join(scenario::safe_folder_name(&s.name))
 }
 
+/// Runs one command.
+///
+/// Long because it has one short arm per command of the command line, and reads best whole.
 fn dispatch(cmd: Command) -> Result<(), Error> {
     match cmd {
         Command::Run(a) => run(a),

@@ -86,6 +86,8 @@ fn whole(v: &DeValue<'_>) -> Option<i64> {
 /// Reads `[calibrate]` from a scenario's text; `scenario` is the scenario read from it (a fitted
 /// path must be one of its parameters, or a field of one of its per-community distributions,
 /// such as `core_idea.strength.sd_log`; the window may not exceed its horizon).
+///
+/// Long because it has one arm per key of the table, each checking its value with its message.
 // The error is large, but made at most once per file, on the way out.
 #[allow(clippy::result_large_err)]
 pub fn read(file: &str, text: &str, scenario: &Scenario) -> Result<Config, ScenarioError> {
