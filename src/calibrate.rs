@@ -174,29 +174,10 @@ pub fn calibrate(
     let (_lock, _notes) = claim_target(o.out, o.force)?;
     let incidence = record.incidence();
     let seed = o.seed.unwrap_or(scenario.seed);
-    let settings = Settings {
-        particles: config.particles,
-        generations: config.generations,
-        quantile: config.quantile,
-        min_acceptance: config.min_acceptance,
-        max_attempts: 10_000,
-        seed,
-    };
+    let settings = smc_settings(&config, seed);
     let staging = staging_dir(o.out);
-    let fingerprint = Fingerprint {
-        version: crate::VERSION.to_string(),
-        command: "calibrate".into(),
-        scenario_text: o.scenario_text.to_string(),
-        data_sha256: data_sha256.clone(),
-        seed,
-    };
-    let resumed = open_staging(&staging, &fingerprint, o.resume)?;
+    let mut checkpoint = staged_checkpoint(&staging, o, &data_sha256, seed)?;
     let checkpoint_path = staging.join(CHECKPOINT);
-    let mut checkpoint: Checkpoint = if resumed && checkpoint_path.exists() {
-        read_staged_json(&checkpoint_path)?
-    } else {
-        Checkpoint::default()
-    };
     let simulate = |values: &[f64], s: u64| {
         simulate_distance(
             with_values(scenario, &config, values),
@@ -220,27 +201,100 @@ pub fn calibrate(
         generations,
         seconds,
     } = checkpoint;
-    let Some(last) = generations.last() else {
+    if generations.is_empty() {
         return Err(Error::BadInput(format!(
             "{}: calibrate.generations must be at least 1",
             o.scenario_file
         )));
-    };
-    let k = config.parameters.len();
-    let q = |i: usize, p: f64| significant(marginal_quantile(last, i, p));
-    let median: Vec<f64> = (0..k).map(|i| q(i, 0.5)).collect();
-    let interval = (0..k).map(|i| (q(i, 0.05), q(i, 0.95))).collect();
-    let fitted_curves = pool.install(|| {
-        curves(
-            with_values(scenario, &config, &median),
-            scenario.trials,
-            scenario.seed,
+    }
+    let (cal, fit) = pool.install(|| {
+        summarise(
+            scenario,
+            config,
+            generations,
+            &record,
+            &incidence,
+            window,
+            seed,
         )
     });
-    let fitted_distance = fitted_curves
+    let timing = Timing {
+        generations: seconds,
+        total: clock.elapsed().as_secs_f64(),
+    };
+    let files = write(&cal, &fit, scenario, o, &data_sha256, &timing, &staging)?;
+    let _ = std::fs::remove_dir_all(&staging);
+    Ok((cal, files))
+}
+
+/// The SMC engine's settings from `[calibrate]`: at most 10,000 proposals per particle.
+fn smc_settings(config: &Config, seed: u64) -> Settings {
+    Settings {
+        particles: config.particles,
+        generations: config.generations,
+        quantile: config.quantile,
+        min_acceptance: config.min_acceptance,
+        max_attempts: 10_000,
+        seed,
+    }
+}
+
+/// The checkpoint of the fit staged in `staging`: the generations found so far when resuming
+/// the same fit (same scenario text, record, seed and version), none otherwise.
+fn staged_checkpoint(
+    staging: &Path,
+    o: &Options<'_>,
+    data_sha256: &str,
+    seed: u64,
+) -> Result<Checkpoint, Error> {
+    let fingerprint = Fingerprint {
+        version: crate::VERSION.to_string(),
+        command: "calibrate".into(),
+        scenario_text: o.scenario_text.to_string(),
+        data_sha256: data_sha256.to_string(),
+        seed,
+    };
+    let resumed = open_staging(staging, &fingerprint, o.resume)?;
+    let checkpoint_path = staging.join(CHECKPOINT);
+    if resumed && checkpoint_path.exists() {
+        read_staged_json(&checkpoint_path)
+    } else {
+        Ok(Checkpoint::default())
+    }
+}
+
+/// The fit's result from its generations (at least one): the posterior's medians and 90%
+/// intervals from the last, the curves simulated at the medians and their distance to the
+/// record, and the band of curves from posterior draws for `fit.png`.
+fn summarise<'a>(
+    scenario: &Scenario,
+    config: Config,
+    generations: Vec<Generation>,
+    record: &'a Record,
+    incidence: &'a Incidence,
+    window: u32,
+    seed: u64,
+) -> (Calibration, Fit<'a>) {
+    let k = config.parameters.len();
+    let (median, interval, band) = match generations.last() {
+        Some(last) => {
+            let q = |i: usize, p: f64| significant(marginal_quantile(last, i, p));
+            (
+                (0..k).map(|i| q(i, 0.5)).collect::<Vec<f64>>(),
+                (0..k).map(|i| (q(i, 0.05), q(i, 0.95))).collect(),
+                posterior_band(scenario, &config, last, seed),
+            )
+        }
+        None => (Vec::new(), Vec::new(), None),
+    };
+    let fitted = curves(
+        with_values(scenario, &config, &median),
+        scenario.trials,
+        scenario.seed,
+    );
+    let fitted_distance = fitted
         .as_ref()
-        .map_or(f64::INFINITY, |(g, f)| distance(g, f, &incidence, window).d);
-    let band = pool.install(|| posterior_band(scenario, &config, last, seed));
+        .map_or(f64::INFINITY, |(g, f)| distance(g, f, incidence, window).d);
     let cal = Calibration {
         config,
         window,
@@ -251,18 +305,12 @@ pub fn calibrate(
         fitted_distance,
     };
     let fit = Fit {
-        record: &record,
-        incidence: &incidence,
-        fitted: fitted_curves,
+        record,
+        incidence,
+        fitted,
         band,
     };
-    let timing = Timing {
-        generations: seconds,
-        total: clock.elapsed().as_secs_f64(),
-    };
-    let files = write(&cal, &fit, scenario, o, &data_sha256, &timing, &staging)?;
-    let _ = std::fs::remove_dir_all(&staging);
-    Ok((cal, files))
+    (cal, fit)
 }
 
 /// The generation loop of a fit, with what it needs.

@@ -232,12 +232,68 @@ pub fn convert_trials(
         .iter()
         .position(|h| h == "variant")
         .ok_or_else(|| Error::BadInput(format!("{}: no column `variant`", csv_path.display())))?;
+    let columns = trial_columns(&csv_path, &header, variant_col, scenario, variants)?;
+    let mut writer = open_writer(&out_path, &columns, &header)?;
+    let mut group = empty_group(&columns);
+    // Each variant's swept values as text, parsed like a CSV field.
+    let swept_text: Vec<Vec<String>> = variants
+        .iter()
+        .map(|v| v.values.iter().map(ParamValue::to_string).collect())
+        .collect();
+    let mut rows_in_group = 0usize;
+    let mut rec = csv::ByteRecord::new();
+    let mut row = 0u64;
+    while rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| Error::csv(&csv_path, e))?
+    {
+        let variant: usize = rec
+            .get(variant_col)
+            .and_then(parse)
+            .filter(|&v: &usize| v < variants.len())
+            .ok_or_else(|| damaged(&csv_path, row, "no such variant".to_string()))?;
+        for (c, (values, levels)) in columns.iter().zip(group.iter_mut()) {
+            let field: &[u8] = match c.source {
+                Source::Csv(i) => rec.get(i).unwrap_or_default(),
+                Source::Swept(j) => swept_text[variant][j].as_bytes(),
+            };
+            push_field(c, field, values, levels)
+                .ok_or_else(|| not_a_number(&csv_path, row, c, field))?;
+        }
+        row += 1;
+        rows_in_group += 1;
+        if rows_in_group == ROW_GROUP {
+            write_group(&mut writer, &mut group, &out_path)?;
+            rows_in_group = 0;
+        }
+    }
+    if rows_in_group > 0 {
+        write_group(&mut writer, &mut group, &out_path)?;
+    }
+    let buf = writer
+        .into_inner()
+        .map_err(|e| parquet_error(&out_path, e))?;
+    let file = buf
+        .into_inner()
+        .map_err(|e| Error::io(&out_path, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io(&out_path, e))?;
+    fs::remove_file(&csv_path).map_err(|e| Error::io(&csv_path, e))?;
+    Ok(out_path)
+}
+
+/// The Parquet file's columns: variant, the swept values, then the other CSV columns in their
+/// order (types known by name, or inferred from the file for columns not known).
+fn trial_columns(
+    csv_path: &Path,
+    header: &[String],
+    variant_col: usize,
+    scenario: &Scenario,
+    variants: &[Variant],
+) -> Result<Vec<Column>, Error> {
     let unknown: Vec<usize> = (0..header.len())
         .filter(|&i| known_kind(&header[i]).is_none())
         .collect();
-    let inferred = infer_kinds(&csv_path, &unknown)?;
-
-    // variant, the swept values, then the other CSV columns in their order.
+    let inferred = infer_kinds(csv_path, &unknown)?;
     let swept = scenario.swept_paths();
     let mut columns = vec![Column {
         name: header[variant_col].clone(),
@@ -275,16 +331,25 @@ pub fn convert_trials(
             source: Source::Csv(i),
         });
     }
+    Ok(columns)
+}
 
+/// A Parquet writer for `columns`: gzip, row groups of [`ROW_GROUP`] rows, delta-coded trial
+/// numbers, byte-stream-split floats, and the CSV's column order in the file's metadata.
+fn open_writer(
+    out_path: &Path,
+    columns: &[Column],
+    header: &[String],
+) -> Result<SerializedFileWriter<BufWriter<File>>, Error> {
     let fields = columns
         .iter()
         .map(|c| column_type(c).map(Arc::new))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| parquet_error(&out_path, e))?;
+        .map_err(|e| parquet_error(out_path, e))?;
     let schema = Type::group_type_builder("trials")
         .with_fields(fields)
         .build()
-        .map_err(|e| parquet_error(&out_path, e))?;
+        .map_err(|e| parquet_error(out_path, e))?;
     let mut props = WriterProperties::builder()
         .set_compression(Compression::GZIP(Default::default()))
         .set_max_row_group_row_count(Some(ROW_GROUP))
@@ -301,103 +366,70 @@ pub fn convert_trials(
             .set_column_dictionary_enabled(path.clone(), false)
             .set_column_encoding(path, Encoding::BYTE_STREAM_SPLIT);
     }
-    let props = props.build();
-    let file = File::create(&out_path).map_err(|e| Error::io(&out_path, e))?;
-    let mut writer =
-        SerializedFileWriter::new(BufWriter::new(file), Arc::new(schema), Arc::new(props))
-            .map_err(|e| parquet_error(&out_path, e))?;
+    let file = File::create(out_path).map_err(|e| Error::io(out_path, e))?;
+    SerializedFileWriter::new(
+        BufWriter::new(file),
+        Arc::new(schema),
+        Arc::new(props.build()),
+    )
+    .map_err(|e| parquet_error(out_path, e))
+}
 
-    let mut group: Vec<(Values, Vec<i16>)> = Vec::with_capacity(columns.len());
-    let new_group = |columns: &[Column]| -> Vec<(Values, Vec<i16>)> {
-        columns
-            .iter()
-            .map(|c| {
-                let v = match c.kind {
-                    Kind::Int | Kind::UInt => Values::Int(Vec::with_capacity(ROW_GROUP)),
-                    Kind::Float => Values::Float(Vec::with_capacity(ROW_GROUP)),
-                    Kind::Double => Values::Double(Vec::with_capacity(ROW_GROUP)),
-                    Kind::Text => Values::Text(Vec::with_capacity(ROW_GROUP)),
-                };
-                (v, Vec::new())
-            })
-            .collect()
-    };
-    group.extend(new_group(&columns));
-    // Each variant's swept values as text, parsed like a CSV field.
-    let swept_text: Vec<Vec<String>> = variants
+/// One empty buffer of values (and definition levels) per column.
+fn empty_group(columns: &[Column]) -> Vec<(Values, Vec<i16>)> {
+    columns
         .iter()
-        .map(|v| v.values.iter().map(ParamValue::to_string).collect())
-        .collect();
-    let mut rows_in_group = 0usize;
-    let mut rec = csv::ByteRecord::new();
-    let mut row = 0u64;
-    while rdr
-        .read_byte_record(&mut rec)
-        .map_err(|e| Error::csv(&csv_path, e))?
-    {
-        let variant: usize = rec
-            .get(variant_col)
-            .and_then(parse)
-            .filter(|&v: &usize| v < variants.len())
-            .ok_or_else(|| damaged(&csv_path, row, "no such variant".to_string()))?;
-        for (c, (values, levels)) in columns.iter().zip(group.iter_mut()) {
-            let field: &[u8] = match c.source {
-                Source::Csv(i) => rec.get(i).unwrap_or_default(),
-                Source::Swept(j) => swept_text[variant][j].as_bytes(),
+        .map(|c| {
+            let v = match c.kind {
+                Kind::Int | Kind::UInt => Values::Int(Vec::with_capacity(ROW_GROUP)),
+                Kind::Float => Values::Float(Vec::with_capacity(ROW_GROUP)),
+                Kind::Double => Values::Double(Vec::with_capacity(ROW_GROUP)),
+                Kind::Text => Values::Text(Vec::with_capacity(ROW_GROUP)),
             };
-            if c.optional {
-                if field.is_empty() {
-                    levels.push(0);
-                    continue;
-                }
-                levels.push(1);
-            }
-            let bad = || {
-                damaged(
-                    &csv_path,
-                    row,
-                    format!(
-                        "`{}` in column {} is not {}",
-                        String::from_utf8_lossy(field),
-                        c.name,
-                        match c.kind {
-                            Kind::Int | Kind::UInt => "a whole number",
-                            _ => "a number",
-                        }
-                    ),
-                )
-            };
-            match values {
-                Values::Int(v) => v.push(match c.kind {
-                    // Unsigned values are stored in the same 64 bits (Parquet's UINT_64).
-                    Kind::UInt => parse::<u64>(field).ok_or_else(bad)? as i64,
-                    _ => parse::<i64>(field).ok_or_else(bad)?,
-                }),
-                // Rounded to the nearest 32-bit float.
-                Values::Float(v) => v.push(parse::<f64>(field).ok_or_else(bad)? as f32),
-                Values::Double(v) => v.push(parse::<f64>(field).ok_or_else(bad)?),
-                Values::Text(v) => v.push(ByteArray::from(field.to_vec())),
-            }
+            (v, Vec::new())
+        })
+        .collect()
+}
+
+/// Appends one CSV field to its column's buffer; `None` when it is not of the column's type.
+/// An empty field of an optional column is a null (definition level 0).
+fn push_field(c: &Column, field: &[u8], values: &mut Values, levels: &mut Vec<i16>) -> Option<()> {
+    if c.optional {
+        if field.is_empty() {
+            levels.push(0);
+            return Some(());
         }
-        row += 1;
-        rows_in_group += 1;
-        if rows_in_group == ROW_GROUP {
-            write_group(&mut writer, &mut group, &out_path)?;
-            rows_in_group = 0;
-        }
+        levels.push(1);
     }
-    if rows_in_group > 0 {
-        write_group(&mut writer, &mut group, &out_path)?;
+    match values {
+        Values::Int(v) => v.push(match c.kind {
+            // Unsigned values are stored in the same 64 bits (Parquet's UINT_64).
+            Kind::UInt => parse::<u64>(field)? as i64,
+            _ => parse::<i64>(field)?,
+        }),
+        // Rounded to the nearest 32-bit float.
+        Values::Float(v) => v.push(parse::<f64>(field)? as f32),
+        Values::Double(v) => v.push(parse::<f64>(field)?),
+        Values::Text(v) => v.push(ByteArray::from(field.to_vec())),
     }
-    let buf = writer
-        .into_inner()
-        .map_err(|e| parquet_error(&out_path, e))?;
-    let file = buf
-        .into_inner()
-        .map_err(|e| Error::io(&out_path, e.into_error()))?;
-    file.sync_all().map_err(|e| Error::io(&out_path, e))?;
-    fs::remove_file(&csv_path).map_err(|e| Error::io(&csv_path, e))?;
-    Ok(out_path)
+    Some(())
+}
+
+/// The error for a field that is not of its column's type.
+fn not_a_number(csv_path: &Path, row: u64, c: &Column, field: &[u8]) -> Error {
+    damaged(
+        csv_path,
+        row,
+        format!(
+            "`{}` in column {} is not {}",
+            String::from_utf8_lossy(field),
+            c.name,
+            match c.kind {
+                Kind::Int | Kind::UInt => "a whole number",
+                _ => "a number",
+            }
+        ),
+    )
 }
 
 /// Writes the buffered values as one row group and empties the buffers.

@@ -131,23 +131,7 @@ pub fn read_run(dir: &Path) -> Result<(Vec<RunCurves>, u32), Error> {
     for record in reader.records() {
         let record = record.map_err(|e| Error::csv(&path, e))?;
         let line = record.position().map_or(0, |p| p.line());
-        let field = |k: usize| record.get(cols[k]).unwrap_or("");
-        let variant: usize = field(0)
-            .parse()
-            .map_err(|_| bad(line, format!("`{}` is not a variant number", field(0))))?;
-        let time: usize = field(1)
-            .parse()
-            .map_err(|_| bad(line, format!("`{}` is not a week", field(1))))?;
-        let prob = |k: usize| -> Result<f64, Error> {
-            match field(k).parse::<f64>() {
-                Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
-                _ => Err(bad(
-                    line,
-                    format!("`{}` is not a probability between 0 and 1", field(k)),
-                )),
-            }
-        };
-        let (f, g) = (prob(2)?, prob(3)?);
+        let (variant, time, f, g) = curve_point(&record, &cols).map_err(|msg| bad(line, msg))?;
         if curves.last().is_none_or(|c| c.variant != variant) {
             if curves.iter().any(|c| c.variant == variant) || time != 0 {
                 return Err(bad(
@@ -185,6 +169,29 @@ pub fn read_run(dir: &Path) -> Result<(Vec<RunCurves>, u32), Error> {
         }
     }
     Ok((curves, steps - 1))
+}
+
+/// One row of `survival.csv` as (variant, week, CIF of fizzling, CIF of graduating), from the
+/// columns at `cols`; the problem in words otherwise.
+fn curve_point(
+    record: &csv::StringRecord,
+    cols: &[usize; 4],
+) -> Result<(usize, usize, f64, f64), String> {
+    let field = |k: usize| record.get(cols[k]).unwrap_or("");
+    let variant: usize = field(0)
+        .parse()
+        .map_err(|_| format!("`{}` is not a variant number", field(0)))?;
+    let time: usize = field(1)
+        .parse()
+        .map_err(|_| format!("`{}` is not a week", field(1)))?;
+    let prob = |k: usize| match field(k).parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!(
+            "`{}` is not a probability between 0 and 1",
+            field(k)
+        )),
+    };
+    Ok((variant, time, prob(2)?, prob(3)?))
 }
 
 /// `path=value, ...` per variant from `variants.csv`; empty when the file is missing or unusable

@@ -348,6 +348,9 @@ fn default_out(s: &Scenario) -> PathBuf {
     Path::new("output").join(scenario::safe_folder_name(&s.name))
 }
 
+/// Runs one command.
+///
+/// Long because it has one short arm per command of the command line, and reads best whole.
 fn dispatch(cmd: Command) -> Result<(), Error> {
     match cmd {
         Command::Run(a) => run(a),
@@ -672,33 +675,43 @@ fn sensitivity(a: SensitivityArgs) -> Result<(), Error> {
     bar.finish();
     let r = result?;
     if !a.quiet {
-        println!(
-            "{}: {} parameter(s), {} design point(s) x {} trial(s), {} weeks, seed {}, {:.1} s",
-            s.name,
-            plan.factors.len(),
-            r.points,
-            s.trials,
-            s.steps,
-            s.seed,
-            r.wall_seconds
-        );
-        for o in &plan.outputs {
-            let mut top: Vec<_> = r.indices.iter().filter(|i| i.output == *o).collect();
-            top.sort_by_key(|i| i.rank);
-            let names: Vec<String> = top
-                .iter()
-                .take(5)
-                .map(|i| format!("{} ({:.3})", i.parameter, i.measures.ranking().estimate))
-                .collect();
-            if !names.is_empty() {
-                println!("  {}: {}", o.name(), names.join(", "));
-            }
-        }
-        for f in &r.files {
-            println!("wrote {}", f.display());
-        }
+        print_study(&s, &plan, &r);
     }
     Ok(())
+}
+
+/// What a sensitivity study found: its size, the five parameters ranked first per output,
+/// and the files written.
+fn print_study(
+    s: &Scenario,
+    plan: &hothouse::sensitivity::config::Study,
+    r: &hothouse::sensitivity::study::Report,
+) {
+    println!(
+        "{}: {} parameter(s), {} design point(s) x {} trial(s), {} weeks, seed {}, {:.1} s",
+        s.name,
+        plan.factors.len(),
+        r.points,
+        s.trials,
+        s.steps,
+        s.seed,
+        r.wall_seconds
+    );
+    for o in &plan.outputs {
+        let mut top: Vec<_> = r.indices.iter().filter(|i| i.output == *o).collect();
+        top.sort_by_key(|i| i.rank);
+        let names: Vec<String> = top
+            .iter()
+            .take(5)
+            .map(|i| format!("{} ({:.3})", i.parameter, i.measures.ranking().estimate))
+            .collect();
+        if !names.is_empty() {
+            println!("  {}: {}", o.name(), names.join(", "));
+        }
+    }
+    for f in &r.files {
+        println!("wrote {}", f.display());
+    }
 }
 
 fn calibrate(a: CalibrateArgs) -> Result<(), Error> {
@@ -734,6 +747,9 @@ fn calibrate(a: CalibrateArgs) -> Result<(), Error> {
     let result = hothouse::calibrate::calibrate(&s, &options, &cancel, &progress);
     progress.bar.finish_and_clear();
     let (cal, files) = result?;
+    if a.quiet {
+        return Ok(());
+    }
     for line in cal.fitted_lines() {
         println!("{line}");
     }

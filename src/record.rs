@@ -69,95 +69,22 @@ impl Record {
 
     /// Parses and validates the text of a record file named `file`.
     pub fn parse(file: &str, text: &str) -> Result<Record, Error> {
-        let bad = |msg: String| Error::BadInput(msg);
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .from_reader(text.as_bytes());
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|e| bad(format!("{file}:1: cannot read the header row ({e})")))?
+            .map_err(|e| Error::BadInput(format!("{file}:1: cannot read the header row ({e})")))?
             .iter()
             .map(|h| h.trim_start_matches('\u{feff}').to_string())
             .collect();
-        let missing: Vec<&str> = RECORD_COLUMNS
-            .iter()
-            .copied()
-            .filter(|c| !headers.iter().any(|h| h == c))
-            .collect();
-        if !missing.is_empty() {
-            return Err(bad(format!(
-                "{file}:1: missing column{} {} (the header has: {}); a record needs the columns {}",
-                if missing.len() == 1 { "" } else { "s" },
-                missing
-                    .iter()
-                    .map(|m| format!("`{m}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if headers.iter().all(String::is_empty) {
-                    "nothing".to_string()
-                } else {
-                    headers.join(", ")
-                },
-                RECORD_COLUMNS.join(", ")
-            )));
-        }
-        let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or(0);
-        let (name_col, outcome_col, time_col) = (col("name"), col("outcome"), col("time_weeks"));
-
+        let columns = Columns::find(file, &headers)?;
         let mut problems: Vec<String> = Vec::new();
         let mut entries = Vec::new();
         for record in reader.records() {
-            let record = match record {
-                Ok(r) => r,
-                Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
-                    let what = match e.kind() {
-                        csv::ErrorKind::UnequalLengths {
-                            expected_len, len, ..
-                        } => {
-                            format!("the row has {len} fields where the header has {expected_len}")
-                        }
-                        csv::ErrorKind::Utf8 { .. } => "the text is not valid UTF-8".into(),
-                        _ => e.to_string(),
-                    };
-                    problems.push(format!("{file}:{line}: {what}"));
-                    continue;
-                }
-            };
-            let line = record.position().map_or(0, |p| p.line());
-            let at = |c: usize| format!("{file}:{line}:{}: column `{}`", c + 1, headers[c]);
-            let outcome_text = record.get(outcome_col).unwrap_or("");
-            let outcome = Outcome::parse(outcome_text);
-            if outcome.is_none() {
-                problems.push(format!(
-                    "{}: `{outcome_text}` is not an outcome; use graduated, fizzled or censored",
-                    at(outcome_col)
-                ));
-            }
-            let time_text = record.get(time_col).unwrap_or("");
-            let weeks = match time_text.parse::<f64>() {
-                Ok(w) if w.is_finite() && (0.0..=MAX_WEEKS).contains(&w) => Some(w),
-                Ok(w) if w < 0.0 => {
-                    problems.push(format!(
-                        "{}: `{time_text}` is negative; a time is the number of weeks followed, 0 or more",
-                        at(time_col)
-                    ));
-                    None
-                }
-                _ => {
-                    problems.push(format!(
-                        "{}: `{time_text}` is not a number of weeks between 0 and {MAX_WEEKS}",
-                        at(time_col)
-                    ));
-                    None
-                }
-            };
-            if let (Some(outcome), Some(weeks)) = (outcome, weeks) {
-                entries.push(Entry {
-                    name: record.get(name_col).unwrap_or("").to_string(),
-                    outcome,
-                    weeks,
-                });
+            match record {
+                Ok(row) => entries.extend(columns.entry(file, &headers, &row, &mut problems)),
+                Err(e) => problems.push(row_error(file, &e)),
             }
         }
         if problems.is_empty() {
@@ -172,23 +99,7 @@ impl Record {
             }
         }
         if !problems.is_empty() {
-            let total = problems.len();
-            problems.truncate(MAX_LISTED);
-            if total > MAX_LISTED {
-                problems.push(format!(
-                    "{file}: … and {} more problem(s) not shown",
-                    total - MAX_LISTED
-                ));
-            }
-            let mut msg = format!(
-                "{file}: {total} problem{} in the record; nothing was written",
-                if total == 1 { "" } else { "s" }
-            );
-            for p in problems {
-                msg.push_str("\n  ");
-                msg.push_str(&p);
-            }
-            return Err(bad(msg));
+            return Err(problems_error(file, problems));
         }
         Ok(Record {
             file: file.to_string(),
@@ -219,6 +130,122 @@ impl Record {
     pub fn count(&self, outcome: Outcome) -> usize {
         self.entries.iter().filter(|e| e.outcome == outcome).count()
     }
+}
+
+/// Where the record's columns are in its header.
+struct Columns {
+    name: usize,
+    outcome: usize,
+    time: usize,
+}
+
+impl Columns {
+    /// The columns of [`RECORD_COLUMNS`] in `headers`; an error listing those missing.
+    fn find(file: &str, headers: &[String]) -> Result<Columns, Error> {
+        let col = |name: &str| headers.iter().position(|h| h == name);
+        if let (Some(name), Some(outcome), Some(time)) =
+            (col("name"), col("outcome"), col("time_weeks"))
+        {
+            return Ok(Columns {
+                name,
+                outcome,
+                time,
+            });
+        }
+        let missing: Vec<String> = RECORD_COLUMNS
+            .iter()
+            .filter(|c| col(c).is_none())
+            .map(|m| format!("`{m}`"))
+            .collect();
+        Err(Error::BadInput(format!(
+            "{file}:1: missing column{} {} (the header has: {}); a record needs the columns {}",
+            if missing.len() == 1 { "" } else { "s" },
+            missing.join(", "),
+            if headers.iter().all(String::is_empty) {
+                "nothing".to_string()
+            } else {
+                headers.join(", ")
+            },
+            RECORD_COLUMNS.join(", ")
+        )))
+    }
+
+    /// One row as an entry, or `None` with its problems (naming line and column) pushed.
+    fn entry(
+        &self,
+        file: &str,
+        headers: &[String],
+        row: &csv::StringRecord,
+        problems: &mut Vec<String>,
+    ) -> Option<Entry> {
+        let line = row.position().map_or(0, |p| p.line());
+        let at = |c: usize| format!("{file}:{line}:{}: column `{}`", c + 1, headers[c]);
+        let outcome_text = row.get(self.outcome).unwrap_or("");
+        let outcome = Outcome::parse(outcome_text);
+        if outcome.is_none() {
+            problems.push(format!(
+                "{}: `{outcome_text}` is not an outcome; use graduated, fizzled or censored",
+                at(self.outcome)
+            ));
+        }
+        let time_text = row.get(self.time).unwrap_or("");
+        let weeks = match time_text.parse::<f64>() {
+            Ok(w) if w.is_finite() && (0.0..=MAX_WEEKS).contains(&w) => Some(w),
+            Ok(w) if w < 0.0 => {
+                problems.push(format!(
+                    "{}: `{time_text}` is negative; a time is the number of weeks followed, 0 or more",
+                    at(self.time)
+                ));
+                None
+            }
+            _ => {
+                problems.push(format!(
+                    "{}: `{time_text}` is not a number of weeks between 0 and {MAX_WEEKS}",
+                    at(self.time)
+                ));
+                None
+            }
+        };
+        Some(Entry {
+            name: row.get(self.name).unwrap_or("").to_string(),
+            outcome: outcome?,
+            weeks: weeks?,
+        })
+    }
+}
+
+/// A row the CSV reader could not read, as "file:line: what is wrong".
+fn row_error(file: &str, e: &csv::Error) -> String {
+    let line = e.position().map_or(0, |p| p.line());
+    let what = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("the row has {len} fields where the header has {expected_len}"),
+        csv::ErrorKind::Utf8 { .. } => "the text is not valid UTF-8".into(),
+        _ => e.to_string(),
+    };
+    format!("{file}:{line}: {what}")
+}
+
+/// Every problem found in a record, the first [`MAX_LISTED`] shown, as one bad-input error.
+fn problems_error(file: &str, mut problems: Vec<String>) -> Error {
+    let total = problems.len();
+    problems.truncate(MAX_LISTED);
+    if total > MAX_LISTED {
+        problems.push(format!(
+            "{file}: … and {} more problem(s) not shown",
+            total - MAX_LISTED
+        ));
+    }
+    let mut msg = format!(
+        "{file}: {total} problem{} in the record; nothing was written",
+        if total == 1 { "" } else { "s" }
+    );
+    for p in problems {
+        msg.push_str("\n  ");
+        msg.push_str(&p);
+    }
+    Error::BadInput(msg)
 }
 
 #[cfg(test)]

@@ -136,16 +136,7 @@ impl Family {
         match *self {
             Family::Uniform { low, high } => {
                 if finite("low", low) && finite("high", high) {
-                    if !within(low) || !within(high) {
-                        problems.push((
-                            "low",
-                            format!(
-                                "[{low}, {high}] must lie within the parameter's range [{lo}, {hi}]"
-                            ),
-                        ));
-                    } else if low > high {
-                        problems.push(("low", format!("low = {low} is above high = {high}")));
-                    }
+                    problems.extend(bounds_problem(low, high, lo, hi, false));
                 }
             }
             Family::Normal { mean, sd } => {
@@ -193,16 +184,7 @@ impl Family {
                     }
                 }
                 if finite("low", low) && finite("high", high) {
-                    if !within(low) || !within(high) {
-                        problems.push((
-                            "low",
-                            format!(
-                                "[{low}, {high}] must lie within the parameter's range [{lo}, {hi}]"
-                            ),
-                        ));
-                    } else if low >= high {
-                        problems.push(("low", format!("low = {low} must be below high = {high}")));
-                    }
+                    problems.extend(bounds_problem(low, high, lo, hi, true));
                 }
             }
         }
@@ -390,6 +372,30 @@ impl Draw {
     /// The distribution's median, as the parameter's type (the value shown as the base).
     pub fn median(&self) -> ParamValue {
         self.at(0.5)
+    }
+}
+
+/// The problem with a family's bounds `[low, high]` within the parameter's range `[lo, hi]`:
+/// outside it, or in the wrong order (`strict`: equal bounds are wrong too).
+fn bounds_problem(
+    low: f64,
+    high: f64,
+    lo: f64,
+    hi: f64,
+    strict: bool,
+) -> Option<(&'static str, String)> {
+    let within = |x: f64| x >= lo && x <= hi;
+    if !within(low) || !within(high) {
+        Some((
+            "low",
+            format!("[{low}, {high}] must lie within the parameter's range [{lo}, {hi}]"),
+        ))
+    } else if strict && low >= high {
+        Some(("low", format!("low = {low} must be below high = {high}")))
+    } else if low > high {
+        Some(("low", format!("low = {low} is above high = {high}")))
+    } else {
+        None
     }
 }
 

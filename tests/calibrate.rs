@@ -48,7 +48,8 @@ fn fit(dir: &Path, text: &str, threads: &str, out: &str) -> assert_cmd::assert::
 #[test]
 fn same_files_for_any_thread_count_and_a_runnable_fit() {
     let tmp = tempfile::tempdir().unwrap();
-    fit(tmp.path(), SCENARIO, "1", "one").success();
+    // --quiet: nothing on standard output when the fit succeeds.
+    fit(tmp.path(), SCENARIO, "1", "one").success().stdout("");
     fit(tmp.path(), SCENARIO, "2", "two").success();
     for f in ["posterior.csv", "fitted.toml"] {
         let a = std::fs::read(tmp.path().join("one").join(f)).unwrap();

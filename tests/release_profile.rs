@@ -3,6 +3,7 @@
 
 /// True when `binary` has a section named `name` (an ELF section-name string such as
 /// `.debug_info`; the names are stored NUL-terminated in the section-name table).
+#[cfg(all(target_os = "linux", not(debug_assertions)))]
 fn has_section(binary: &[u8], name: &str) -> bool {
     let needle = [name.as_bytes(), b"\0"].concat();
     binary.windows(needle.len()).any(|w| w == needle.as_slice())

@@ -734,6 +734,35 @@ fn a_sweep_of_100000_variants_gets_its_k_sample_log_rank_test() {
     assert!(all.starts_with("0,all,"), "{all}");
 }
 
+// Item 8: pictures of a huge sweep stay a bounded size (a 40,000-variant folder used to draw a
+// 1660 x 375,100 px survival.png and then fail to allocate 3.7 GB for the next bitmap).
+#[test]
+fn pictures_of_40000_variants_stay_a_bounded_size() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let scenario = big_sweep(t, 200, 200);
+    let out = t.join("o");
+    run_ok(scenario.to_str().unwrap(), &out, &["--no-trials"]);
+    let o = hothouse().arg("plot").arg(&out).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut drawn = 0;
+    for entry in fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "png") {
+            let (w, h) = image::image_dimensions(&path).unwrap();
+            assert!(w <= 4000 && h <= 4000, "{}: {w} x {h}", path.display());
+            assert!(
+                len(&path) < 5_000_000,
+                "{}: {} bytes",
+                path.display(),
+                len(&path)
+            );
+            drawn += 1;
+        }
+    }
+    assert!(drawn >= 3, "{drawn} pictures");
+}
+
 // Item 7: a run that cannot fit is refused before it starts, with the figures.
 #[cfg(unix)]
 #[test]

@@ -24,6 +24,7 @@ use super::smc::Prior;
 use crate::error::{ProblemSink, ScenarioError};
 use crate::parameters::{self, Kind, ParamValue};
 use crate::scenario::Scenario;
+use crate::variation::Draw;
 
 /// One fitted parameter.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,6 +86,8 @@ fn whole(v: &DeValue<'_>) -> Option<i64> {
 /// Reads `[calibrate]` from a scenario's text; `scenario` is the scenario read from it (a fitted
 /// path must be one of its parameters, or a field of one of its per-community distributions,
 /// such as `core_idea.strength.sd_log`; the window may not exceed its horizon).
+///
+/// Long because it has one arm per key of the table, each checking its value with its message.
 // The error is large, but made at most once per file, on the way out.
 #[allow(clippy::result_large_err)]
 pub fn read(file: &str, text: &str, scenario: &Scenario) -> Result<Config, ScenarioError> {
@@ -173,15 +176,23 @@ fn table_span(t: &DeTable<'_>) -> Range<usize> {
     t.iter().next().map_or(0..0, |(k, _)| k.span())
 }
 
-fn read_parameter(
+/// What a fitted path names: a model parameter, or a field of a per-community distribution.
+struct Target<'a> {
+    /// The parameter's kind, checked against the prior's bounds (not for a distribution's field).
+    kind: Option<Kind>,
+    /// The distribution and its field, checked by setting the field on a copy of the draw.
+    draw: Option<(Draw, &'a str)>,
+    whole: bool,
+}
+
+/// The target of the path `name`, or `None` (with the problem pushed) when it names nothing
+/// that can be fitted.
+fn target<'a>(
     sink: &mut ProblemSink<'_>,
-    path: &Spanned<std::borrow::Cow<'_, str>>,
-    value: &Spanned<DeValue<'_>>,
+    name: &'a str,
+    span: Range<usize>,
     scenario: &Scenario,
-) -> Option<Fitted> {
-    let name = path.get_ref().as_ref();
-    let span = Some(value.span());
-    // A field of a per-community distribution: checked by setting it on a copy of the draw.
+) -> Option<Target<'a>> {
     let draw = name.rsplit_once('.').and_then(|(param, field)| {
         let d = scenario.draws.iter().find(|d| d.path == param)?;
         d.family.clone().set(field, 1.0).then(|| (d.clone(), field))
@@ -193,19 +204,15 @@ fn read_parameter(
     let Some(current) = current else {
         let hint = parameters::suggest(name).map(|s| format!("did you mean `{s}`?"));
         sink.push(
-            Some(path.span()),
+            Some(span),
             format!("calibrate.parameters: `{name}` is not a model parameter"),
             hint,
         );
         return None;
     };
-    let kind = parameters::spec(name)
-        .map(|s| s.kind)
-        .filter(|_| draw.is_none());
-    let whole = matches!(current, ParamValue::Int(_));
     if matches!(current, ParamValue::Text(_)) {
         sink.push(
-            Some(path.span()),
+            Some(span),
             format!(
                 "calibrate.parameters: `{name}` is a choice, not a number; it cannot be fitted"
             ),
@@ -213,6 +220,66 @@ fn read_parameter(
         );
         return None;
     }
+    Some(Target {
+        kind: parameters::spec(name)
+            .map(|s| s.kind)
+            .filter(|_| draw.is_none()),
+        whole: matches!(current, ParamValue::Int(_)),
+        draw,
+    })
+}
+
+impl Target<'_> {
+    /// Whether both bounds of the prior are values the target may take; each one that is not
+    /// is pushed as a problem.
+    fn allows(
+        &self,
+        sink: &mut ProblemSink<'_>,
+        name: &str,
+        span: &Range<usize>,
+        bounds: [f64; 2],
+    ) -> bool {
+        let mut ok = true;
+        for x in bounds {
+            let v = if self.whole {
+                ParamValue::Int(x.round() as i64)
+            } else {
+                ParamValue::Float(x)
+            };
+            if let Some(Err(m)) = self.kind.map(|k: Kind| k.check(&v)) {
+                sink.push(
+                    Some(span.clone()),
+                    format!("calibrate.parameters.\"{name}\": {m}"),
+                    None,
+                );
+                ok = false;
+            }
+            if let Some((mut d, field)) = self.draw.clone() {
+                d.family.set(field, x);
+                for (_, m) in d.check() {
+                    sink.push(
+                        Some(span.clone()),
+                        format!("calibrate.parameters.\"{name}\" = {x}: {m}"),
+                        None,
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok
+    }
+}
+
+/// One entry of `[calibrate.parameters]`: the path, its prior and the prior's bounds, checked.
+fn read_parameter(
+    sink: &mut ProblemSink<'_>,
+    path: &Spanned<std::borrow::Cow<'_, str>>,
+    value: &Spanned<DeValue<'_>>,
+    scenario: &Scenario,
+) -> Option<Fitted> {
+    let name = path.get_ref().as_ref();
+    let span = Some(value.span());
+    let target = target(sink, name, path.span(), scenario)?;
     let DeValue::Table(t) = value.get_ref() else {
         sink.push(span, format!("calibrate.parameters.\"{name}\" must be {{ prior = \"uniform\" | \"log-uniform\", low = …, high = … }}"), None);
         return None;
@@ -248,32 +315,7 @@ fn read_parameter(
             None,
         );
     }
-    for x in [low, high] {
-        let v = if whole {
-            ParamValue::Int(x.round() as i64)
-        } else {
-            ParamValue::Float(x)
-        };
-        if let Some(Err(m)) = kind.map(|k: Kind| k.check(&v)) {
-            sink.push(
-                span.clone(),
-                format!("calibrate.parameters.\"{name}\": {m}"),
-                None,
-            );
-            ok = false;
-        }
-        if let Some((mut d, field)) = draw.clone() {
-            d.family.set(field, x);
-            for (_, m) in d.check() {
-                sink.push(
-                    span.clone(),
-                    format!("calibrate.parameters.\"{name}\" = {x}: {m}"),
-                    None,
-                );
-                ok = false;
-            }
-        }
-    }
+    ok &= target.allows(sink, name, &value.span(), [low, high]);
     let prior = match prior.as_str() {
         "uniform" => Prior::Uniform { low, high },
         "log-uniform" if low > 0.0 => Prior::LogUniform { low, high },
@@ -293,7 +335,7 @@ fn read_parameter(
     ok.then(|| Fitted {
         path: name.to_string(),
         prior,
-        whole,
+        whole: target.whole,
     })
 }
 

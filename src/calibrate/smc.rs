@@ -352,40 +352,19 @@ impl<'a> Smc<'a> {
         let Some(previous) = previous else {
             return self.first_generation(simulate, found, cancel);
         };
-        let n = self.settings.particles;
         let g = previous.index + 1;
         let tolerance = self.tolerance_after(Some(previous));
-        // Internal coordinates, always from the stored natural values, so that a resumed fit
-        // continues exactly as an uninterrupted one.
-        let points: Vec<DVector<f64>> = previous
-            .particles
-            .iter()
-            .map(|p| self.internal(&p.values))
-            .collect();
-        let weights: Vec<f64> = previous.particles.iter().map(|p| p.weight).collect();
-        let kernel = Kernel::new(&points, &weights, &self.bounds);
-        let cumulative: Vec<f64> = weights
-            .iter()
-            .scan(0.0, |acc, w| {
-                *acc += w;
-                Some(*acc)
-            })
-            .collect();
-        let total = cumulative.last().copied().unwrap_or(1.0);
-        let m = points.len();
-        let attempts = self.settings.max_attempts;
-        let results: Vec<Result<Found, SmcError>> = (0..n)
+        let proposal = Proposal::new(self, previous);
+        let results: Vec<Result<Found, SmcError>> = (0..self.settings.particles)
             .into_par_iter()
             .map(|i| {
                 let mut rng = stream(self.settings.seed, g, i);
                 let mut simulations = 0;
-                for _ in 0..attempts {
+                for _ in 0..self.settings.max_attempts {
                     if cancel.load(Ordering::Relaxed) {
                         return Err(SmcError::Interrupted);
                     }
-                    let r = rng.random::<f64>() * total;
-                    let j = cumulative.partition_point(|&c| c <= r).min(m - 1);
-                    let u = kernel.perturb(&points[j], &mut rng);
+                    let u = proposal.draw(&mut rng);
                     let seed = rng.random::<u64>();
                     if !self.inside(&u) {
                         continue;
@@ -400,25 +379,12 @@ impl<'a> Smc<'a> {
                 Err(SmcError::Stuck {
                     generation: g,
                     tolerance,
-                    attempts,
+                    attempts: self.settings.max_attempts,
                 })
             })
             .collect();
         let results: Vec<Found> = results.into_iter().collect::<Result<_, _>>()?;
-        // Weights: pi(x) / sum_j w_j K(x | x_j), pi constant inside the box.
-        let log_w: Vec<f64> = results
-            .iter()
-            .map(|(u, _, _)| {
-                -log_sum_exp(
-                    points
-                        .iter()
-                        .zip(&weights)
-                        .map(|(p, &w)| w.ln() + kernel.log_density(u, p)),
-                )
-            })
-            .collect();
-        let norm = log_sum_exp(log_w.iter().copied());
-        let new_weights = log_w.iter().map(|l| (l - norm).exp()).collect();
+        let new_weights = proposal.importance_weights(&results);
         let simulations = results.iter().map(|(_, _, s)| s).sum();
         let particles = results
             .into_iter()
@@ -431,6 +397,71 @@ impl<'a> Smc<'a> {
             new_weights,
             simulations,
         ))
+    }
+}
+
+/// Where a generation's particles are proposed from: the previous generation's particles in
+/// internal coordinates, their weights, and the perturbation kernel around them.
+struct Proposal {
+    points: Vec<DVector<f64>>,
+    weights: Vec<f64>,
+    cumulative: Vec<f64>,
+    kernel: Kernel,
+}
+
+impl Proposal {
+    fn new(smc: &Smc<'_>, previous: &Generation) -> Proposal {
+        // Internal coordinates, always from the stored natural values, so that a resumed fit
+        // continues exactly as an uninterrupted one.
+        let points: Vec<DVector<f64>> = previous
+            .particles
+            .iter()
+            .map(|p| smc.internal(&p.values))
+            .collect();
+        let weights: Vec<f64> = previous.particles.iter().map(|p| p.weight).collect();
+        let kernel = Kernel::new(&points, &weights, &smc.bounds);
+        let cumulative: Vec<f64> = weights
+            .iter()
+            .scan(0.0, |acc, w| {
+                *acc += w;
+                Some(*acc)
+            })
+            .collect();
+        Proposal {
+            points,
+            weights,
+            cumulative,
+            kernel,
+        }
+    }
+
+    /// A particle of the previous generation picked by weight, then perturbed by the kernel.
+    fn draw(&self, rng: &mut Xoshiro256PlusPlus) -> DVector<f64> {
+        let total = self.cumulative.last().copied().unwrap_or(1.0);
+        let r = rng.random::<f64>() * total;
+        let j = self
+            .cumulative
+            .partition_point(|&c| c <= r)
+            .min(self.points.len() - 1);
+        self.kernel.perturb(&self.points[j], rng)
+    }
+
+    /// The accepted particles' normalised importance weights: pi(x) / sum_j w_j K(x | x_j),
+    /// pi constant inside the prior's box.
+    fn importance_weights(&self, results: &[Found]) -> Vec<f64> {
+        let log_w: Vec<f64> = results
+            .iter()
+            .map(|(u, _, _)| {
+                -log_sum_exp(
+                    self.points
+                        .iter()
+                        .zip(&self.weights)
+                        .map(|(p, &w)| w.ln() + self.kernel.log_density(u, p)),
+                )
+            })
+            .collect();
+        let norm = log_sum_exp(log_w.iter().copied());
+        log_w.iter().map(|l| (l - norm).exp()).collect()
     }
 }
 

@@ -384,6 +384,9 @@ impl<'t> TableReader<'t> {
     }
 
     /// The keys of a `[sensitivity]` table, each checked on its own.
+    ///
+    /// Long because it has one arm per key of the table, each checking its value with its
+    /// message.
     fn study_keys(
         &mut self,
         table: &Value<'t>,
@@ -506,6 +509,9 @@ impl<'t> TableReader<'t> {
         ok.then_some(out)
     }
 
+    /// A `[sample]` table: method, number of points and the sampled parameters' ranges.
+    ///
+    /// Long because it has one arm per key of the table, then the checks between keys.
     fn sample(
         &mut self,
         table: &Value<'t>,

@@ -87,8 +87,7 @@ pub fn logrank_within(groups: &[&OutcomeCounts], max_dim: usize) -> Option<LogRa
 
     let mut observed = vec![0.0_f64; k];
     let mut expected = vec![0.0_f64; k];
-    // Fizzle times that add to the variance: (t, n, w_t).
-    let mut weighted: Vec<(usize, f64, f64)> = Vec::new();
+    let mut weighted: Vec<Weighted> = Vec::new();
     let mut any_event = false;
     for t in 0..=horizon {
         let d: u64 = active.iter().map(|g| at(&g.fizzled, t)).sum();
@@ -120,57 +119,16 @@ pub fn logrank_within(groups: &[&OutcomeCounts], max_dim: usize) -> Option<LogRa
     let tested = &kept[..kept.len() - 1];
     let m = tested.len();
     let diff: Vec<f64> = tested.iter().map(|&j| observed[j] - expected[j]).collect();
-    let p = |j: usize, &(t, n, _): &(usize, f64, f64)| at(&risk[j], t) as f64 / n;
     let chi2 = if m <= weighted.len().max(DIRECT_MAX) {
         if m > max_dim {
             return None;
         }
-        let mut matrix = vec![0.0_f64; m * m];
-        for time in &weighted {
-            let weight = time.2;
-            for (a, &j) in tested.iter().enumerate() {
-                let pj = p(j, time);
-                for (b, &l) in tested.iter().enumerate() {
-                    let pl = p(l, time);
-                    let delta = if j == l { 1.0 } else { 0.0 };
-                    matrix[a * m + b] += weight * pj * (delta - pl);
-                }
-            }
-        }
-        quadratic_form_ginv(matrix, diff)
+        direct_form(tested, diff, &weighted, &risk)
     } else {
-        let tp = weighted.len();
-        if tp > max_dim {
+        if weighted.len() > max_dim {
             return None;
         }
-        let mut base = 0.0;
-        let mut y = vec![0.0_f64; tp];
-        let mut big_m = vec![0.0_f64; tp * tp];
-        let mut column = vec![0.0_f64; tp];
-        for (&j, &b) in tested.iter().zip(&diff) {
-            let a: f64 = weighted.iter().map(|time| time.2 * p(j, time)).sum();
-            if a <= 0.0 {
-                continue;
-            }
-            base += b * b / a;
-            for (s, time) in weighted.iter().enumerate() {
-                column[s] = p(j, time);
-                y[s] += column[s] * b / a;
-            }
-            for s in 0..tp {
-                if column[s] == 0.0 {
-                    continue;
-                }
-                let ps = column[s] / a;
-                for u in 0..tp {
-                    big_m[s * tp + u] -= ps * column[u];
-                }
-            }
-        }
-        for (s, time) in weighted.iter().enumerate() {
-            big_m[s * tp + s] += 1.0 / time.2;
-        }
-        base + quadratic_form_ginv(big_m, y)
+        woodbury_form(tested, &diff, &weighted, &risk)
     };
     let chi2 = if chi2.is_finite() { chi2 } else { 0.0 };
     let df = m;
@@ -187,6 +145,68 @@ pub fn logrank_within(groups: &[&OutcomeCounts], max_dim: usize) -> Option<LogRa
         df: df as u32,
         p_value,
     })
+}
+
+/// A fizzle time that adds to the variance: (week, at risk, `w_t = d (n - d) / (n - 1)`).
+type Weighted = (usize, f64, f64);
+
+/// Group `j`'s share of those at risk at a fizzle time, `p_jt`.
+fn share(risk: &[Vec<u64>], j: usize, &(t, n, _): &Weighted) -> f64 {
+    at(&risk[j], t) as f64 / n
+}
+
+/// `bᵀ V⁻¹ b` with `V` built directly: one row per tested group.
+fn direct_form(tested: &[usize], diff: Vec<f64>, weighted: &[Weighted], risk: &[Vec<u64>]) -> f64 {
+    let m = tested.len();
+    let mut matrix = vec![0.0_f64; m * m];
+    for time in weighted {
+        let weight = time.2;
+        for (a, &j) in tested.iter().enumerate() {
+            let pj = share(risk, j, time);
+            for (b, &l) in tested.iter().enumerate() {
+                let pl = share(risk, l, time);
+                let delta = if j == l { 1.0 } else { 0.0 };
+                matrix[a * m + b] += weight * pj * (delta - pl);
+            }
+        }
+    }
+    quadratic_form_ginv(matrix, diff)
+}
+
+/// `bᵀ V⁻¹ b` by the Woodbury identity: one row per fizzle time (see [`logrank_within`]).
+fn woodbury_form(tested: &[usize], diff: &[f64], weighted: &[Weighted], risk: &[Vec<u64>]) -> f64 {
+    let tp = weighted.len();
+    let mut base = 0.0;
+    let mut y = vec![0.0_f64; tp];
+    let mut big_m = vec![0.0_f64; tp * tp];
+    let mut column = vec![0.0_f64; tp];
+    for (&j, &b) in tested.iter().zip(diff) {
+        let a: f64 = weighted
+            .iter()
+            .map(|time| time.2 * share(risk, j, time))
+            .sum();
+        if a <= 0.0 {
+            continue;
+        }
+        base += b * b / a;
+        for (s, time) in weighted.iter().enumerate() {
+            column[s] = share(risk, j, time);
+            y[s] += column[s] * b / a;
+        }
+        for s in 0..tp {
+            if column[s] == 0.0 {
+                continue;
+            }
+            let ps = column[s] / a;
+            for u in 0..tp {
+                big_m[s * tp + u] -= ps * column[u];
+            }
+        }
+    }
+    for (s, time) in weighted.iter().enumerate() {
+        big_m[s * tp + s] += 1.0 / time.2;
+    }
+    base + quadratic_form_ginv(big_m, y)
 }
 
 #[cfg(test)]
