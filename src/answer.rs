@@ -6,7 +6,7 @@
 //! the cost picture rings the same variants as the text names ([`cheapest_within_noise`]).
 
 use crate::simulation::RunReport;
-use crate::statistics::PairedTrials;
+use crate::statistics::{PairedTrials, Summary};
 
 /// `x` with `decimals`, or "-" when it is not a finite number (never "NaN" or "inf").
 pub fn fixed(x: f64, decimals: usize) -> String {
@@ -195,6 +195,20 @@ fn listed(items: &[usize], each: impl Fn(usize) -> String) -> String {
     text.join(", ")
 }
 
+/// The first variant with the highest odds of graduating, and the first with the lowest.
+fn extremes(all: &[Summary]) -> (usize, usize) {
+    let pick = |better: fn(f64, f64) -> bool| {
+        (0..all.len()).fold(0, |k, i| {
+            if better(all[i].p_graduate, all[k].p_graduate) {
+                i
+            } else {
+                k
+            }
+        })
+    };
+    (pick(|a, b| a > b), pick(|a, b| a < b))
+}
+
 /// The best and worst odds, with the variants whose odds are the same within noise: McNemar's
 /// exact test on the paired trials (variants share random numbers) when `trials.csv` is there,
 /// overlapping 95% intervals otherwise.
@@ -213,18 +227,8 @@ fn odds_within_noise(r: &RunReport, paired: Option<&PairedTrials>, within: &str)
     } else {
         "overlapping 95% intervals; no trials.csv for a paired test"
     };
-    // The first variant with the highest (lowest) odds, and those equal to it within noise,
-    // nearest first.
-    let pick = |better: fn(f64, f64) -> bool| {
-        (0..all.len()).fold(0, |k, i| {
-            if better(all[i].p_graduate, all[k].p_graduate) {
-                i
-            } else {
-                k
-            }
-        })
-    };
-    let (bi, wi) = (pick(|a, b| a > b), pick(|a, b| a < b));
+    let (bi, wi) = extremes(all);
+    // Those with odds equal to variant k's within noise, nearest first.
     let alike = |k: usize| -> Vec<usize> {
         let mut v: Vec<usize> = (0..all.len())
             .filter(|&j| j != k && same_odds(k, j))
