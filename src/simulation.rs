@@ -904,7 +904,7 @@ fn check_weekly_memory(scenario: &Scenario) -> Result<(), Error> {
         false,
     );
     let population = max_population(scenario);
-    let weekly = crate::weekly::memory_estimate(scenario.steps, population);
+    let weekly = crate::weekly::memory_estimate(scenario.steps, population, scenario.trials);
     match memory_available() {
         Some(free) if counts.saturating_add(weekly) > free => Err(Error::BadInput(format!(
             "this run would need about {} of memory for its weekly statistics ({} recorded weeks of communities of up to {} people) besides {} for its counts, but {} is available; run fewer weeks or smaller communities",

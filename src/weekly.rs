@@ -39,6 +39,7 @@
 use crate::model::{StepRecord, TrialResult};
 use crate::outcome::Outcome;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 /// The file written into a run folder.
@@ -152,19 +153,40 @@ fn micro(x: f64) -> u128 {
     }
 }
 
-/// Counts of whole-number keys, dense from the smallest key seen to the largest.
+/// Keys a histogram holds densely at most; beyond this range of keys (communities of thousands
+/// of people) it holds only the keys seen.
+pub const DENSE_KEYS: u32 = 4096;
+
+/// Counts of whole-number keys: dense from the smallest key seen to the largest while that
+/// range is at most [`DENSE_KEYS`], otherwise a map of the keys seen. Which of the two depends
+/// only on the keys added, so equal histograms are equal whatever the order of adding.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     offset: u32,
     counts: Vec<u64>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    sparse: BTreeMap<u32, u64>,
 }
 
 impl Counts {
     /// Adds `by` (> 0) to the count of `key`.
     pub fn add(&mut self, key: u32, by: u64) {
+        if !self.sparse.is_empty() {
+            *self.sparse.entry(key).or_insert(0) += by;
+            return;
+        }
         if self.counts.is_empty() {
             self.offset = key;
             self.counts.push(by);
+            return;
+        }
+        let lo = self.offset.min(key);
+        let hi = (self.offset + self.counts.len() as u32 - 1).max(key);
+        if hi - lo >= DENSE_KEYS {
+            self.sparse = self.iter().collect();
+            self.counts = Vec::new();
+            self.offset = 0;
+            *self.sparse.entry(key).or_insert(0) += by;
             return;
         }
         if key < self.offset {
@@ -179,27 +201,40 @@ impl Counts {
         self.counts[i] += by;
     }
 
+    /// The keys with their counts (none zero), smallest first.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = (u32, u64)> + '_> {
+        if self.sparse.is_empty() {
+            Box::new(
+                self.counts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| **c > 0)
+                    .map(|(i, &c)| (self.offset + i as u32, c)),
+            )
+        } else {
+            Box::new(self.sparse.iter().map(|(&k, &c)| (k, c)))
+        }
+    }
+
     /// Adds another histogram.
     pub fn merge(&mut self, other: &Counts) {
-        for (i, &c) in other.counts.iter().enumerate() {
-            if c > 0 {
-                self.add(other.offset + i as u32, c);
-            }
+        for (k, c) in other.iter() {
+            self.add(k, c);
         }
     }
 
     /// How many values were added.
     pub fn total(&self) -> u64 {
-        self.counts.iter().sum()
+        self.iter().map(|(_, c)| c).sum()
     }
 
     /// The `rank`-th smallest key (1-based).
     pub fn nth(&self, rank: u64) -> Option<u32> {
         let mut seen = 0u64;
-        for (i, &c) in self.counts.iter().enumerate() {
+        for (k, c) in self.iter() {
             seen += c;
-            if seen >= rank && c > 0 {
-                return Some(self.offset + i as u32);
+            if seen >= rank {
+                return Some(k);
             }
         }
         None
@@ -207,9 +242,12 @@ impl Counts {
 
     /// Bytes held.
     fn bytes(&self) -> usize {
-        self.counts.capacity() * 8
+        self.counts.capacity() * 8 + self.sparse.len() * SPARSE_ENTRY_BYTES
     }
 }
+
+/// Bytes a key of a sparse histogram takes (a B-tree entry, generous).
+const SPARSE_ENTRY_BYTES: usize = 48;
 
 /// One quantity in one week: its histogram and its exact sum.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -514,9 +552,18 @@ pub fn chunk_trials(steps: u32, most: u64) -> u64 {
 pub const SERIES_BUDGET: u64 = 32 << 20;
 
 /// Memory the weekly statistics of a run may hold (bytes, generous): one variant's histograms
-/// (whole numbers up to `max_population`, every money bin) and a chunk's recorded weeks.
-pub fn memory_estimate(steps: u32, max_population: u64) -> u64 {
-    let per_row = 2 * (max_population.saturating_add(1)) * 8 + 2 * MONEY_BINS as u64 * 8 + 160;
+/// (people counts up to `max_population`, dense up to [`DENSE_KEYS`] values and then by the
+/// values seen, at most one per trial; every money bin), twice (a part being added), and a
+/// chunk's recorded weeks.
+pub fn memory_estimate(steps: u32, max_population: u64, trials: u64) -> u64 {
+    let values = max_population.saturating_add(1);
+    let dense = values.min(u64::from(DENSE_KEYS)) * 8;
+    let sparse = if values > u64::from(DENSE_KEYS) {
+        values.min(trials).saturating_mul(SPARSE_ENTRY_BYTES as u64)
+    } else {
+        0
+    };
+    let per_row = 2 * dense.saturating_add(sparse) + 2 * MONEY_BINS as u64 * 8 + 160;
     (rows(steps) as u64)
         .saturating_mul(per_row)
         .saturating_mul(2)
@@ -759,6 +806,56 @@ mod tests {
             [1, 3, 3, 5, 7, 7, 9]
         );
         assert_eq!(ab.nth(8), None);
+    }
+
+    #[test]
+    fn wide_histograms_hold_only_the_values_seen_the_same_in_any_order() {
+        let keys = [3u32, 2_000_000, 3, 4000, 10, 1_700_000];
+        let mut a = Counts::default();
+        for k in keys {
+            a.add(k, 1);
+        }
+        let mut b = Counts::default();
+        for k in keys.iter().rev() {
+            b.add(*k, 1);
+        }
+        let mut c = Counts::default();
+        c.add(10, 1);
+        c.add(3, 2);
+        let mut d = Counts::default();
+        for k in [4000, 2_000_000, 1_700_000] {
+            d.add(k, 1);
+        }
+        c.merge(&d);
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+        assert!(a.bytes() < 1000, "{}", a.bytes());
+        assert_eq!(
+            (1..=6).map(|r| a.nth(r).unwrap()).collect::<Vec<_>>(),
+            [3, 3, 10, 4000, 1_700_000, 2_000_000]
+        );
+        // Dense up to a range of 4096 keys.
+        let mut e = Counts::default();
+        e.add(0, 1);
+        e.add(4095, 1);
+        assert!(e.sparse.is_empty());
+        e.add(4096, 1);
+        assert_eq!(e.sparse.len(), 3);
+    }
+
+    /// 105 rows x (2 x 121 x 8 + 2 x 2780 x 8 + 160 = 46,576 bytes) x 2 + 32 MiB.
+    #[test]
+    fn memory_estimate_by_hand() {
+        assert_eq!(
+            memory_estimate(104, 120, 2000),
+            105 * 46_576 * 2 + (32 << 20)
+        );
+        // A million people, 10 trials: 4096 dense values and 10 seen, per people quantity.
+        let per_row = 2 * (4096 * 8 + 10 * 48) + 2 * 2780 * 8 + 160;
+        assert_eq!(
+            memory_estimate(104, 1_000_000, 10),
+            105 * per_row * 2 + (32 << 20)
+        );
     }
 
     #[test]
