@@ -9,6 +9,7 @@
 //! - [`simulation`] — many seeded trials in parallel, streamed into counts and files.
 //! - [`statistics`] — survival analysis of the outcomes.
 //! - [`output`] — the output folder's files.
+//! - [`answer`] — what a run says in words: the summary table and the plain answer.
 //! - [`plots`] — pictures.
 
 //!
@@ -37,6 +38,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod answer;
 pub mod calibrate;
 pub mod columnar;
 pub mod compare;
