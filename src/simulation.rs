@@ -14,7 +14,7 @@ use crate::output;
 use crate::scenario::{Scenario, Variant};
 use crate::statistics::{self, OutcomeCounts, Summary};
 use crate::totals::HostTotals;
-use crate::weekly::{Series, Weekly};
+use crate::weekly::{Recorder, Sample, Series, Weekly};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -279,6 +279,13 @@ pub fn continue_variant<T: Send>(
         CHUNK
     };
     let mut buf = Vec::with_capacity(chunk as usize);
+    // Each trial of a chunk records its weeks into its own slot of one buffer.
+    let width = if weekly {
+        crate::weekly::rows(model.steps)
+    } else {
+        1
+    };
+    let mut recorded: Vec<Sample> = Vec::new();
     while state.next_trial < end {
         let start = state.next_trial;
         if cancel.load(Ordering::Relaxed) {
@@ -286,10 +293,13 @@ pub fn continue_variant<T: Send>(
             return Err(Error::Interrupted);
         }
         let stop = (start + chunk).min(end);
+        let n = (stop - start) as usize;
+        recorded.resize(n * width, Sample::default());
         pool.install(|| {
-            (0..(stop - start) as usize)
-                .into_par_iter()
-                .map_init(Workspace::new, |ws, k| {
+            recorded[..n * width]
+                .par_chunks_mut(width)
+                .enumerate()
+                .map_init(Workspace::new, |ws, (k, slot)| {
                     // After Ctrl-C the rest of the chunk is skipped and the trials under way
                     // stop at their next week.
                     if cancel.load(Ordering::Relaxed) {
@@ -297,28 +307,29 @@ pub fn continue_variant<T: Send>(
                     }
                     let trial = start + k as u64;
                     let s = trial_seed(seed, trial);
-                    let (r, series) = if weekly {
-                        let mut series = Series::new(model.steps);
+                    let (r, weeks) = if weekly {
+                        let mut rec = Recorder::new(model.steps, slot);
                         let r =
-                            model.run_observed_cancellable(s, ws, cancel, |w| series.observe(w))?;
-                        (r, Some(series))
+                            model.run_observed_cancellable(s, ws, cancel, |w| rec.observe(w))?;
+                        (r, rec.len())
                     } else {
-                        (model.run_cancellable(s, ws, cancel)?, None)
+                        (model.run_cancellable(s, ws, cancel)?, 0)
                     };
                     let prepared = prepare(trial, s, &r);
                     // Counted as each trial ends, so that long trials still move the bar.
                     progress(1);
-                    Some((r, series, prepared))
+                    Some((r, weeks, prepared))
                 })
                 .collect_into_vec(&mut buf)
         });
         // The finished trials before the first unfinished one, in trial order.
         let finished = buf.iter().take_while(|t| t.is_some()).count() as u64;
         if let Some(w) = &mut state.weekly {
-            let kept: Vec<(&TrialResult, &Series)> = buf
+            let kept: Vec<(&TrialResult, Series<'_>)> = buf
                 .iter()
                 .map_while(|t| t.as_ref())
-                .filter_map(|(r, s, _)| Some((r, s.as_ref()?)))
+                .zip(recorded.chunks(width))
+                .map(|((r, weeks, _), slot)| (r, Series::new(model.steps, &slot[..*weeks])))
                 .collect();
             w.add_all(&kept, pool);
         }

@@ -290,7 +290,7 @@ impl Week {
 }
 
 /// One community's state in a recorded week.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Sample {
     pub participants: u32,
     pub active: u32,
@@ -298,30 +298,61 @@ pub struct Sample {
     pub host_spend: f64,
 }
 
-/// One trial's recorded weeks, collected by observing it ([`crate::model::Model::run_observed`]).
-#[derive(Debug, Clone, Default)]
-pub struct Series {
+/// Records a trial's recorded weeks into `slot` (room for [`rows`]), as it is observed
+/// ([`crate::model::Model::run_observed_cancellable`]). The runner hands each trial of a chunk
+/// its slot of one buffer, so observing allocates nothing.
+pub struct Recorder<'a> {
     stride: u32,
-    pub samples: Vec<Sample>,
+    slot: &'a mut [Sample],
+    len: usize,
 }
 
-impl Series {
-    pub fn new(steps: u32) -> Self {
-        Series {
+impl<'a> Recorder<'a> {
+    pub fn new(steps: u32, slot: &'a mut [Sample]) -> Self {
+        Recorder {
             stride: stride(steps),
-            samples: Vec::with_capacity(rows(steps)),
+            slot,
+            len: 0,
         }
     }
 
     /// Records the week of `r` if it is a recorded week.
     pub fn observe(&mut self, r: &StepRecord) {
         if r.time % self.stride == 0 {
-            self.samples.push(Sample {
-                participants: r.participants,
-                active: r.active,
-                assets: r.assets,
-                host_spend: r.host_spend,
-            });
+            if let Some(x) = self.slot.get_mut(self.len) {
+                *x = Sample {
+                    participants: r.participants,
+                    active: r.active,
+                    assets: r.assets,
+                    host_spend: r.host_spend,
+                };
+                self.len += 1;
+            }
+        }
+    }
+
+    /// Weeks recorded.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// One trial's recorded weeks (weeks 0, stride, 2 stride, ... while it was observed).
+#[derive(Debug, Clone, Copy)]
+pub struct Series<'a> {
+    stride: u32,
+    pub samples: &'a [Sample],
+}
+
+impl<'a> Series<'a> {
+    pub fn new(steps: u32, samples: &'a [Sample]) -> Self {
+        Series {
+            stride: stride(steps),
+            samples,
         }
     }
 
@@ -356,7 +387,7 @@ impl Weekly {
     }
 
     /// Adds one trial.
-    pub fn add(&mut self, r: &TrialResult, series: &Series) {
+    pub fn add(&mut self, r: &TrialResult, series: &Series<'_>) {
         let n = series.running_weeks(r);
         for (w, s) in self.weeks.iter_mut().zip(&series.samples[..n]) {
             w.add(s);
@@ -365,7 +396,7 @@ impl Weekly {
     }
 
     /// Adds trials, the weeks in parallel on `pool` (exact whatever the order).
-    pub fn add_all(&mut self, trials: &[(&TrialResult, &Series)], pool: &rayon::ThreadPool) {
+    pub fn add_all(&mut self, trials: &[(&TrialResult, Series<'_>)], pool: &rayon::ThreadPool) {
         use rayon::prelude::*;
         let limits: Vec<usize> = trials.iter().map(|(r, s)| s.running_weeks(r)).collect();
         // One block of consecutive weeks per thread, each trial's weeks read in order.
@@ -601,9 +632,8 @@ mod tests {
         }
     }
 
-    fn series(steps: u32, weeks: &[(u32, u32, f64, f64)]) -> Series {
-        let mut s = Series::new(steps);
-        s.samples = weeks
+    fn samples(weeks: &[(u32, u32, f64, f64)]) -> Vec<Sample> {
+        weeks
             .iter()
             .map(|&(participants, active, assets, host_spend)| Sample {
                 participants,
@@ -611,8 +641,7 @@ mod tests {
                 assets,
                 host_spend,
             })
-            .collect();
-        s
+            .collect()
     }
 
     #[test]
@@ -673,22 +702,16 @@ mod tests {
     #[test]
     fn hand_computed_quantiles_and_means() {
         let steps = 3;
-        let a = series(
-            steps,
-            &[
-                (4, 1, 0.0, 0.0),
-                (5, 1, 1.0, 0.4),
-                (6, 2, 2.0, 0.8),
-                (7, 2, 3.0, 1.2),
-            ],
-        );
-        let b = series(
-            steps,
-            &[(2, 0, 0.0, 0.0), (3, 3, 10.0, 0.4), (9, 9, 20.0, 0.8)],
-        );
-        let c = series(steps, &[(10, 0, 0.0, 0.0), (0, 0, 0.0, 0.4)]);
-        let d = series(steps, &[(1, 0, 0.0, 0.0); 4]);
-        let e = series(steps, &[(3, 0, 0.0, 0.0); 4]);
+        let a = samples(&[
+            (4, 1, 0.0, 0.0),
+            (5, 1, 1.0, 0.4),
+            (6, 2, 2.0, 0.8),
+            (7, 2, 3.0, 1.2),
+        ]);
+        let b = samples(&[(2, 0, 0.0, 0.0), (3, 3, 10.0, 0.4), (9, 9, 20.0, 0.8)]);
+        let c = samples(&[(10, 0, 0.0, 0.0), (0, 0, 0.0, 0.4)]);
+        let d = samples(&[(1, 0, 0.0, 0.0); 4]);
+        let e = samples(&[(3, 0, 0.0, 0.0); 4]);
         let rs = [
             result(Outcome::Censored, 3),
             result(Outcome::Graduated, 2),
@@ -696,9 +719,9 @@ mod tests {
             result(Outcome::Censored, 3),
             result(Outcome::Censored, 3),
         ];
-        let all = [&a, &b, &c, &d, &e];
+        let all = [&a, &b, &c, &d, &e].map(|x| Series::new(steps, x));
         let mut w = Weekly::new(steps);
-        for (r, s) in rs.iter().zip(all) {
+        for (r, s) in rs.iter().zip(&all) {
             w.add(r, s);
         }
         let running: Vec<u64> = w.weeks.iter().map(|x| x.running).collect();
@@ -738,10 +761,10 @@ mod tests {
         let mut p = Weekly::new(steps);
         let mut q = Weekly::new(steps);
         for i in [4, 1] {
-            p.add(&rs[i], all[i]);
+            p.add(&rs[i], &all[i]);
         }
         for i in [2, 0, 3] {
-            q.add(&rs[i], all[i]);
+            q.add(&rs[i], &all[i]);
         }
         q.merge(&p).unwrap();
         assert_eq!(q, w);
@@ -750,7 +773,7 @@ mod tests {
             .num_threads(2)
             .build()
             .unwrap();
-        let pairs: Vec<(&TrialResult, &Series)> = rs.iter().zip(all).collect();
+        let pairs: Vec<(&TrialResult, Series<'_>)> = rs.iter().zip(all).collect();
         let mut par = Weekly::new(steps);
         par.add_all(&pairs, &pool);
         assert_eq!(par, w);
@@ -771,7 +794,7 @@ mod tests {
         let mut w = Weekly::new(2);
         w.add(
             &result(Outcome::Fizzled, 1),
-            &series(2, &[(2, 1, 0.5, 0.0), (0, 0, 0.0, 0.0)]),
+            &Series::new(2, &samples(&[(2, 1, 0.5, 0.0), (0, 0, 0.0, 0.0)])),
         );
         let csv = String::from_utf8(w.rows_csv(0)).unwrap();
         assert_eq!(csv.lines().nth(1), Some("0,1,0,,,,,,,,,,,,,,,,"));
