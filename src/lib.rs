@@ -64,6 +64,7 @@ pub mod statistics;
 pub mod totals;
 pub mod trace;
 pub mod variation;
+pub mod weekly;
 
 pub use error::Error;
 pub use outcome::Outcome;

@@ -230,6 +230,20 @@ pub fn merge(
 
     let staging = output::staging_dir(target);
     let result = staging.join("result");
+    let weekly = match merge_weekly(&shards, &ranges, &staging, scenario.steps, variants.len()) {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    let mut notes = notes;
+    if weekly.is_none() {
+        notes.push(
+            "the shards were written without weekly statistics (by an older hothouse), so there is no weekly.csv"
+                .to_string(),
+        );
+    }
     let shard_dirs: Vec<PathBuf> = shards.iter().map(|(d, _)| d.clone()).collect();
     let n_variants = variants.len();
     let report = simulation::assemble(
@@ -238,6 +252,7 @@ pub fn merge(
         &variants,
         &counts,
         &totals,
+        weekly.as_ref(),
         first.trials_csv.then_some(|w: &mut dyn Write| {
             interleave_trials(&shard_dirs, &ranges, n_variants, first.trials_format, w)
         }),
@@ -259,6 +274,69 @@ pub fn merge(
     let _ = fs::remove_dir_all(&staging);
     report.out = target.to_path_buf();
     Ok(report)
+}
+
+/// Adds up the shards' weekly accumulators ([`crate::weekly::STATE_FILE`], checked against
+/// their manifests by [`verify_shard`]) variant by variant, staging `weekly.csv`'s rows in
+/// `staging`. `None` when no shard has them (shards of an older version); an error when only
+/// some have.
+fn merge_weekly(
+    shards: &[(PathBuf, Manifest)],
+    ranges: &[(u64, u64)],
+    staging: &Path,
+    steps: u32,
+    variants: usize,
+) -> Result<Option<simulation::WeeklyParts>, Error> {
+    use std::io::BufRead;
+    let name = crate::weekly::STATE_FILE;
+    let with = shards
+        .iter()
+        .filter(|(_, m)| m.files.contains_key(name))
+        .count();
+    if with == 0 {
+        return Ok(None);
+    }
+    if let Some((d, _)) = shards.iter().find(|(_, m)| !m.files.contains_key(name)) {
+        return Err(bad(format!(
+            "shard {}: has no {name}, unlike the other shards; run that shard again",
+            d.display()
+        )));
+    }
+    let mut readers = Vec::new();
+    for (d, _) in shards {
+        let path = d.join(name);
+        let file = fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+        readers.push((path, std::io::BufReader::new(file).lines()));
+    }
+    let folder = staging.join("variants");
+    fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
+    let mut parts = simulation::WeeklyParts::default();
+    for v in 0..variants {
+        let mut total = crate::weekly::Weekly::new(steps);
+        for ((path, lines), range) in readers.iter_mut().zip(ranges) {
+            let path: &Path = path;
+            let damaged = |why: String| bad(format!("{}: {why}", path.display()));
+            let line = lines
+                .next()
+                .transpose()
+                .map_err(|e| Error::io(&*path, e))?
+                .ok_or_else(|| damaged(format!("ends before variant {v}")))?;
+            let part: crate::weekly::StateLine = serde_json::from_str(&line)
+                .map_err(|e| damaged(format!("damaged at variant {v} ({e})")))?;
+            if part.variant != v {
+                return Err(damaged(format!(
+                    "has variant {} where variant {v} belongs",
+                    part.variant
+                )));
+            }
+            part.weekly
+                .check(steps, range.1 - range.0)
+                .and_then(|()| total.merge(&part.weekly))
+                .map_err(|e| damaged(format!("variant {v}: {e}")))?;
+        }
+        parts.stage(staging, v, &total, false)?;
+    }
+    Ok(Some(parts))
 }
 
 /// Refuses an `--out` that is, or contains, one of the input folders: replacing it would destroy
@@ -298,6 +376,9 @@ pub(crate) fn check_not_an_input(dirs: &[PathBuf], target: &Path) -> Result<(), 
 /// The CSV files a shard must have, with the records `manifest.json` keeps of them.
 fn shard_files(m: &Manifest) -> Vec<&'static str> {
     let mut names = vec!["variants.csv", "survival.csv", "summary.csv", "logrank.csv"];
+    if m.files.contains_key(crate::weekly::STATE_FILE) {
+        names.push(crate::weekly::STATE_FILE);
+    }
     if m.trials_csv {
         names.push(m.trials_format.file_name());
     }

@@ -298,6 +298,18 @@ impl Model {
         self.simulate(seed, ws, |_| {}, Some(cancel))
     }
 
+    /// [`Model::run_observed`], checking `cancel` every week: `None` when it was set before
+    /// the trial ended (weekly statistics of a run, `crate::weekly`).
+    pub fn run_observed_cancellable<F: FnMut(&StepRecord)>(
+        &self,
+        seed: u64,
+        ws: &mut Workspace,
+        cancel: &AtomicBool,
+        observe: F,
+    ) -> Option<TrialResult> {
+        self.simulate(seed, ws, observe, Some(cancel))
+    }
+
     /// This trial's parameters: the variant's, with the per-community draws applied.
     pub fn trial_parameters(&self, seed: u64) -> (Cow<'_, Parameters>, Vec<f64>) {
         if self.draws.is_empty() {

@@ -11,6 +11,7 @@
 //! | `graduation.png/.svg` | `summary.csv`, `variants.csv` | P(graduate) with 95% Wilson intervals against the first swept parameter |
 //! | `graduation_heatmap.png/.svg` | `summary.csv`, `variants.csv` | P(graduate) over the first two swept parameters (only with two or more) |
 //! | `cost.png/.svg` | `summary.csv`, `variants.csv` | the host's outlay per graduation against the first swept parameter, and P(graduate) against the mean outlay per community (only when `summary.csv` has the cost columns) |
+//! | `weekly.png/.svg` | `weekly.csv`, `variants.csv`, `summary.csv` | fan chart: per quantity, week by week over the communities still running, the 10-90% band, median and mean (only when the folder has `weekly.csv`) |
 //! | `trace.png` | `trace.csv` | one trial's history in stacked panels sharing the time axis |
 //!
 //! Each picture is drawn by one function generic over the plotters `DrawingBackend`, once into
@@ -24,6 +25,7 @@
 
 pub mod compare;
 mod cost;
+mod fan;
 mod graduation;
 mod heatmap;
 mod kit;
@@ -93,6 +95,11 @@ pub fn draw_run(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
         }
         if let Some(cost) = cost::CostPicture::new(&run) {
             written.extend(write_png_and_svg(&cost, dir, "cost")?);
+        }
+        if dir.join(crate::weekly::WEEKLY_CSV).is_file() {
+            let weekly = crate::statistics::figures::WeeklyData::read(dir)?;
+            let fan = fan::FanPicture::new(&run, &weekly);
+            written.extend(write_png_and_svg(&fan, dir, "weekly")?);
         }
     }
     if has_trace {

@@ -14,6 +14,7 @@ use crate::output;
 use crate::scenario::{Scenario, Variant};
 use crate::statistics::{self, OutcomeCounts, Summary};
 use crate::totals::HostTotals;
+use crate::weekly::{Recorder, Sample, Series, Weekly};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -176,6 +177,12 @@ fn read_staged<T: serde::de::DeserializeOwned>(
     {
         return Err(damaged("does not match the run's trials".to_string()));
     }
+    match &state.weekly {
+        Some(w) => w
+            .check(steps, state.next_trial - range.0)
+            .map_err(damaged)?,
+        None => return Err(damaged("has no weekly statistics".to_string())),
+    }
     Ok(record)
 }
 
@@ -188,6 +195,10 @@ pub struct VariantProgress {
     pub counts: OutcomeCounts,
     pub agent_steps: u64,
     pub host: HostTotals,
+    /// The weekly statistics (`weekly.csv`), when collected: a run collects them; the
+    /// quick evaluations of `serve` and `sensitivity` do not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weekly: Option<Weekly>,
 }
 
 impl VariantProgress {
@@ -198,6 +209,15 @@ impl VariantProgress {
             counts: OutcomeCounts::new(steps),
             agent_steps: 0,
             host: HostTotals::default(),
+            weekly: None,
+        }
+    }
+
+    /// Nothing done yet, collecting weekly statistics.
+    pub fn with_weekly(first: u64, steps: u32) -> Self {
+        Self {
+            weekly: Some(Weekly::new(steps)),
+            ..Self::new(first, steps)
         }
     }
 }
@@ -231,7 +251,9 @@ pub fn simulate_variant(
 /// Continues a variant from `state` up to trial `end` (exclusive), in chunks of [`CHUNK`]
 /// trials simulated in parallel. `prepare(trial, seed, result)` runs on the worker that simulated
 /// the trial (to format its row in parallel); `row(result, prepared)` then runs in trial order on
-/// the calling thread. After each chunk `checkpoint(state, false)` is called.
+/// the calling thread. After each chunk `checkpoint(state, false)` is called. When `state`
+/// collects weekly statistics, every trial is observed week by week and its recorded weeks are
+/// added to them (the model's random stream is the same observed or not).
 ///
 /// `cancel` is checked every simulated week, so an interrupt stops even a long trial within a
 /// week's work. The trials of the interrupted chunk that finished before the first unfinished
@@ -250,18 +272,34 @@ pub fn continue_variant<T: Send>(
     mut row: impl FnMut(&TrialResult, T) -> Result<(), Error>,
     mut checkpoint: impl FnMut(&VariantProgress, bool) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let mut buf = Vec::with_capacity(CHUNK as usize);
+    let weekly = state.weekly.is_some();
+    let chunk = if weekly {
+        crate::weekly::chunk_trials(model.steps, CHUNK)
+    } else {
+        CHUNK
+    };
+    let mut buf = Vec::with_capacity(chunk as usize);
+    // Each trial of a chunk records its weeks into its own slot of one buffer.
+    let width = if weekly {
+        crate::weekly::rows(model.steps)
+    } else {
+        1
+    };
+    let mut recorded: Vec<Sample> = Vec::new();
     while state.next_trial < end {
         let start = state.next_trial;
         if cancel.load(Ordering::Relaxed) {
             checkpoint(state, true)?;
             return Err(Error::Interrupted);
         }
-        let stop = (start + CHUNK).min(end);
+        let stop = (start + chunk).min(end);
+        let n = (stop - start) as usize;
+        recorded.resize(n * width, Sample::default());
         pool.install(|| {
-            (0..(stop - start) as usize)
-                .into_par_iter()
-                .map_init(Workspace::new, |ws, k| {
+            recorded[..n * width]
+                .par_chunks_mut(width)
+                .enumerate()
+                .map_init(Workspace::new, |ws, (k, slot)| {
                     // After Ctrl-C the rest of the chunk is skipped and the trials under way
                     // stop at their next week.
                     if cancel.load(Ordering::Relaxed) {
@@ -269,17 +307,33 @@ pub fn continue_variant<T: Send>(
                     }
                     let trial = start + k as u64;
                     let s = trial_seed(seed, trial);
-                    let r = model.run_cancellable(s, ws, cancel)?;
+                    let (r, weeks) = if weekly {
+                        let mut rec = Recorder::new(model.steps, slot);
+                        let r =
+                            model.run_observed_cancellable(s, ws, cancel, |w| rec.observe(w))?;
+                        (r, rec.len())
+                    } else {
+                        (model.run_cancellable(s, ws, cancel)?, 0)
+                    };
                     let prepared = prepare(trial, s, &r);
                     // Counted as each trial ends, so that long trials still move the bar.
                     progress(1);
-                    Some((r, prepared))
+                    Some((r, weeks, prepared))
                 })
                 .collect_into_vec(&mut buf)
         });
         // The finished trials before the first unfinished one, in trial order.
         let finished = buf.iter().take_while(|t| t.is_some()).count() as u64;
-        for (r, prepared) in buf.drain(..).map_while(|t| t) {
+        if let Some(w) = &mut state.weekly {
+            let kept: Vec<(&TrialResult, Series<'_>)> = buf
+                .iter()
+                .map_while(|t| t.as_ref())
+                .zip(recorded.chunks(width))
+                .map(|((r, weeks, _), slot)| (r, Series::new(model.steps, &slot[..*weeks])))
+                .collect();
+            w.add_all(&kept, pool);
+        }
+        for (r, _, prepared) in buf.drain(..).map_while(|t| t) {
             state.counts.record(r.outcome, r.time);
             state.agent_steps += r.participant_steps;
             state.host.add(&r);
@@ -293,6 +347,68 @@ pub fn continue_variant<T: Send>(
         checkpoint(state, false)?;
     }
     Ok(())
+}
+
+/// The weekly statistics of a run's variants, staged one file per variant as each is done:
+/// `weekly.csv`'s rows and, for a shard, the accumulators `merge` adds up.
+#[derive(Debug, Default)]
+pub struct WeeklyParts {
+    pub rows: Vec<PathBuf>,
+    pub states: Vec<PathBuf>,
+}
+
+impl WeeklyParts {
+    /// Stages variant `index`'s rows (and with `state`, its accumulators) in `dir`'s
+    /// `variants/` folder.
+    pub fn stage(
+        &mut self,
+        dir: &Path,
+        index: usize,
+        weekly: &Weekly,
+        state: bool,
+    ) -> Result<(), Error> {
+        let rows = variant_file(dir, index, "weekly.csv");
+        output::write_replacing(&rows, &weekly.rows_csv(index), false)?;
+        self.rows.push(rows);
+        if state {
+            let path = variant_file(dir, index, "weekly.jsonl");
+            let line = crate::weekly::StateLine {
+                variant: index,
+                weekly: weekly.clone(),
+            }
+            .to_line()
+            .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
+            output::write_replacing(&path, &line, false)?;
+            self.states.push(path);
+        }
+        Ok(())
+    }
+
+    /// Writes `weekly.csv` (and a shard's [`crate::weekly::STATE_FILE`]) into `dir`.
+    fn assemble(&self, dir: &Path) -> Result<Vec<PathBuf>, Error> {
+        let mut files = Vec::new();
+        let csv = dir.join(crate::weekly::WEEKLY_CSV);
+        write_joined(&csv, &crate::weekly::header_csv(), &self.rows)?;
+        files.push(csv);
+        if !self.states.is_empty() {
+            let state = dir.join(crate::weekly::STATE_FILE);
+            write_joined(&state, b"", &self.states)?;
+            files.push(state);
+        }
+        Ok(files)
+    }
+}
+
+/// Writes `head`, then the files `sources` one after another, into `path`.
+fn write_joined(path: &Path, head: &[u8], sources: &[PathBuf]) -> Result<(), Error> {
+    let file = File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut w = std::io::BufWriter::new(file);
+    w.write_all(head).map_err(|e| Error::io(path, e))?;
+    copy_sources(sources, &mut w)?;
+    let file = w
+        .into_inner()
+        .map_err(|e| Error::io(path, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io(path, e))
 }
 
 /// Builds the thread pool for `threads` workers.
@@ -359,11 +475,16 @@ pub fn run(
     let mut counts = Vec::with_capacity(variants.len());
     let mut totals = Vec::with_capacity(variants.len());
     let mut agent_steps = 0u64;
+    let mut weekly = WeeklyParts::default();
     for v in &variants {
-        let state = match ctx.finished_variant(v.index)? {
+        let mut state = match ctx.finished_variant(v.index)? {
             Some(state) => state,
             None => ctx.simulate_variant(v)?,
         };
+        // The weekly statistics leave memory as each variant is done.
+        if let Some(w) = state.weekly.take() {
+            weekly.stage(&ctx.staging, v.index, &w, settings.shard.is_some())?;
+        }
         agent_steps += state.agent_steps;
         counts.push(state.counts);
         totals.push(state.host);
@@ -392,6 +513,7 @@ pub fn run(
         &variants,
         &counts,
         &totals,
+        Some(&weekly),
         settings
             .write_trials
             .then_some(|w: &mut dyn Write| copy_sources(&trials_sources, w)),
@@ -463,6 +585,7 @@ impl<'a> RunContext<'a> {
             settings.write_trials,
             target,
         )?;
+        check_weekly_memory(scenario)?;
         prepare_staging(&staging, &fingerprint, settings.resume)?;
         Ok(RunContext {
             scenario,
@@ -572,7 +695,7 @@ impl<'a> RunContext<'a> {
         rows_path: &Path,
     ) -> Result<(VariantProgress, Option<RowsWriter>), Error> {
         let range = self.range;
-        let mut state = VariantProgress::new(range.0, self.scenario.steps);
+        let mut state = VariantProgress::with_weekly(range.0, self.scenario.steps);
         let mut rows_len = 0u64;
         let mut hasher = sha2::Sha256::default();
         if self.settings.resume && checkpoint_path.exists() {
@@ -650,8 +773,9 @@ pub const MEMORY_PER_VARIANT: u64 = 4096;
 /// Disk per trial row, twice (staged, then assembled into `trials.csv`): rows are about 170
 /// bytes; bytes, generous.
 pub const DISK_PER_TRIAL_ROW: u64 = 2 * 200;
-/// Disk per variant and week in `survival.csv` (rows are about 90 bytes).
-pub const DISK_PER_VARIANT_WEEK: u64 = 120;
+/// Disk per variant and week in `survival.csv` (rows are about 90 bytes) and `weekly.csv`
+/// (about 150 bytes, staged and then assembled).
+pub const DISK_PER_VARIANT_WEEK: u64 = 120 + 2 * 220;
 
 /// Estimates of a run's memory and disk, in bytes.
 pub fn estimate(variants: u64, steps: u32, trials: u64, write_trials: bool) -> (u64, u64) {
@@ -761,6 +885,50 @@ pub fn check_resources(
     Ok(())
 }
 
+/// The largest population (potential members) of any variant's communities: the bound of the
+/// weekly histograms of participants and active contributors.
+pub fn max_population(scenario: &Scenario) -> u64 {
+    scenario
+        .variants()
+        .iter()
+        .map(|v| {
+            let drawn = v
+                .draws
+                .iter()
+                .filter(|d| d.path == "community.population")
+                .filter_map(|d| d.at(0.999).as_f64())
+                .fold(0.0, f64::max);
+            (v.params.community.population as f64).max(drawn) as u64
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Refuses (bad input), before any work, a run whose weekly statistics
+/// ([`crate::weekly::memory_estimate`], besides what [`check_resources`] counts) would not fit
+/// in the memory available.
+fn check_weekly_memory(scenario: &Scenario) -> Result<(), Error> {
+    let (counts, _) = estimate(
+        scenario.variant_count() as u64,
+        scenario.steps,
+        scenario.trials,
+        false,
+    );
+    let population = max_population(scenario);
+    let weekly = crate::weekly::memory_estimate(scenario.steps, population, scenario.trials);
+    match memory_available() {
+        Some(free) if counts.saturating_add(weekly) > free => Err(Error::BadInput(format!(
+            "this run would need about {} of memory for its weekly statistics ({} recorded weeks of communities of up to {} people) besides {} for its counts, but {} is available; run fewer weeks or smaller communities",
+            gigabytes(weekly),
+            crate::weekly::rows(scenario.steps),
+            population,
+            gigabytes(counts),
+            gigabytes(free)
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Copies the staged rows files, in order, into `trials.csv`. A read failure names the source
 /// file; a write failure is named after the file written by [`assemble`].
 pub fn copy_sources(sources: &[PathBuf], w: &mut dyn Write) -> Result<(), Error> {
@@ -831,6 +999,7 @@ pub fn assemble(
     variants: &[Variant],
     counts: &[OutcomeCounts],
     totals: &[HostTotals],
+    weekly: Option<&WeeklyParts>,
     trials: Option<impl FnOnce(&mut dyn Write) -> Result<(), Error>>,
     mut manifest: Manifest,
     started: SystemTime,
@@ -871,6 +1040,9 @@ pub fn assemble(
     let (logrank, logrank_note) = output::logrank_rows(counts);
     output::write_logrank(dir, &logrank)?;
     files.push(dir.join("logrank.csv"));
+    if let Some(parts) = weekly {
+        files.extend(parts.assemble(dir)?);
+    }
     if plots {
         files.extend(crate::plots::draw_run(dir)?);
     }
@@ -881,7 +1053,10 @@ pub fn assemble(
         let Some(name) = f.file_name().map(|n| n.to_string_lossy().into_owned()) else {
             continue;
         };
-        if !name.ends_with(".csv") && name != crate::columnar::TRIALS_PARQUET {
+        if !name.ends_with(".csv")
+            && name != crate::columnar::TRIALS_PARQUET
+            && name != crate::weekly::STATE_FILE
+        {
             continue;
         }
         let record = match (&trials_record, name.as_str()) {

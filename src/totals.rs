@@ -97,7 +97,7 @@ fn per(total_micro: u128, n: u64) -> f64 {
 }
 
 /// u128 as a JSON string (JSON numbers are not safe beyond 2^53 in most readers).
-mod as_text {
+pub(crate) mod as_text {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {

@@ -14,4 +14,5 @@ done
 cp "$out/default/survival.png" docs/images/default-survival.png
 cp "$out/host-investment/graduation.png" docs/images/host-investment-graduation.png
 cp "$out/host-investment/cost.png" docs/images/host-investment-cost.png
-echo "docs/images/: default-survival.png, host-investment-graduation.png, host-investment-cost.png"
+cp "$out/host-investment/weekly.png" docs/images/host-investment-weekly.png
+echo "docs/images/: default-survival.png, host-investment-graduation.png, host-investment-cost.png, host-investment-weekly.png"

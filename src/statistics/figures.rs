@@ -8,6 +8,7 @@
 //! | `cost` | the host's outlay per graduation with its range, the cost-effectiveness frontier, the amounts of the rays of equal outlay per graduation |
 //! | `trace` | one trial's history (`trace.csv`) |
 //! | `trend` | P(graduate) against each parameter of a sampled design, with a LOWESS trend |
+//! | `weekly` | the fan chart's weekly quantiles and means per variant (`weekly.csv`) |
 //! | `error` | [`PlotError`]: why a picture could not be made, from its data or its drawing |
 //!
 //! The pictures (`crate::plots`) map these to marks; nothing here knows how they are drawn.
@@ -18,12 +19,14 @@ mod run;
 mod table;
 mod trace;
 mod trend;
+mod weekly;
 
 pub(crate) use cost::{frontier, per_graduate, ray_amounts};
 pub use error::PlotError;
 pub(crate) use run::{Curve, RunData, SummaryRow};
 pub(crate) use trace::Trace;
 pub(crate) use trend::TrendPanel;
+pub(crate) use weekly::{WeeklyData, WeeklySeries, stretches};
 
 /// File names inside an output folder.
 pub const VARIANTS_CSV: &str = "variants.csv";

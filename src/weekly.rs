@@ -1,0 +1,893 @@
+//! What happened over time, for every run: per variant and week, the mean and the 10%, 50% and
+//! 90% quantiles of participants, active contributors, shared assets and the host's spend over
+//! the communities still running (`weekly.csv`, the fan chart `weekly.png/.svg`).
+//!
+//! # Which communities, which weeks
+//!
+//! A community is *still running* at week `t` when it has neither graduated nor fizzled by the
+//! end of week `t`: a trial whose outcome came at week `T` counts in weeks `0..T` (not in week
+//! `T` itself), a trial still active at the horizon (censored) in every week `0..=steps`. So
+//! `n_running` at week 0 is the number of trials, and the statistics of week `t` describe the
+//! state, at the end of week `t`, of the communities that carry on into week `t + 1`.
+//!
+//! At most [`MAX_ROWS`] weeks are recorded per variant: every week up to 520 weeks of horizon,
+//! beyond that every `stride`-th week, `stride = ceil(steps / 520)` (weeks 0, stride,
+//! 2 stride, ... up to `steps`).
+//!
+//! # Exact, mergeable accumulators
+//!
+//! Each recorded week holds, per quantity, a histogram and a sum, and nothing else, so memory is
+//! flat in the number of trials:
+//! - whole numbers (participants, active contributors): the count of each value, exactly;
+//! - amounts (shared assets, in asset units; the host's spend so far, in thousands of pounds):
+//!   the count in each of a fixed set of log-spaced bins, each 1% wider than the one before it,
+//!   from 0.001 ([`MONEY_FLOOR`]: £1 of spend) up to about 1e9 (the top bin is open); amounts
+//!   under 0.001 fall in a bin of their own, shown as 0. A quantile is reported as the
+//!   geometric middle of its bin, so it is within 0.5% of the exact quantile of the amounts
+//!   (for amounts of 0.001 or more), and is written to four significant figures.
+//!   The bin edges are built by repeated multiplication, so every machine bins alike.
+//! - the sums, for the means, as whole numbers: values as they are, money in millionths of the
+//!   unit (like `crate::totals`).
+//!
+//! Everything is integer addition, which does not depend on order: the file is the same bytes
+//! whatever `--threads`, after an interrupted run is resumed, and after `--shard K/N` +
+//! `hothouse merge` (each shard writes its accumulators, [`STATE_FILE`], and merge adds them).
+//!
+//! The quantile `q` of `n` values is the `ceil(q n)`-th smallest (the "inverted CDF"
+//! definition, numpy's `method = "inverted_cdf"`, R's `type = 1`).
+
+use crate::model::{StepRecord, TrialResult};
+use crate::outcome::Outcome;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+/// The file written into a run folder.
+pub const WEEKLY_CSV: &str = "weekly.csv";
+/// The accumulators of a shard, one JSON line per variant, for `hothouse merge`.
+pub const STATE_FILE: &str = "weekly_state.jsonl";
+/// At most about this many weeks are recorded per variant (see [`stride`]).
+pub const MAX_ROWS: u32 = 520;
+
+/// Amounts (in thousands of pounds) below this count as 0: £1.
+pub const MONEY_FLOOR: f64 = 1e-3;
+/// Each money bin is this many times as wide as the one before.
+pub const MONEY_RATIO: f64 = 1.01;
+/// Money bins: key 0 below [`MONEY_FLOOR`], keys `1..MONEY_BINS` log-spaced from it (the last
+/// open above, from about 1e9, that is £1 trillion).
+pub const MONEY_BINS: usize = 2780;
+
+/// The quantities, in column order.
+pub const QUANTITIES: [&str; 4] = ["participants", "active", "assets", "host_spend"];
+
+/// Recorded weeks are the multiples of this: 1 up to a 520-week horizon.
+pub fn stride(steps: u32) -> u32 {
+    steps.div_ceil(MAX_ROWS).max(1)
+}
+
+/// Rows (recorded weeks) per variant.
+pub fn rows(steps: u32) -> usize {
+    (steps / stride(steps)) as usize + 1
+}
+
+/// Lower edges of the money bins (index 0 unused).
+static EDGES: LazyLock<Vec<f64>> = LazyLock::new(|| {
+    let mut e = vec![0.0; MONEY_BINS + 1];
+    e[1] = MONEY_FLOOR;
+    for k in 2..=MONEY_BINS {
+        e[k] = e[k - 1] * MONEY_RATIO;
+    }
+    e
+});
+
+/// The top 19 bits of an amount (sign, exponent and 7 bits of mantissa): buckets about 0.54%
+/// wide, narrower than a bin.
+fn bucket(x: f64) -> u64 {
+    x.to_bits() >> 45
+}
+
+/// The bin of the smallest amount of each bucket from [`MONEY_FLOOR`]'s up to the top bin's.
+static BUCKET_KEYS: LazyLock<Vec<u32>> = LazyLock::new(|| {
+    let base = bucket(MONEY_FLOOR);
+    let last = bucket(EDGES[MONEY_BINS - 1]);
+    (base..=last)
+        .map(|b| exact_key(f64::from_bits(b << 45)).max(1))
+        .collect()
+});
+
+/// The money bin of `x`: from its bucket's bin, at most a step or two up (exact by the edges).
+pub fn money_key(x: f64) -> u32 {
+    if x.is_nan() || x < MONEY_FLOOR {
+        return 0;
+    }
+    let e = &*EDGES;
+    let top = MONEY_BINS - 1;
+    if x >= e[top] {
+        return top as u32;
+    }
+    let mut k = BUCKET_KEYS[(bucket(x) - bucket(MONEY_FLOOR)) as usize] as usize;
+    while x >= e[k + 1] {
+        k += 1;
+    }
+    k as u32
+}
+
+/// The money bin of `x`, by logarithms and the edges (slower; builds [`BUCKET_KEYS`]).
+fn exact_key(x: f64) -> u32 {
+    if x.is_nan() || x < MONEY_FLOOR {
+        return 0;
+    }
+    let e = &*EDGES;
+    let top = MONEY_BINS - 1;
+    // A first guess by logarithms, then exact by the edges (a logarithm may differ in its last
+    // bit between machines; the edges do not).
+    let guess = 1.0 + ((x / MONEY_FLOOR).ln() / MONEY_RATIO.ln()).floor();
+    let mut k = if guess.is_finite() {
+        (guess.max(1.0) as usize).min(top)
+    } else {
+        top
+    };
+    while k > 1 && x < e[k] {
+        k -= 1;
+    }
+    while k < top && x >= e[k + 1] {
+        k += 1;
+    }
+    k as u32
+}
+
+/// The amount a money bin stands for: its geometric middle (0 for the bin under £1).
+pub fn money_value(key: u32) -> f64 {
+    if key == 0 {
+        return 0.0;
+    }
+    EDGES[(key as usize).min(MONEY_BINS - 1)] * MONEY_RATIO.sqrt()
+}
+
+/// An amount in millionths of the money unit (for exact sums).
+fn micro(x: f64) -> u128 {
+    if x.is_finite() && x > 0.0 {
+        (x * 1e6).round() as u128
+    } else {
+        0
+    }
+}
+
+/// Keys a histogram holds densely at most; beyond this range of keys (communities of thousands
+/// of people) it holds only the keys seen.
+pub const DENSE_KEYS: u32 = 4096;
+
+/// Counts of whole-number keys: dense from the smallest key seen to the largest while that
+/// range is at most [`DENSE_KEYS`], otherwise a map of the keys seen. Which of the two depends
+/// only on the keys added, so equal histograms are equal whatever the order of adding.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    offset: u32,
+    counts: Vec<u64>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    sparse: BTreeMap<u32, u64>,
+}
+
+impl Counts {
+    /// Adds `by` (> 0) to the count of `key`.
+    pub fn add(&mut self, key: u32, by: u64) {
+        if !self.sparse.is_empty() {
+            *self.sparse.entry(key).or_insert(0) += by;
+            return;
+        }
+        if self.counts.is_empty() {
+            self.offset = key;
+            self.counts.push(by);
+            return;
+        }
+        let lo = self.offset.min(key);
+        let hi = (self.offset + self.counts.len() as u32 - 1).max(key);
+        if hi - lo >= DENSE_KEYS {
+            self.sparse = self.iter().collect();
+            self.counts = Vec::new();
+            self.offset = 0;
+            *self.sparse.entry(key).or_insert(0) += by;
+            return;
+        }
+        if key < self.offset {
+            let grow = (self.offset - key) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.offset = key;
+        }
+        let i = (key - self.offset) as usize;
+        if i >= self.counts.len() {
+            self.counts.resize(i + 1, 0);
+        }
+        self.counts[i] += by;
+    }
+
+    /// The keys with their counts (none zero), smallest first.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = (u32, u64)> + '_> {
+        if self.sparse.is_empty() {
+            Box::new(
+                self.counts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| **c > 0)
+                    .map(|(i, &c)| (self.offset + i as u32, c)),
+            )
+        } else {
+            Box::new(self.sparse.iter().map(|(&k, &c)| (k, c)))
+        }
+    }
+
+    /// Adds another histogram.
+    pub fn merge(&mut self, other: &Counts) {
+        for (k, c) in other.iter() {
+            self.add(k, c);
+        }
+    }
+
+    /// How many values were added.
+    pub fn total(&self) -> u64 {
+        self.iter().map(|(_, c)| c).sum()
+    }
+
+    /// The `rank`-th smallest key (1-based).
+    pub fn nth(&self, rank: u64) -> Option<u32> {
+        let mut seen = 0u64;
+        for (k, c) in self.iter() {
+            seen += c;
+            if seen >= rank {
+                return Some(k);
+            }
+        }
+        None
+    }
+
+    /// Bytes held.
+    fn bytes(&self) -> usize {
+        self.counts.capacity() * 8 + self.sparse.len() * SPARSE_ENTRY_BYTES
+    }
+}
+
+/// Bytes a key of a sparse histogram takes (a B-tree entry, generous).
+const SPARSE_ENTRY_BYTES: usize = 48;
+
+/// One quantity in one week: its histogram and its exact sum.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quantity {
+    pub counts: Counts,
+    /// Sum of the values (money: in millionths).
+    #[serde(with = "crate::totals::as_text")]
+    pub sum: u128,
+}
+
+impl Quantity {
+    fn merge(&mut self, other: &Quantity) {
+        self.counts.merge(&other.counts);
+        self.sum = self.sum.saturating_add(other.sum);
+    }
+}
+
+/// One recorded week.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Week {
+    /// Communities still running.
+    pub running: u64,
+    /// In the order of [`QUANTITIES`].
+    pub q: [Quantity; 4],
+}
+
+impl Week {
+    fn add(&mut self, s: &Sample) {
+        self.running += 1;
+        let [p, a, assets, spend] = &mut self.q;
+        p.counts.add(s.participants, 1);
+        p.sum += u128::from(s.participants);
+        a.counts.add(s.active, 1);
+        a.sum += u128::from(s.active);
+        assets.counts.add(money_key(s.assets), 1);
+        assets.sum = assets.sum.saturating_add(micro(s.assets));
+        spend.counts.add(money_key(s.host_spend), 1);
+        spend.sum = spend.sum.saturating_add(micro(s.host_spend));
+    }
+}
+
+/// One community's state in a recorded week.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Sample {
+    pub participants: u32,
+    pub active: u32,
+    pub assets: f64,
+    pub host_spend: f64,
+}
+
+/// Records a trial's recorded weeks into `slot` (room for [`rows`]), as it is observed
+/// ([`crate::model::Model::run_observed_cancellable`]). The runner hands each trial of a chunk
+/// its slot of one buffer, so observing allocates nothing.
+pub struct Recorder<'a> {
+    stride: u32,
+    slot: &'a mut [Sample],
+    len: usize,
+}
+
+impl<'a> Recorder<'a> {
+    pub fn new(steps: u32, slot: &'a mut [Sample]) -> Self {
+        Recorder {
+            stride: stride(steps),
+            slot,
+            len: 0,
+        }
+    }
+
+    /// Records the week of `r` if it is a recorded week.
+    pub fn observe(&mut self, r: &StepRecord) {
+        if r.time % self.stride == 0 {
+            if let Some(x) = self.slot.get_mut(self.len) {
+                *x = Sample {
+                    participants: r.participants,
+                    active: r.active,
+                    assets: r.assets,
+                    host_spend: r.host_spend,
+                };
+                self.len += 1;
+            }
+        }
+    }
+
+    /// Weeks recorded.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// One trial's recorded weeks (weeks 0, stride, 2 stride, ... while it was observed).
+#[derive(Debug, Clone, Copy)]
+pub struct Series<'a> {
+    stride: u32,
+    pub samples: &'a [Sample],
+}
+
+impl<'a> Series<'a> {
+    pub fn new(steps: u32, samples: &'a [Sample]) -> Self {
+        Series {
+            stride: stride(steps),
+            samples,
+        }
+    }
+
+    /// How many of the recorded weeks the trial was still running in (module documentation).
+    fn running_weeks(&self, r: &TrialResult) -> usize {
+        let n = self.samples.len();
+        match r.outcome {
+            Outcome::Censored => n,
+            _ => n.min(r.time.div_ceil(self.stride) as usize),
+        }
+    }
+}
+
+/// A variant's weekly accumulators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Weekly {
+    pub steps: u32,
+    pub stride: u32,
+    /// Trials added.
+    pub trials: u64,
+    pub weeks: Vec<Week>,
+}
+
+impl Weekly {
+    pub fn new(steps: u32) -> Self {
+        Weekly {
+            steps,
+            stride: stride(steps),
+            trials: 0,
+            weeks: vec![Week::default(); rows(steps)],
+        }
+    }
+
+    /// Adds one trial.
+    pub fn add(&mut self, r: &TrialResult, series: &Series<'_>) {
+        let n = series.running_weeks(r);
+        for (w, s) in self.weeks.iter_mut().zip(&series.samples[..n]) {
+            w.add(s);
+        }
+        self.trials += 1;
+    }
+
+    /// Adds trials, the weeks in parallel on `pool` (exact whatever the order).
+    pub fn add_all(&mut self, trials: &[(&TrialResult, Series<'_>)], pool: &rayon::ThreadPool) {
+        use rayon::prelude::*;
+        let limits: Vec<usize> = trials.iter().map(|(r, s)| s.running_weeks(r)).collect();
+        // One block of consecutive weeks per thread, each trial's weeks read in order.
+        let block = self
+            .weeks
+            .len()
+            .div_ceil(pool.current_num_threads().max(1))
+            .max(1);
+        pool.install(|| {
+            self.weeks
+                .par_chunks_mut(block)
+                .enumerate()
+                .for_each(|(b, weeks)| {
+                    let first = b * block;
+                    for ((_, s), &n) in trials.iter().zip(&limits) {
+                        let end = n.saturating_sub(first).min(weeks.len());
+                        if end == 0 {
+                            continue;
+                        }
+                        for (w, x) in weeks[..end].iter_mut().zip(&s.samples[first..]) {
+                            w.add(x);
+                        }
+                    }
+                })
+        });
+        self.trials += trials.len() as u64;
+    }
+
+    /// Adds another part of the same variant (a shard).
+    pub fn merge(&mut self, other: &Weekly) -> Result<(), String> {
+        if other.steps != self.steps || other.weeks.len() != self.weeks.len() {
+            return Err(format!(
+                "weekly accumulators of {} steps cannot join those of {}",
+                other.steps, self.steps
+            ));
+        }
+        for (a, b) in self.weeks.iter_mut().zip(&other.weeks) {
+            a.running += b.running;
+            for (qa, qb) in a.q.iter_mut().zip(&b.q) {
+                qa.merge(qb);
+            }
+        }
+        self.trials += other.trials;
+        Ok(())
+    }
+
+    /// Checks accumulators read back (a checkpoint, a shard's state) against the run: `steps`
+    /// weeks and `trials` trials, every week's histograms holding its running communities.
+    pub fn check(&self, steps: u32, trials: u64) -> Result<(), String> {
+        if self.steps != steps || self.stride != stride(steps) || self.weeks.len() != rows(steps) {
+            return Err(format!("weekly accumulators do not match steps = {steps}"));
+        }
+        if self.trials != trials {
+            return Err(format!(
+                "weekly accumulators count {} trials, not {trials}",
+                self.trials
+            ));
+        }
+        let mut before = trials;
+        for (i, w) in self.weeks.iter().enumerate() {
+            if w.running > before || w.q.iter().any(|q| q.counts.total() != w.running) {
+                return Err(format!(
+                    "weekly accumulators of week {} do not add up",
+                    i as u64 * u64::from(self.stride)
+                ));
+            }
+            before = w.running;
+        }
+        if self.weeks.first().is_some_and(|w| w.running != trials) {
+            return Err("weekly accumulators of week 0 do not hold every trial".into());
+        }
+        Ok(())
+    }
+
+    /// Bytes the histograms hold now.
+    pub fn bytes(&self) -> usize {
+        self.weeks
+            .iter()
+            .map(|w| w.q.iter().map(|q| q.counts.bytes() + 32).sum::<usize>() + 16)
+            .sum()
+    }
+
+    /// `weekly.csv`'s rows of variant `variant` (no header).
+    pub fn rows_csv(&self, variant: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (i, w) in self.weeks.iter().enumerate() {
+            let week = i as u64 * u64::from(self.stride);
+            let mut fields = vec![variant.to_string(), week.to_string(), w.running.to_string()];
+            for (k, q) in w.q.iter().enumerate() {
+                fields.extend(quantity_fields(q, w.running, k >= 2));
+            }
+            out.extend_from_slice(fields.join(",").as_bytes());
+            out.push(b'\n');
+        }
+        out
+    }
+}
+
+/// Rank (1-based) of the quantile `tenths / 10` of `n` values: `ceil(n tenths / 10)`.
+pub fn rank(n: u64, tenths: u64) -> u64 {
+    (n * tenths).div_ceil(10).max(1)
+}
+
+/// Mean, p10, p50, p90 of a quantity in a week of `n` running communities; empty when none.
+fn quantity_fields(q: &Quantity, n: u64, money: bool) -> [String; 4] {
+    if n == 0 {
+        return Default::default();
+    }
+    let quantile = |tenths| {
+        let key = q.counts.nth(rank(n, tenths)).unwrap_or(0);
+        if money {
+            money_text(money_value(key))
+        } else {
+            key.to_string()
+        }
+    };
+    let mean = if money {
+        q.sum as f64 / 1e6 / n as f64
+    } else {
+        q.sum as f64 / n as f64
+    };
+    [format!("{mean:.3}"), quantile(1), quantile(5), quantile(9)]
+}
+
+/// An amount to four significant figures (the bins are 1% wide), trailing zeros trimmed.
+fn money_text(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let decimals = [1000.0, 100.0, 10.0, 1.0, 0.1, 0.01]
+        .iter()
+        .position(|&p| v >= p)
+        .unwrap_or(6);
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// `weekly.csv`'s columns.
+pub fn columns() -> Vec<String> {
+    let mut c = vec!["variant".into(), "week".into(), "n_running".into()];
+    for q in QUANTITIES {
+        for s in ["mean", "p10", "p50", "p90"] {
+            c.push(format!("{q}_{s}"));
+        }
+    }
+    c
+}
+
+/// `weekly.csv`'s header line.
+pub fn header_csv() -> Vec<u8> {
+    let mut h = columns().join(",").into_bytes();
+    h.push(b'\n');
+    h
+}
+
+/// One line of a shard's [`STATE_FILE`]: a variant's accumulators over the shard's trials.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StateLine {
+    pub variant: usize,
+    pub weekly: Weekly,
+}
+
+impl StateLine {
+    /// The line as JSON, with its newline.
+    pub fn to_line(&self) -> Result<Vec<u8>, String> {
+        let mut v = serde_json::to_vec(self).map_err(|e| e.to_string())?;
+        v.push(b'\n');
+        Ok(v)
+    }
+}
+
+/// Trials simulated at once while weekly statistics are collected: their recorded weeks are
+/// held until the chunk is added, about [`SERIES_BUDGET`] bytes at most.
+pub fn chunk_trials(steps: u32, most: u64) -> u64 {
+    let per_trial = (rows(steps) * std::mem::size_of::<Sample>()) as u64;
+    (SERIES_BUDGET / per_trial.max(1)).clamp(256, most.max(256))
+}
+
+/// Bytes of recorded weeks held for one chunk of trials.
+pub const SERIES_BUDGET: u64 = 32 << 20;
+
+/// Memory the weekly statistics of a run may hold (bytes, generous): one variant's histograms
+/// (people counts up to `max_population`, dense up to [`DENSE_KEYS`] values and then by the
+/// values seen, at most one per trial; every money bin), twice (a part being added), and a
+/// chunk's recorded weeks.
+pub fn memory_estimate(steps: u32, max_population: u64, trials: u64) -> u64 {
+    let values = max_population.saturating_add(1);
+    let dense = values.min(u64::from(DENSE_KEYS)) * 8;
+    let sparse = if values > u64::from(DENSE_KEYS) {
+        values.min(trials).saturating_mul(SPARSE_ENTRY_BYTES as u64)
+    } else {
+        0
+    };
+    let per_row = 2 * dense.saturating_add(sparse) + 2 * MONEY_BINS as u64 * 8 + 160;
+    (rows(steps) as u64)
+        .saturating_mul(per_row)
+        .saturating_mul(2)
+        .saturating_add(SERIES_BUDGET)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Stage;
+
+    fn result(outcome: Outcome, time: u32) -> TrialResult {
+        TrialResult {
+            outcome,
+            time,
+            stage: Stage::Convening,
+            peak_participants: 0,
+            final_participants: 0,
+            final_active: 0,
+            assets: 0.0,
+            brand: 0.0,
+            host_spend: 0.0,
+            host_covered: 0.0,
+            host_weeks: 0,
+            host_withdrew: 0,
+            revenue: 0.0,
+            final_balance: 0.0,
+            joined: 0,
+            left: 0,
+            participant_steps: 0,
+            cause: None,
+            host_exit: None,
+            partner_week: 0,
+            drawn: Vec::new(),
+        }
+    }
+
+    fn samples(weeks: &[(u32, u32, f64, f64)]) -> Vec<Sample> {
+        weeks
+            .iter()
+            .map(|&(participants, active, assets, host_spend)| Sample {
+                participants,
+                active,
+                assets,
+                host_spend,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn strides_keep_at_most_521_rows() {
+        assert_eq!((stride(104), rows(104)), (1, 105));
+        assert_eq!((stride(520), rows(520)), (1, 521));
+        assert_eq!((stride(521), rows(521)), (2, 261));
+        assert_eq!((stride(1040), rows(1040)), (2, 521));
+        assert_eq!((stride(5200), rows(5200)), (10, 521));
+        assert_eq!(rows(0), 1);
+    }
+
+    #[test]
+    fn money_bins_are_one_percent_wide_and_exact_at_their_edges() {
+        assert_eq!(money_key(0.0), 0);
+        assert_eq!(money_key(0.000_999), 0);
+        assert_eq!(money_key(-5.0), 0);
+        assert_eq!(money_key(f64::NAN), 0);
+        assert_eq!(money_key(1e-3), 1);
+        assert_eq!(money_key(1.0099e-3), 1);
+        assert_eq!(money_key(EDGES[2]), 2);
+        assert_eq!(money_key(f64::INFINITY), MONEY_BINS as u32 - 1);
+        // The quick lookup agrees with the logarithms everywhere, edges included.
+        for k in 1..MONEY_BINS {
+            let e = EDGES[k];
+            let (below, above) = (
+                f64::from_bits(e.to_bits() - 1),
+                f64::from_bits(e.to_bits() + 1),
+            );
+            for x in [e, below, above, e * 1.003, e * 1.007] {
+                assert_eq!(money_key(x), exact_key(x), "{x}");
+            }
+        }
+        for x in [0.0123, 0.4, 1.0, 7.77, 20.8, 123.456, 9_999.0, 3.3e6] {
+            let k = money_key(x) as usize;
+            assert!(EDGES[k] <= x && x < EDGES[k + 1], "{x}");
+            let v = money_value(k as u32);
+            assert!((v / x - 1.0).abs() <= 0.005, "{x} {v}");
+        }
+        // The top bin starts at about 1e9 (£1 trillion).
+        assert!(
+            (EDGES[MONEY_BINS - 1] / 1e9 - 1.0).abs() < 0.05,
+            "{}",
+            EDGES[MONEY_BINS - 1]
+        );
+    }
+
+    /// Five trials of a 3-week horizon, by hand:
+    /// - A censored, weeks 0..=3: participants 4, 5, 6, 7;
+    /// - B graduated at week 2: counts in weeks 0, 1: 2, 3 (its week-2 row is left out);
+    /// - C fizzled at week 1: counts in week 0: 10;
+    /// - D censored: 1, 1, 1, 1; E censored: 3, 3, 3, 3.
+    ///
+    /// Week 0: values 1, 2, 3, 4, 10 (n = 5): ranks ceil(0.5) = 1, ceil(2.5) = 3, ceil(4.5) = 5
+    /// -> p10 1, p50 3, p90 10; mean 20 / 5 = 4.
+    /// Week 1: 1, 3, 3, 5 (n = 4): ranks 1, 2, 4 -> 1, 3, 5; mean 12 / 4 = 3.
+    /// Week 2: 1, 3, 6 (n = 3): ranks 1, 2, 3 -> 1, 3, 6; mean 10 / 3 = 3.333.
+    #[test]
+    fn hand_computed_quantiles_and_means() {
+        let steps = 3;
+        let a = samples(&[
+            (4, 1, 0.0, 0.0),
+            (5, 1, 1.0, 0.4),
+            (6, 2, 2.0, 0.8),
+            (7, 2, 3.0, 1.2),
+        ]);
+        let b = samples(&[(2, 0, 0.0, 0.0), (3, 3, 10.0, 0.4), (9, 9, 20.0, 0.8)]);
+        let c = samples(&[(10, 0, 0.0, 0.0), (0, 0, 0.0, 0.4)]);
+        let d = samples(&[(1, 0, 0.0, 0.0); 4]);
+        let e = samples(&[(3, 0, 0.0, 0.0); 4]);
+        let rs = [
+            result(Outcome::Censored, 3),
+            result(Outcome::Graduated, 2),
+            result(Outcome::Fizzled, 1),
+            result(Outcome::Censored, 3),
+            result(Outcome::Censored, 3),
+        ];
+        let all = [&a, &b, &c, &d, &e].map(|x| Series::new(steps, x));
+        let mut w = Weekly::new(steps);
+        for (r, s) in rs.iter().zip(&all) {
+            w.add(r, s);
+        }
+        let running: Vec<u64> = w.weeks.iter().map(|x| x.running).collect();
+        assert_eq!(running, [5, 4, 3, 3]);
+        w.check(steps, 5).unwrap();
+        let csv = String::from_utf8(w.rows_csv(2)).unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        // variant, week, n, participants mean/p10/p50/p90, active ..., assets ..., spend ...
+        assert_eq!(
+            lines[0],
+            "2,0,5,4.000,1,3,10,0.200,0,0,1,0.000,0,0,0,0.000,0,0,0"
+        );
+        // Week 1: active 1, 3, 0, 0 -> sorted 0, 0, 1, 3: ranks 1, 2, 4 -> 0, 0, 3; mean 1.
+        // Assets 1, 10, 0, 0 -> 0, 0, 1, 10 -> 0, 0, bins of 1 and 10; mean 11 / 4 = 2.75.
+        // Spend 0.4, 0.4, 0, 0 -> 0, 0, 0.4 (bin middle 0.4013); mean 0.8 / 4 = 0.2.
+        let f: Vec<&str> = lines[1].split(',').collect();
+        assert_eq!(
+            &f[..11],
+            [
+                "2", "1", "4", "3.000", "1", "3", "5", "1.000", "0", "0", "3"
+            ]
+        );
+        assert_eq!(f[11], "2.750");
+        assert_eq!((f[12], f[13]), ("0", "0"));
+        let ten: f64 = f[14].parse().unwrap();
+        assert!((ten / 10.0 - 1.0).abs() <= 0.005, "{ten}");
+        assert_eq!(f[15], "0.200");
+        let spend: f64 = f[18].parse().unwrap();
+        assert!((spend / 0.4 - 1.0).abs() <= 0.005, "{spend}");
+        assert_eq!(
+            &lines[2].split(',').collect::<Vec<_>>()[..7],
+            ["2", "2", "3", "3.333", "1", "3", "6"]
+        );
+        assert_eq!(lines.len(), 4);
+
+        // Split in two parts, in another order, and merged: the same accumulators.
+        let mut p = Weekly::new(steps);
+        let mut q = Weekly::new(steps);
+        for i in [4, 1] {
+            p.add(&rs[i], &all[i]);
+        }
+        for i in [2, 0, 3] {
+            q.add(&rs[i], &all[i]);
+        }
+        q.merge(&p).unwrap();
+        assert_eq!(q, w);
+        // And in parallel.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let pairs: Vec<(&TrialResult, Series<'_>)> = rs.iter().zip(all).collect();
+        let mut par = Weekly::new(steps);
+        par.add_all(&pairs, &pool);
+        assert_eq!(par, w);
+        // Through JSON, as a checkpoint or a shard's state.
+        let line = StateLine {
+            variant: 2,
+            weekly: w.clone(),
+        }
+        .to_line()
+        .unwrap();
+        let back: StateLine = serde_json::from_slice(&line).unwrap();
+        assert_eq!(back.weekly, w);
+        assert!(back.weekly.check(steps, 6).is_err());
+    }
+
+    #[test]
+    fn a_week_nobody_runs_has_empty_statistics() {
+        let mut w = Weekly::new(2);
+        w.add(
+            &result(Outcome::Fizzled, 1),
+            &Series::new(2, &samples(&[(2, 1, 0.5, 0.0), (0, 0, 0.0, 0.0)])),
+        );
+        let csv = String::from_utf8(w.rows_csv(0)).unwrap();
+        assert_eq!(csv.lines().nth(1), Some("0,1,0,,,,,,,,,,,,,,,,"));
+        assert_eq!(header_csv().iter().filter(|&&b| b == b',').count(), 18);
+    }
+
+    #[test]
+    fn ranks_follow_the_inverted_cdf() {
+        assert_eq!([rank(1, 1), rank(1, 5), rank(1, 9)], [1, 1, 1]);
+        assert_eq!([rank(10, 1), rank(10, 5), rank(10, 9)], [1, 5, 9]);
+        assert_eq!([rank(11, 1), rank(11, 5), rank(11, 9)], [2, 6, 10]);
+    }
+
+    #[test]
+    fn counts_merge_in_any_order() {
+        let mut a = Counts::default();
+        for k in [5, 3, 9, 3] {
+            a.add(k, 1);
+        }
+        let mut b = Counts::default();
+        b.add(7, 2);
+        b.add(1, 1);
+        let mut ab = a.clone();
+        ab.merge(&b);
+        let mut ba = b.clone();
+        ba.merge(&a);
+        assert_eq!(ab, ba);
+        assert_eq!(ab.total(), 7);
+        // 1, 3, 3, 5, 7, 7, 9
+        assert_eq!(
+            (1..=7).map(|r| ab.nth(r).unwrap()).collect::<Vec<_>>(),
+            [1, 3, 3, 5, 7, 7, 9]
+        );
+        assert_eq!(ab.nth(8), None);
+    }
+
+    #[test]
+    fn wide_histograms_hold_only_the_values_seen_the_same_in_any_order() {
+        let keys = [3u32, 2_000_000, 3, 4000, 10, 1_700_000];
+        let mut a = Counts::default();
+        for k in keys {
+            a.add(k, 1);
+        }
+        let mut b = Counts::default();
+        for k in keys.iter().rev() {
+            b.add(*k, 1);
+        }
+        let mut c = Counts::default();
+        c.add(10, 1);
+        c.add(3, 2);
+        let mut d = Counts::default();
+        for k in [4000, 2_000_000, 1_700_000] {
+            d.add(k, 1);
+        }
+        c.merge(&d);
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+        assert!(a.bytes() < 1000, "{}", a.bytes());
+        assert_eq!(
+            (1..=6).map(|r| a.nth(r).unwrap()).collect::<Vec<_>>(),
+            [3, 3, 10, 4000, 1_700_000, 2_000_000]
+        );
+        // Dense up to a range of 4096 keys.
+        let mut e = Counts::default();
+        e.add(0, 1);
+        e.add(4095, 1);
+        assert!(e.sparse.is_empty());
+        e.add(4096, 1);
+        assert_eq!(e.sparse.len(), 3);
+    }
+
+    /// 105 rows x (2 x 121 x 8 + 2 x 2780 x 8 + 160 = 46,576 bytes) x 2 + 32 MiB.
+    #[test]
+    fn memory_estimate_by_hand() {
+        assert_eq!(
+            memory_estimate(104, 120, 2000),
+            105 * 46_576 * 2 + (32 << 20)
+        );
+        // A million people, 10 trials: 4096 dense values and 10 seen, per people quantity.
+        let per_row = 2 * (4096 * 8 + 10 * 48) + 2 * 2780 * 8 + 160;
+        assert_eq!(
+            memory_estimate(104, 1_000_000, 10),
+            105 * per_row * 2 + (32 << 20)
+        );
+    }
+
+    #[test]
+    fn amounts_to_four_figures() {
+        assert_eq!(money_text(0.0), "0");
+        assert_eq!(money_text(1234.56), "1235");
+        assert_eq!(money_text(12.3456), "12.35");
+        assert_eq!(money_text(0.40133), "0.4013");
+        assert_eq!(money_text(0.0012345), "0.001234");
+        assert_eq!(money_text(10.0), "10");
+    }
+}
