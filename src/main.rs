@@ -1157,22 +1157,11 @@ fn answer_with_noise(r: &RunReport, within: &str) {
         return;
     };
     // A paired bootstrap of the difference in outlay per graduation, bounded in work.
-    let others = costs.len().saturating_sub(1).max(1);
-    let n = (end - first).max(1) as usize;
-    let resamples = (100_000_000 / (others * n)).min(1000);
-    let tested = paired.as_ref().filter(|_| resamples >= 200);
-    let as_cheap: Vec<usize> = match tested {
-        Some(p) => costs
-            .iter()
-            .filter(|&&(j, _)| j != ci)
-            .filter(|&&(j, _)| {
-                p.cost_difference(j, ci, resamples, r.manifest.seed)
-                    .is_some_and(|(lo, _)| lo <= 0.0)
-            })
-            .map(|&(j, _)| j)
-            .collect(),
-        None => Vec::new(),
-    };
+    let others: Vec<usize> = costs.iter().map(|c| c.0).filter(|&j| j != ci).collect();
+    let tested = paired
+        .as_ref()
+        .and_then(|p| p.as_cheap(ci, &others, r.manifest.seed));
+    let (as_cheap, resamples) = tested.clone().unwrap_or_default();
     let price = |i: usize| {
         format!(
             "{} (variant {i}, £{:.1}k)",

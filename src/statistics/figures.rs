@@ -19,7 +19,7 @@ mod table;
 mod trace;
 mod trend;
 
-pub(crate) use cost::{frontier, per_graduate, ray_amounts};
+pub(crate) use cost::{cheapest, frontier, per_graduate, ray_amounts};
 pub use error::PlotError;
 pub(crate) use run::{Curve, RunData, SummaryRow};
 pub(crate) use trace::Trace;
