@@ -871,9 +871,6 @@ pub fn assemble(
     let (logrank, logrank_note) = output::logrank_rows(counts);
     output::write_logrank(dir, &logrank)?;
     files.push(dir.join("logrank.csv"));
-    if plots {
-        files.extend(crate::plots::draw_run(dir)?);
-    }
     let wall = clock.elapsed().as_secs_f64();
     manifest.host_totals = totals.to_vec();
     manifest.files.clear();
@@ -901,6 +898,8 @@ pub fn assemble(
     manifest.write(dir)?;
     files.push(dir.join("manifest.json"));
     if plots {
+        // after the manifest: the cost picture's paired test reads its seed and trial range
+        files.extend(crate::plots::draw_run(dir)?);
         files.push(crate::report::write_html(dir)?);
     }
     Ok(RunReport {

@@ -527,3 +527,39 @@ impl Picture for TracePicture<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_line_has_a_colour_of_its_own() {
+        let v = vec![1.0, 2.0, 3.0];
+        let t = Trace {
+            time: vec![0.0, 1.0, 2.0],
+            stage: vec!["convening".to_string(); 3],
+            participants: v.clone(),
+            active: v.clone(),
+            assets: v.clone(),
+            brand: v.clone(),
+            host_active: v.clone(),
+            host_spend: v.clone(),
+            revenue: v.clone(),
+            operating_cost: v,
+            critical_mass: Some(5.0),
+        };
+        let picture = TracePicture::new(&t, None);
+        let panels = picture.line_panels();
+        let colours: Vec<RGBColor> = panels
+            .iter()
+            .flat_map(|p| p.lines.iter().map(|l| l.colour))
+            .collect();
+        // participants, active, critical mass; assets, brand; spend, revenue, cost
+        assert_eq!(colours.len(), 8);
+        for (i, a) in colours.iter().enumerate() {
+            assert!(!colours[i + 1..].contains(a), "colour {a:?} used twice");
+        }
+        assert_eq!(panels[0].lines[2].name, "critical mass (5 active)");
+        assert!(panels[2].descs.iter().all(|d| d.contains("£k")));
+    }
+}

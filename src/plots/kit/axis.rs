@@ -482,3 +482,38 @@ impl Levels {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn special_values_sit_apart_at_their_end() {
+        // open-ended: after the longest commitment, a third of the span beyond it
+        let l = Levels::new("host.commitment", ["0", "26", "13", "52"], true);
+        assert_eq!(l.values, ["13", "26", "52", "0"]);
+        assert_eq!(l.numbers.as_deref(), Some(&[13.0, 26.0, 52.0, 65.0][..]));
+        assert_eq!(l.label(3), "open-ended");
+        assert!(l.is_special("0") && !l.is_special("13"));
+        // no host: before the smallest investment, with no round tick at or below 0
+        let l = Levels::new("host.investment", ["1", "0", "4"], true);
+        assert_eq!(l.values, ["0", "1", "4"]);
+        assert_eq!(l.numbers.as_deref(), Some(&[0.0, 1.0, 4.0][..]));
+        let l = Levels::new("host.investment", ["0", "2", "4", "8"], true);
+        assert_eq!(l.numbers.as_deref(), Some(&[0.0, 2.0, 4.0, 8.0][..]));
+        let scale = l.numeric_scale(l.range(), 8, String::new());
+        let labels: Vec<&str> = scale.ticks.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(labels.first(), Some(&"no host"));
+        assert!(!labels.contains(&"0"), "{labels:?}");
+        assert!(
+            scale
+                .ticks
+                .iter()
+                .skip(1)
+                .all(|(t, _)| *t >= 2.0 - 1e-9 * 0.0 - 0.75)
+        );
+        // a parameter whose 0 is an amount keeps it on the axis
+        let l = Levels::new("core_idea.strength", ["0", "1"], true);
+        assert!(l.words.iter().all(Option::is_none));
+    }
+}
