@@ -168,7 +168,7 @@ mod tests {
         let dearer: Vec<f64> = cost.iter().map(|c| c * 2.0).collect();
         let p = PairedTrials {
             graduated: vec![g.clone(), g.clone(), g.iter().map(|_| true).collect()],
-            outlay: vec![cost.clone(), dearer, cost],
+            outlay: vec![cost.clone(), dearer, cost.clone()],
         };
         assert_eq!(p.graduation_p(0, 1), 1.0);
         assert!(p.graduation_p(0, 2) < 1e-6);
