@@ -79,7 +79,7 @@ mod tests {
         );
         assert_eq!(value_text("host.commitment", "0"), "open-ended");
         assert_eq!(value_text("host.commitment", "26"), "26");
-        assert_eq!(value_text("core_idea.half_life", "0.0"), "never");
+        assert_eq!(value_text("core_idea.half_life", "0.0"), "never fades");
         assert_eq!(value_text("host.investment", "0"), "no host");
         assert_eq!(value_text("host.investment", "0.5"), "0.5");
         // every parameter whose 0 means something, as the summary text names it
