@@ -301,17 +301,13 @@ pub struct Cheapest {
     pub resamples: Option<usize>,
 }
 
-/// Resampled trial-variant pairs the bootstrap may draw in all (bounds its work).
-const BOOTSTRAP_BUDGET: usize = 100_000_000;
-
 /// The cheapest variant per graduation and those as cheap within noise. `outlays[i]` is variant
 /// `i`'s host outlay per graduation (`None` without graduations); `paired` the run's trials
-/// (`trials` of them) for the paired bootstrap, seeded by `seed`. `None` when no variant has a
-/// finite outlay per graduation.
+/// for the paired bootstrap ([`PairedTrials::as_cheap`], the rule the cost picture rings by too),
+/// seeded by `seed`. `None` when no variant has a finite outlay per graduation.
 pub fn cheapest_within_noise(
     outlays: &[Option<f64>],
     paired: Option<&PairedTrials>,
-    trials: usize,
     seed: u64,
 ) -> Option<Cheapest> {
     let costs: Vec<(usize, f64)> = outlays
@@ -320,27 +316,22 @@ pub fn cheapest_within_noise(
         .filter_map(|(i, c)| c.filter(|c| c.is_finite()).map(|c| (i, c)))
         .collect();
     let &(index, outlay) = costs.iter().min_by(|a, b| a.1.total_cmp(&b.1))?;
-    let others = costs.len().saturating_sub(1).max(1);
-    let resamples = (BOOTSTRAP_BUDGET / (others * trials.max(1))).min(1000);
-    let tested = paired.filter(|_| resamples >= 200);
-    let mut as_cheap: Vec<(usize, f64)> = match tested {
-        Some(p) => costs
-            .iter()
-            .filter(|&&(j, _)| j != index)
-            .filter(|&&(j, _)| {
-                p.cost_difference(j, index, resamples, seed)
-                    .is_some_and(|(lo, _)| lo <= 0.0)
-            })
-            .copied()
-            .collect(),
-        None => Vec::new(),
-    };
+    let others: Vec<usize> = costs.iter().map(|c| c.0).filter(|&j| j != index).collect();
+    let tested = paired.and_then(|p| p.as_cheap(index, &others, seed));
+    let mut as_cheap: Vec<(usize, f64)> = tested
+        .as_ref()
+        .map(|(same, _)| {
+            same.iter()
+                .map(|&j| (j, outlays[j].unwrap_or(f64::INFINITY)))
+                .collect()
+        })
+        .unwrap_or_default();
     as_cheap.sort_by(|a, b| a.1.total_cmp(&b.1));
     Some(Cheapest {
         index,
         outlay,
         as_cheap: as_cheap.into_iter().map(|(j, _)| j).collect(),
-        resamples: tested.map(|_| resamples),
+        resamples: tested.map(|(_, resamples)| resamples),
     })
 }
 
@@ -349,9 +340,7 @@ fn cost_within_noise(r: &RunReport, paired: Option<&PairedTrials>) -> Vec<String
     let outlays: Vec<Option<f64>> = (0..r.summaries.len())
         .map(|i| r.outlay_per_graduate(i))
         .collect();
-    let (first, end) = r.manifest.trial_range;
-    let trials = (end - first) as usize;
-    let Some(c) = cheapest_within_noise(&outlays, paired, trials, r.manifest.seed) else {
+    let Some(c) = cheapest_within_noise(&outlays, paired, r.manifest.seed) else {
         return Vec::new();
     };
     let label = |i: usize| r.labels.get(i).cloned().unwrap_or_default();
@@ -436,7 +425,7 @@ mod tests {
     #[test]
     fn the_cheapest_and_those_within_noise_of_it() {
         let (p, outlays) = paired();
-        let c = cheapest_within_noise(&outlays, Some(&p), 400, 7).unwrap();
+        let c = cheapest_within_noise(&outlays, Some(&p), 7).unwrap();
         assert!(outlays[0] < outlays[1]);
         assert_eq!(c.index, 0);
         assert_eq!(c.outlay, outlays[0].unwrap());
@@ -448,19 +437,26 @@ mod tests {
     #[test]
     fn without_paired_trials_nothing_is_called_as_cheap() {
         let (_, outlays) = paired();
-        let c = cheapest_within_noise(&outlays, None, 400, 7).unwrap();
+        let c = cheapest_within_noise(&outlays, None, 7).unwrap();
         assert_eq!(
             (c.index, c.as_cheap.clone(), c.resamples),
             (0, vec![], None)
         );
-        assert_eq!(cheapest_within_noise(&[None, None], None, 400, 7), None);
+        assert_eq!(cheapest_within_noise(&[None, None], None, 7), None);
     }
 
     #[test]
     fn too_many_trials_to_resample_are_not_tested() {
-        let (p, outlays) = paired();
-        // 100,000,000 / (2 x 300,000) = 166 resamples, below the 200 needed.
-        let c = cheapest_within_noise(&outlays, Some(&p), 300_000, 7).unwrap();
-        assert_eq!((c.as_cheap.clone(), c.resamples), (vec![], None));
+        // 100,000,000 / (2 others x 300,000 trials) = 166 resamples, below the 200 needed.
+        let n = 300_000;
+        let p = PairedTrials {
+            graduated: vec![vec![true; n]; 3],
+            outlay: vec![vec![1.0; n]; 3],
+        };
+        let c = cheapest_within_noise(&[Some(1.0), Some(1.0), Some(1.0)], Some(&p), 7).unwrap();
+        assert_eq!(
+            (c.index, c.as_cheap.clone(), c.resamples),
+            (0, vec![], None)
+        );
     }
 }

@@ -115,9 +115,20 @@ pub fn draw_run(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
 /// and operating cost; stage and host activity). The picture is an SVG when `out` ends in
 /// `.svg`, otherwise a PNG ([`TRACE_SIZE`] pixels).
 pub fn draw_trace(trace_csv: &Path, out: &Path) -> Result<(), PlotError> {
+    draw_trace_about(trace_csv, out, None)
+}
+
+/// [`draw_trace`] with the trial named in the title, as `hothouse trace` draws it: `about` is
+/// the title's part ("fading-crisis, variant 0, trial 3") and the variant's values for the
+/// subtitle ("core_idea.half_life = 8, host.commitment = 26").
+pub fn draw_trace_about(
+    trace_csv: &Path,
+    out: &Path,
+    about: Option<(&str, &str)>,
+) -> Result<(), PlotError> {
     ensure_font()?;
     let history = Trace::read(trace_csv)?;
-    let picture = trace::TracePicture::new(&history);
+    let picture = trace::TracePicture::new(&history, about);
     let is_svg = out
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("svg"));

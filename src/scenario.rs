@@ -948,6 +948,11 @@ impl<'t> Reader<'t> {
                 )));
             }
             (Raw::Str(t), false) => ParamValue::Text(t.clone()),
+            // A 0 that means something may be written in its words: "open-ended", "never".
+            (Raw::Str(t), true) if zero_in_words(spec, t) => match spec.kind {
+                Kind::Int { .. } => ParamValue::Int(0),
+                _ => ParamValue::Float(0.0),
+            },
             _ => return Err(Bad::Type),
         };
         spec.kind.check(&value).map_err(|msg| {
@@ -1694,6 +1699,17 @@ fn broken_rules(p: &Parameters) -> Vec<Broken> {
         });
     }
     out
+}
+
+/// Whether `text` is the words for the value 0 of `spec` ("open-ended" for `host.commitment`,
+/// "never" or "never fades" for `core_idea.half_life`), as the summary and pictures name it
+/// (`output::special_meaning`).
+fn zero_in_words(spec: &ParamSpec, text: &str) -> bool {
+    let Some(words) = crate::output::special_meaning(spec.path, &ParamValue::Int(0)) else {
+        return false;
+    };
+    let text = text.trim().to_lowercase();
+    text == words || (text == "never" && words.starts_with("never "))
 }
 
 #[cfg(test)]

@@ -1043,9 +1043,6 @@ pub fn assemble(
     if let Some(parts) = weekly {
         files.extend(parts.assemble(dir)?);
     }
-    if plots {
-        files.extend(crate::plots::draw_run(dir)?);
-    }
     let wall = clock.elapsed().as_secs_f64();
     manifest.host_totals = totals.to_vec();
     manifest.files.clear();
@@ -1076,6 +1073,8 @@ pub fn assemble(
     manifest.write(dir)?;
     files.push(dir.join("manifest.json"));
     if plots {
+        // after the manifest: the cost picture's paired test reads its seed and trial range
+        files.extend(crate::plots::draw_run(dir)?);
         files.push(crate::report::write_html(dir)?);
     }
     Ok(RunReport {

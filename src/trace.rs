@@ -27,11 +27,18 @@ pub const TRACE_COLUMNS: &[&str] = &[
     "newcomers",
     "leavers",
     "cause",
+    "critical_mass",
 ];
 
 /// One trial's history and result.
 #[derive(Debug, Clone)]
 pub struct Trace {
+    /// Which trial: "fading-crisis, variant 0, trial 3" (the title of `trace.png`).
+    pub about: String,
+    /// The variant's swept values, as the summary names them (the subtitle of `trace.png`).
+    pub values: String,
+    /// The trial's critical mass (with any per-community draw applied).
+    pub critical_mass: u32,
     pub seed: u64,
     pub steps: Vec<StepRecord>,
     pub result: TrialResult,
@@ -56,7 +63,11 @@ pub fn trace(scenario: &Scenario, variant: usize, trial: u64) -> Result<Trace, E
     let seed = trial_seed(scenario.seed, trial);
     let mut steps = Vec::with_capacity(scenario.steps as usize + 1);
     let result = model.run_observed(seed, &mut Workspace::new(), |r| steps.push(r.clone()));
+    let critical_mass = model.trial_parameters(seed).0.community.critical_mass;
     Ok(Trace {
+        about: format!("{}, variant {variant}, trial {trial}", scenario.name),
+        values: output::plain_label(scenario, v),
+        critical_mass,
         seed,
         steps,
         result,
@@ -116,6 +127,7 @@ pub fn write(trace: &Trace, dir: &Path, plot: bool) -> Result<Vec<PathBuf>, Erro
                 ""
             }
             .to_string(),
+            trace.critical_mass.to_string(),
         ])
         .map_err(|e| Error::csv(&path, e))?;
     }
@@ -124,7 +136,7 @@ pub fn write(trace: &Trace, dir: &Path, plot: bool) -> Result<Vec<PathBuf>, Erro
     let mut files = vec![path.clone()];
     if plot {
         let png = dir.join("trace.png");
-        crate::plots::draw_trace(&path, &png)?;
+        crate::plots::draw_trace_about(&path, &png, Some((&trace.about, &trace.values)))?;
         files.push(png);
     }
     Ok(files)

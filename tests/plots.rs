@@ -447,7 +447,10 @@ fn legend_names_variants_by_their_swept_values() {
     let survival = svg_text(&dir.path().join("survival.svg"));
     for v in ["0", "1", "2", "4"] {
         assert!(
-            survival.contains(&format!("Host investment = {v}")),
+            survival.contains(&format!(
+                "Host investment = {}",
+                if v == "0" { "no host" } else { v }
+            )),
             "survival legend lacks host.investment = {v}"
         );
     }
@@ -793,7 +796,7 @@ fn trace_draws_png_and_svg() {
         "active contributors",
         "shared assets",
         "brand",
-        "host spend (cumulative)",
+        "host spend (cumulative, £k)",
         "convening",
         "formalising",
         "host active",
@@ -891,14 +894,14 @@ fn special_values_are_words_apart_from_the_amounts() {
         grad.contains("Half-life of the core idea (weeks)"),
         "axis title"
     );
-    assert!(grad.contains("\nnever\n</text>"), "special tick");
+    assert!(grad.contains("\nnever fades\n</text>"), "special tick");
     assert!(grad.contains("Host commitment = open-ended"), "legend");
     assert!(!grad.contains("host.commitment = 0"));
     let heat = svg_text(&dir.path().join("graduation_heatmap.svg"));
-    assert!(heat.contains("\nnever\n</text>") && heat.contains("\nopen-ended\n</text>"));
+    assert!(heat.contains("\nnever fades\n</text>") && heat.contains("\nopen-ended\n</text>"));
     // "never" is the last category of the heat map's x axis: after 26
     let (never, last_amount) = (
-        heat.find("\nnever\n</text>").unwrap(),
+        heat.find("\nnever fades\n</text>").unwrap(),
         heat.find("\n26\n</text>").unwrap(),
     );
     assert!(
@@ -916,7 +919,7 @@ fn long_single_sweeps_get_titled_panels() {
     draw_run(dir.path()).unwrap();
     let cif = svg_text(&dir.path().join("cif.svg"));
     assert!(
-        cif.contains("Host investment = 0 to 1\n"),
+        cif.contains("Host investment = no host to 1\n"),
         "first panel title"
     );
     assert!(

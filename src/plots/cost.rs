@@ -28,16 +28,18 @@ use super::kit::canvas::{
     HEADER_H, LEGEND_W, MIN_PANEL_H, MIN_PANEL_W, PICTURE_SIZE, Picture, draw_grid, draw_title,
     grid_shape, subtitle,
 };
-use super::kit::dots::{Measure, SweepDots};
-use super::kit::labels::{POINT_SPOTS, Rect, Spot, around, label_box, place, segment_boxes};
+use super::kit::dots::{Measure, Rings, SweepDots};
+use super::kit::labels::{
+    POINT_SPOTS, Rect, Spot, around, gathered_note, label_box, place_clear, segment_boxes,
+};
 use super::kit::legend::{LegendEntry, Swatch, draw_legend, legend_width};
 use super::kit::marks::error_bar;
-use super::kit::names::{lower_name, with_unit};
+use super::kit::names::{lower_name, value_text, with_unit};
 use super::kit::style::{
     INK, MUTED, NEUTRAL, PANEL_TITLE_SIZE, TICK_SIZE, anchored, colour, fmt_prob, fmt_tick,
     nice_max, text, text_size,
 };
-use crate::statistics::figures::{RunData, frontier, per_graduate, ray_amounts};
+use crate::statistics::figures::{RunData, cheapest, frontier, per_graduate, ray_amounts};
 
 /// Width kept (at least) for the outlay-per-graduation panels.
 const LEFT_W: u32 = 600;
@@ -93,6 +95,8 @@ pub(crate) struct CostPicture<'a> {
     points: Vec<Point>,
     /// The parameters the point labels give values of (empty: labels are self-explaining).
     label_names: Vec<String>,
+    /// Whether the ringed values were tested against noise (paired, from `trials.csv`).
+    noise_tested: bool,
 }
 
 impl<'a> CostPicture<'a> {
@@ -102,7 +106,9 @@ impl<'a> CostPicture<'a> {
             return None;
         }
         let dots = SweepDots::new(run);
-        let per_graduate = per_graduate_measure(run);
+        let rings = cheapest(run);
+        let noise_tested = rings.as_ref().is_some_and(|r| r.2);
+        let per_graduate = per_graduate_measure(run, rings);
         let (points, label_names) = scatter_points(run, &dots);
         Some(CostPicture {
             run,
@@ -110,6 +116,7 @@ impl<'a> CostPicture<'a> {
             per_graduate,
             points,
             label_names,
+            noise_tested,
         })
     }
 
@@ -139,13 +146,19 @@ impl<'a> CostPicture<'a> {
                 "bar: range implied by the 95% interval of P(graduate)",
             ));
         }
-        if self.per_graduate.mark_lowest {
+        if let Some(rings) = &self.per_graduate.rings {
             left.push(LegendEntry::new(
                 Swatch::RingedDot(NEUTRAL),
-                if self.dots.arr.panels.len() > 1 {
-                    "lowest outlay per graduation in its panel"
-                } else {
-                    "lowest outlay per graduation"
+                match (self.noise_tested, rings.equivalent.is_empty()) {
+                    (true, false) => {
+                        "lowest outlay per graduation, and those as low within noise (paired bootstrap on the same trials)"
+                    }
+                    (true, true) => {
+                        "lowest outlay per graduation; none other as low within noise (paired bootstrap)"
+                    }
+                    (false, _) => {
+                        "lowest outlay per graduation (not tested against noise: no trials.csv)"
+                    }
                 },
             ));
         }
@@ -378,6 +391,8 @@ impl<'a> CostPicture<'a> {
                 .then(pa.outlay.total_cmp(&pb.outlay))
         });
         let mut done: Vec<(f64, f64)> = Vec::new();
+        let mut labels: Vec<Rect> = Vec::new();
+        let mut left_out: Vec<String> = Vec::new();
         for k in order {
             let p = &self.points[k];
             if done.contains(&(p.outlay, p.p)) || !(p.frontier || self.label_all()) {
@@ -393,14 +408,29 @@ impl<'a> CostPicture<'a> {
             let s = names.join("; ");
             let size = text_size(cell, &s, &style);
             let spots = around(chart.backend_coord(&(p.outlay, p.p)), &POINT_SPOTS);
-            if let Some((k, rect)) = place(&spots, size, obstacles, &bounds, p.frontier) {
-                obstacles.push(rect);
-                let (dx, dy, h, v) = spots[k].1;
-                chart.draw_series(std::iter::once(
-                    EmptyElement::at((p.outlay, p.p))
-                        + Text::new(s, (dx, dy), anchored(TICK_SIZE, INK, h, v)),
-                ))?;
+            match place_clear(&spots, size, obstacles, &labels, &bounds, p.frontier) {
+                Some((k, rect)) => {
+                    obstacles.push(rect);
+                    labels.push(rect);
+                    let (dx, dy, h, v) = spots[k].1;
+                    chart.draw_series(std::iter::once(
+                        EmptyElement::at((p.outlay, p.p))
+                            + Text::new(s, (dx, dy), anchored(TICK_SIZE, INK, h, v)),
+                    ))?;
+                }
+                None if p.frontier => left_out.push(s),
+                None => {}
             }
+        }
+        if !left_out.is_empty() {
+            // frontier labels that found no room clear of the others: gathered in a note
+            let area = chart.plotting_area().strip_coord_spec();
+            let note = gathered_note(&left_out);
+            area.draw(&Text::new(
+                note,
+                (8, 8),
+                anchored(TICK_SIZE, MUTED, HPos::Left, VPos::Top),
+            ))?;
         }
         Ok(())
     }
@@ -586,8 +616,9 @@ fn label_rays<DB: DrawingBackend>(
 }
 
 /// Outlay per graduation with the range implied by the Wilson interval of P(graduate), with
-/// values beyond [`OFF_CHART`] times the lowest drawn above the axis.
-fn per_graduate_measure(run: &RunData) -> Measure {
+/// values beyond [`OFF_CHART`] times the lowest drawn above the axis; `rings`: the lowest and
+/// those as low within noise ([`cheapest`]).
+fn per_graduate_measure(run: &RunData, rings: Option<(usize, Vec<usize>, bool)>) -> Measure {
     let rows = per_graduate(run);
     let values: Vec<f64> = rows.iter().filter_map(|e| e.value).collect();
     let lowest = values.iter().copied().fold(f64::INFINITY, f64::min);
@@ -607,7 +638,7 @@ fn per_graduate_measure(run: &RunData) -> Measure {
         1.0
     };
     Measure {
-        mark_lowest: values.len() > 1,
+        rings: rings.map(|(lowest, equivalent, _)| Rings { lowest, equivalent }),
         rows,
         y_max,
         y_desc: PER_GRADUATE_DESC.to_string(),
@@ -663,7 +694,11 @@ fn scatter_points(run: &RunData, dots: &SweepDots<'_>) -> (Vec<Point>, Vec<Strin
         } else {
             named
                 .iter()
-                .map(|&k| values(i).get(k).map_or("", String::as_str))
+                .map(|&k| {
+                    values(i)
+                        .get(k)
+                        .map_or(String::new(), |v| value_text(&params[k], v))
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         };

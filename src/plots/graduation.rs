@@ -38,7 +38,7 @@ fn p_graduate(run: &RunData) -> Measure {
             s
         },
         missing: None,
-        mark_lowest: false,
+        rings: None,
     }
 }
 

@@ -33,6 +33,8 @@ fn stage_colour(stage: &str) -> RGBColor {
 }
 
 const HOST_COLOUR: RGBColor = RGBColor(110, 110, 110);
+/// The critical-mass level on the participants panel.
+const CRITICAL_COLOUR: RGBColor = RGBColor(120, 120, 120);
 
 fn is_outcome(stage: &str) -> bool {
     stage == "graduated" || stage == "fizzled"
@@ -91,11 +93,29 @@ fn extent(values: &[&[f64]]) -> (f64, f64) {
 
 pub(crate) struct TracePicture<'a> {
     trace: &'a Trace,
+    /// Which trial this is ("fading-crisis, variant 0, trial 3") and the variant's values,
+    /// when known.
+    about: Option<(&'a str, &'a str)>,
+    /// The critical mass at every time (drawn as a level line), when `trace.csv` has it.
+    critical: Vec<f64>,
+    critical_name: String,
 }
 
 impl<'a> TracePicture<'a> {
-    pub(crate) fn new(trace: &'a Trace) -> Self {
-        TracePicture { trace }
+    pub(crate) fn new(trace: &'a Trace, about: Option<(&'a str, &'a str)>) -> Self {
+        let (critical, critical_name) = match trace.critical_mass {
+            Some(cm) => (
+                vec![cm; trace.time.len()],
+                format!("critical mass ({} active)", fmt_tick(cm)),
+            ),
+            None => (Vec::new(), String::new()),
+        };
+        TracePicture {
+            trace,
+            about,
+            critical,
+            critical_name,
+        }
     }
 
     fn x_range(&self) -> (f64, f64) {
@@ -107,8 +127,9 @@ impl<'a> TracePicture<'a> {
         (lo, hi + (hi - lo) * 0.015)
     }
 
-    /// The three panels of lines: people, what they built, money.
-    fn line_panels(&self) -> [LinePanel<'a>; 3] {
+    /// The three panels of lines: people (with the critical mass), what they built, money
+    /// (thousands of pounds). Each line has a colour of its own.
+    fn line_panels(&self) -> [LinePanel<'_>; 3] {
         let tr = self.trace;
         let p = &PALETTE;
         let line = |name, values, colour| Line {
@@ -121,10 +142,19 @@ impl<'a> TracePicture<'a> {
         [
             LinePanel {
                 caption: "Participants",
-                lines: vec![
-                    line("participants", &tr.participants[..], p[0]),
-                    line("active contributors", &tr.active[..], p[1]),
-                ],
+                lines: {
+                    let mut lines = vec![
+                        line("participants", &tr.participants[..], p[0]),
+                        line("active contributors", &tr.active[..], p[5]),
+                    ];
+                    if !self.critical.is_empty() {
+                        lines.push(Line {
+                            dashed: true,
+                            ..line(&self.critical_name, &self.critical[..], CRITICAL_COLOUR)
+                        });
+                    }
+                    lines
+                },
                 descs: ["people", "people", "people"],
             },
             LinePanel {
@@ -141,18 +171,18 @@ impl<'a> TracePicture<'a> {
             LinePanel {
                 caption: "Money",
                 lines: vec![
-                    line("host spend (cumulative)", &tr.host_spend[..], p[0]),
+                    line("host spend (cumulative, £k)", &tr.host_spend[..], p[6]),
                     Line {
                         right: true,
-                        ..line("revenue per week", &tr.revenue[..], p[2])
+                        ..line("revenue (£k per week)", &tr.revenue[..], p[7])
                     },
                     Line {
                         right: true,
                         dashed: true,
-                        ..line("operating cost per week", &tr.operating_cost[..], p[1])
+                        ..line("operating cost (£k per week)", &tr.operating_cost[..], p[4])
                     },
                 ],
-                descs: ["cumulative host spend", "per week", "money"],
+                descs: ["cumulative host spend (£k)", "£k per week", "£k"],
             },
         ]
     }
@@ -466,18 +496,23 @@ impl Picture for TracePicture<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawFail> {
         let tr = self.trace;
         let last_t = tr.time.last().copied().unwrap_or(0.0);
-        let title = match self.outcome() {
-            Some((stage, t)) => format!("History of one trial: {stage} in week {}", fmt_tick(t)),
-            None => format!(
-                "History of one trial: still active at week {} (censored)",
-                fmt_tick(last_t)
+        let ending = match self.outcome() {
+            Some((stage, t)) => format!("{stage} in week {}", fmt_tick(t)),
+            None => format!("still active at week {} (censored)", fmt_tick(last_t)),
+        };
+        let (title, subtitle) = match self.about {
+            Some((trial, values)) => (
+                format!("{trial}: {ending}"),
+                format!(
+                    "{values}; panels share the time axis; dashed grey lines mark stage changes"
+                ),
+            ),
+            None => (
+                format!("History of one trial: {ending}"),
+                "panels share the time axis; dashed grey lines mark stage changes".to_string(),
             ),
         };
-        let body = draw_title(
-            root,
-            &title,
-            Some("panels share the time axis; dashed grey lines mark stage changes"),
-        )?;
+        let body = draw_title(root, &title, Some(&subtitle))?;
         let (w, h) = body.dim_in_pixel();
         let (plots, legends) = body.split_horizontally(w.saturating_sub(LEGEND_COL_W));
         let line_h = (h as f64 * 0.235) as u32;
@@ -490,5 +525,41 @@ impl Picture for TracePicture<'_> {
         }
         self.draw_stages(&plot_cells[3], &legend_cells[3])?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_line_has_a_colour_of_its_own() {
+        let v = vec![1.0, 2.0, 3.0];
+        let t = Trace {
+            time: vec![0.0, 1.0, 2.0],
+            stage: vec!["convening".to_string(); 3],
+            participants: v.clone(),
+            active: v.clone(),
+            assets: v.clone(),
+            brand: v.clone(),
+            host_active: v.clone(),
+            host_spend: v.clone(),
+            revenue: v.clone(),
+            operating_cost: v,
+            critical_mass: Some(5.0),
+        };
+        let picture = TracePicture::new(&t, None);
+        let panels = picture.line_panels();
+        let colours: Vec<RGBColor> = panels
+            .iter()
+            .flat_map(|p| p.lines.iter().map(|l| l.colour))
+            .collect();
+        // participants, active, critical mass; assets, brand; spend, revenue, cost
+        assert_eq!(colours.len(), 8);
+        for (i, a) in colours.iter().enumerate() {
+            assert!(!colours[i + 1..].contains(a), "colour {a:?} used twice");
+        }
+        assert_eq!(panels[0].lines[2].name, "critical mass (5 active)");
+        assert!(panels[2].descs.iter().all(|d| d.contains("£k")));
     }
 }

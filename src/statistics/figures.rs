@@ -21,7 +21,7 @@ mod trace;
 mod trend;
 mod weekly;
 
-pub(crate) use cost::{frontier, per_graduate, ray_amounts};
+pub(crate) use cost::{cheapest, frontier, per_graduate, ray_amounts};
 pub use error::PlotError;
 pub(crate) use run::{Curve, RunData, SummaryRow};
 pub(crate) use trace::Trace;

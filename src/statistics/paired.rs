@@ -115,6 +115,37 @@ impl PairedTrials {
     }
 }
 
+impl PairedTrials {
+    /// Which of `others` cost as little per graduation as `cheapest` within noise: those whose
+    /// paired-bootstrap interval of the difference ([`Self::cost_difference`], seeded by
+    /// `seed`) reaches 0. The resamples are bounded in work (about 10^8 trial draws in all,
+    /// at most 1000); with fewer than 200 to spare the test is not made and `None` returned.
+    /// Otherwise the equivalent variants and the number of resamples. The plain answer's
+    /// "as cheap within noise" and the ring in `cost.png` both come from here.
+    pub fn as_cheap(
+        &self,
+        cheapest: usize,
+        others: &[usize],
+        seed: u64,
+    ) -> Option<(Vec<usize>, usize)> {
+        let n = self.graduated.get(cheapest)?.len().max(1);
+        let resamples = (100_000_000 / (others.len().max(1) * n)).min(1000);
+        if resamples < 200 {
+            return None;
+        }
+        let same = others
+            .iter()
+            .copied()
+            .filter(|&j| j != cheapest)
+            .filter(|&j| {
+                self.cost_difference(j, cheapest, resamples, seed)
+                    .is_some_and(|(lo, _)| lo <= 0.0)
+            })
+            .collect();
+        Some((same, resamples))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,7 +168,7 @@ mod tests {
         let dearer: Vec<f64> = cost.iter().map(|c| c * 2.0).collect();
         let p = PairedTrials {
             graduated: vec![g.clone(), g.clone(), g.iter().map(|_| true).collect()],
-            outlay: vec![cost.clone(), dearer, cost],
+            outlay: vec![cost.clone(), dearer, cost.clone()],
         };
         assert_eq!(p.graduation_p(0, 1), 1.0);
         assert!(p.graduation_p(0, 2) < 1e-6);
@@ -145,5 +176,13 @@ mod tests {
         let (lo, hi) = p.cost_difference(0, 1, 500, 1).unwrap();
         assert!(hi < 0.0 && lo < hi, "{lo} {hi}");
         assert_eq!(p.cost_difference(0, 1, 500, 1), Some((lo, hi)));
+        // variant 2 graduates always at the same outlay: cheaper per graduation than 0, and
+        // 0 is as cheap as itself only; twice the outlay (1) is not as cheap as 0
+        let twin = PairedTrials {
+            graduated: vec![g.clone(), g.clone()],
+            outlay: vec![cost.clone(), cost.clone()],
+        };
+        assert_eq!(twin.as_cheap(0, &[1], 7), Some((vec![1], 1000)));
+        assert_eq!(p.as_cheap(0, &[1], 7), Some((vec![], 1000)));
     }
 }

@@ -16,7 +16,7 @@ use plotters::prelude::*;
 use super::DrawFail;
 use super::canvas::{Slot, draw_panel_title};
 use super::facets::distinct;
-use super::names::special;
+use super::names::{special, special_goes_last};
 use super::style::{AXIS_DESC_SIZE, GRID, INK, TICK_SIZE, fmt_tick, text, text_size};
 
 /// A position scale: the range drawn, where its ticks sit and what they say, and its title.
@@ -272,40 +272,51 @@ pub(crate) struct Levels {
     /// Numeric positions when every value is a number, else `None` (categorical: 0, 1, ...).
     pub(crate) numbers: Option<Vec<f64>>,
     /// The words of values that are not amounts ("open-ended"), parallel to `values`; such
-    /// values sit after all the others, apart from them on a numeric axis.
-    pub(crate) words: Vec<Option<&'static str>>,
+    /// values sit apart from the amounts, after them when they stand for an unbounded time
+    /// ([`special_goes_last`]) and before them otherwise.
+    pub(crate) words: Vec<Option<String>>,
 }
 
 impl Levels {
     /// The levels of parameter `path`. `sort`: numeric values are put in increasing order
     /// (categorical ones keep the order of first appearance, which is the order of the
-    /// sweep); special values go last either way.
+    /// sweep); special values go to their end either way.
     pub(crate) fn new<'a>(
         path: &str,
         raw: impl IntoIterator<Item = &'a str>,
         sort: bool,
     ) -> Levels {
         let mut values = distinct(raw);
+        let last = special_goes_last(path);
+        // -1: before the amounts, 0: an amount, 1: after them
+        let side = |v: &String| match (special(path, v).is_some(), last) {
+            (false, _) => 0,
+            (true, true) => 1,
+            (true, false) => -1,
+        };
         if sort {
-            // stable: special values last, amounts in increasing order
+            // stable: special values at their end, amounts in increasing order
             let key = |v: &String| v.parse::<f64>().ok().filter(|x| x.is_finite());
             values.sort_by(|a, b| {
-                let (sa, sb) = (special(path, a).is_some(), special(path, b).is_some());
+                let (sa, sb) = (side(a), side(b));
                 sa.cmp(&sb).then(match (key(a), key(b)) {
-                    (Some(x), Some(y)) if !sa && !sb => x.total_cmp(&y),
+                    (Some(x), Some(y)) if sa == 0 && sb == 0 => x.total_cmp(&y),
                     _ => std::cmp::Ordering::Equal,
                 })
             });
+        } else {
+            values.sort_by_key(|v| side(v));
         }
-        let words: Vec<Option<&'static str>> = values.iter().map(|v| special(path, v)).collect();
+        let words: Vec<Option<String>> = values.iter().map(|v| special(path, v)).collect();
         let parsed: Option<Vec<f64>> = values
             .iter()
             .zip(&words)
             .filter(|(_, w)| w.is_none())
             .map(|(v, _)| v.parse::<f64>().ok().filter(|x| x.is_finite()))
             .collect();
-        let numbers = parsed.filter(|n| !n.is_empty()).map(|mut nums| {
-            // special values: beyond the largest amount, a third of the span apart
+        let numbers = parsed.filter(|n| !n.is_empty()).map(|nums| {
+            // special values: beyond the largest amount (or below the smallest), a third of
+            // the span apart
             let lo = nums.iter().copied().fold(f64::INFINITY, f64::min);
             let hi = nums.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let gap = if hi > lo {
@@ -314,8 +325,15 @@ impl Levels {
                 hi.abs().max(1.0)
             };
             let n_special = words.iter().filter(|w| w.is_some()).count();
-            nums.extend((1..=n_special).map(|k| hi + gap * k as f64));
-            nums
+            let mut out: Vec<f64> = Vec::with_capacity(values.len());
+            if last {
+                out.extend(nums);
+                out.extend((1..=n_special).map(|k| hi + gap * k as f64));
+            } else {
+                out.extend((1..=n_special).rev().map(|k| lo - gap * k as f64));
+                out.extend(nums);
+            }
+            out
         });
         Levels {
             values,
@@ -336,8 +354,8 @@ impl Levels {
 
     /// The label of level `i`: its words, or the value as written.
     pub(crate) fn label(&self, i: usize) -> String {
-        match self.words.get(i).copied().flatten() {
-            Some(w) => w.to_string(),
+        match self.words.get(i).and_then(Option::as_ref) {
+            Some(w) => w.clone(),
             None => self.values.get(i).cloned().unwrap_or_default(),
         }
     }
@@ -351,13 +369,11 @@ impl Levels {
     pub(crate) fn is_special(&self, v: &str) -> bool {
         self.words
             .get(self.index_of(v))
-            .copied()
-            .flatten()
-            .is_some()
+            .is_some_and(Option::is_some)
     }
 
     /// A numeric scale over the levels from `lo` to `hi`: round ticks over the amounts, and
-    /// one labelled tick at each special value.
+    /// one labelled tick at each special value (round ticks keep clear of them).
     pub(crate) fn numeric_scale(
         &self,
         (lo, hi): (f64, f64),
@@ -371,20 +387,49 @@ impl Levels {
             .filter(|&i| self.words[i].is_some())
             .map(|i| (nums[i], self.label(i)))
             .collect();
-        let Some(first_special) = specials.first().map(|s| s.0) else {
+        if specials.is_empty() {
             return Scale::linear(lo, hi, max_ticks, title);
-        };
-        let amounts_hi = (0..self.values.len())
+        }
+        let amounts: Vec<f64> = (0..self.values.len())
             .filter(|&i| self.words[i].is_none())
             .map(|i| nums[i])
-            .fold(f64::NEG_INFINITY, f64::max);
-        let limit = amounts_hi + (first_special - amounts_hi) * 0.4;
+            .collect();
+        let a_lo = amounts.iter().copied().fold(f64::INFINITY, f64::min);
+        let a_hi = amounts.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        // round ticks only over the amounts and a little beyond, never up to a special value
+        let s_below = specials
+            .iter()
+            .map(|s| s.0)
+            .filter(|x| *x < a_lo)
+            .fold(f64::NAN, f64::max);
+        let s_above = specials
+            .iter()
+            .map(|s| s.0)
+            .filter(|x| *x > a_hi)
+            .fold(f64::NAN, f64::min);
+        let low_limit = if s_below.is_nan() {
+            f64::NEG_INFINITY
+        } else {
+            a_lo - (a_lo - s_below) * 0.4
+        };
+        let high_limit = if s_above.is_nan() {
+            f64::INFINITY
+        } else {
+            a_hi + (s_above - a_hi) * 0.4
+        };
+        // a special value before the amounts is 0 ("no host"): no round tick at or below it
+        let low_limit = if s_below.is_nan() {
+            low_limit
+        } else {
+            low_limit.max(a_lo.min(0.0) + f64::EPSILON)
+        };
         let mut ticks: Vec<(f64, String)> = Scale::linear(lo, hi, max_ticks, "")
             .ticks
             .into_iter()
-            .filter(|(t, _)| *t <= limit)
+            .filter(|(t, _)| *t >= low_limit && *t <= high_limit)
             .collect();
         ticks.extend(specials);
+        ticks.sort_by(|a, b| a.0.total_cmp(&b.0));
         Scale::keyed(lo, hi, ticks, title)
     }
 
@@ -435,5 +480,40 @@ impl Levels {
             }
             None => 1.0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn special_values_sit_apart_at_their_end() {
+        // open-ended: after the longest commitment, a third of the span beyond it
+        let l = Levels::new("host.commitment", ["0", "26", "13", "52"], true);
+        assert_eq!(l.values, ["13", "26", "52", "0"]);
+        assert_eq!(l.numbers.as_deref(), Some(&[13.0, 26.0, 52.0, 65.0][..]));
+        assert_eq!(l.label(3), "open-ended");
+        assert!(l.is_special("0") && !l.is_special("13"));
+        // no host: before the smallest investment, with no round tick at or below 0
+        let l = Levels::new("host.investment", ["1", "0", "4"], true);
+        assert_eq!(l.values, ["0", "1", "4"]);
+        assert_eq!(l.numbers.as_deref(), Some(&[0.0, 1.0, 4.0][..]));
+        let l = Levels::new("host.investment", ["0", "2", "4", "8"], true);
+        assert_eq!(l.numbers.as_deref(), Some(&[0.0, 2.0, 4.0, 8.0][..]));
+        let scale = l.numeric_scale(l.range(), 8, String::new());
+        let labels: Vec<&str> = scale.ticks.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(labels.first(), Some(&"no host"));
+        assert!(!labels.contains(&"0"), "{labels:?}");
+        assert!(
+            scale
+                .ticks
+                .iter()
+                .skip(1)
+                .all(|(t, _)| *t >= 2.0 - 1e-9 * 0.0 - 0.75)
+        );
+        // a parameter whose 0 is an amount keeps it on the axis
+        let l = Levels::new("core_idea.strength", ["0", "1"], true);
+        assert!(l.words.iter().all(Option::is_none));
     }
 }

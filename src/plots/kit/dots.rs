@@ -13,7 +13,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::axis::{Chart, Frame, Levels, Margins, Scale, frame};
 use super::canvas::{DrawFail, Slot};
 use super::facets::{Arrangement, Panel, arrange, label};
-use super::labels::{Rect, Spot, place, segment_boxes};
+use super::labels::{Rect, Spot, place, place_clear, segment_boxes};
 use super::legend::{LegendEntry, Swatch, draw_inset_legend};
 use super::marks::error_bar;
 use super::names::with_unit;
@@ -50,8 +50,17 @@ pub(crate) struct Measure {
     /// no line of the panel has a value, this text above it. `None`: such variants are left
     /// out silently.
     pub(crate) missing: Option<&'static str>,
-    /// Rings the lowest value of each panel and writes it next to its dot.
-    pub(crate) mark_lowest: bool,
+    /// Rings the lowest value (writing it next to its dot) and the values equivalent to it
+    /// within noise; `None`: no rings.
+    pub(crate) rings: Option<Rings>,
+}
+
+/// The rows of `RunData::summary` a [`Measure`] rings.
+pub(crate) struct Rings {
+    /// The row with the lowest value, written next to its dot.
+    pub(crate) lowest: usize,
+    /// Rows as low within noise (ringed too, without their value).
+    pub(crate) equivalent: Vec<usize>,
 }
 
 impl Measure {
@@ -258,20 +267,6 @@ impl<'a> SweepDots<'a> {
         }
     }
 
-    /// The row with the lowest value in a panel, when the measure rings it.
-    fn lowest(&self, panel: &Panel, m: &Measure) -> Option<usize> {
-        if !m.mark_lowest {
-            return None;
-        }
-        panel
-            .members
-            .iter()
-            .flat_map(|mem| self.series[mem.item].rows.iter().copied())
-            .filter_map(|i| m.est(i).value.map(|v| (i, v)))
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(i, _)| i)
-    }
-
     /// Draws one panel: dots with interval bars, one line per member, against the first
     /// swept parameter; `slot` says which axis titles the panel carries.
     pub(crate) fn draw_panel<DB: DrawingBackend>(
@@ -305,7 +300,12 @@ impl<'a> SweepDots<'a> {
             unlabelled: 0,
         };
         let n = panel.members.len();
-        let lowest = self.lowest(panel, m);
+        let lowest = m.rings.as_ref().map(|r| r.lowest);
+        let ringed = |row: usize| {
+            m.rings
+                .as_ref()
+                .is_some_and(|r| r.lowest == row || r.equivalent.contains(&row))
+        };
         let dodge = self.dodge(n);
         let annotate = self.annotate(&chart, n);
         for (j, mem) in panel.members.iter().enumerate() {
@@ -323,7 +323,7 @@ impl<'a> SweepDots<'a> {
                     &mut chart,
                     *d,
                     m,
-                    lowest == Some(d.row),
+                    (ringed(d.row), lowest == Some(d.row)),
                     annotate,
                     &mut state,
                 )?;
@@ -332,11 +332,11 @@ impl<'a> SweepDots<'a> {
         if state.unlabelled > 0 {
             draw_unlabelled_note(&mut chart, state.unlabelled)?;
         }
-        if let Some(l) = state.lowest_label.take() {
-            place_lowest_label(cell, &mut chart, l, &state.obstacles)?;
-        }
         if let Some(note) = m.missing {
-            draw_missing_notes(&mut chart, note, &state.missing_at)?;
+            draw_missing_notes(cell, &mut chart, note, &mut state)?;
+        }
+        if let Some(l) = state.lowest_label.take() {
+            place_lowest_label(cell, &mut chart, l, &state)?;
         }
         if inset_legend {
             let entries: Vec<LegendEntry> = panel
@@ -385,7 +385,8 @@ impl<'a> SweepDots<'a> {
         let categorical = self.x.numbers.is_none();
         let mut line_pts: Vec<(f64, Option<f64>)> = Vec::new();
         for (k, d) in pts.iter().enumerate() {
-            if d.special && k > 0 && !pts[k - 1].special {
+            // no line between a special value ("open-ended", "no host") and the amounts
+            if k > 0 && d.special != pts[k - 1].special {
                 line_pts.push((d.x, None));
             }
             line_pts.push((d.x, m.est(d.row).value));
@@ -413,7 +414,7 @@ impl<'a> SweepDots<'a> {
         chart: &mut Chart<'_, DB>,
         d: Dot,
         m: &Measure,
-        is_lowest: bool,
+        (ringed, is_lowest): (bool, bool),
         annotate: bool,
         state: &mut PanelState,
     ) -> Result<(), DrawFail> {
@@ -422,7 +423,7 @@ impl<'a> SweepDots<'a> {
         let Some(v) = e.value.filter(|v| *v <= y_max) else {
             return Ok(());
         };
-        if is_lowest {
+        if ringed {
             chart.draw_series(std::iter::once(Circle::new(
                 (d.x, v),
                 10,
@@ -604,17 +605,29 @@ fn draw_crosses<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The note written upwards above the crosses where no line has a value.
+/// The note written upwards above the crosses where no line has a value (an obstacle for
+/// the labels placed after it).
 fn draw_missing_notes<DB: DrawingBackend>(
+    cell: &DrawingArea<DB, Shift>,
     chart: &mut Chart<'_, DB>,
     note: &str,
-    missing_at: &[(f64, bool)],
+    state: &mut PanelState,
 ) -> Result<(), DrawFail> {
     let style = text(TICK_SIZE, MUTED)
         .transform(FontTransform::Rotate270)
         .pos(Pos::new(HPos::Left, VPos::Center));
-    for &(x, any) in missing_at {
+    let (w, h) = text_size(cell, note, &text(TICK_SIZE, MUTED));
+    let missing_at = state.missing_at.clone();
+    for (x, any) in missing_at {
         if !any {
+            // upwards from 20 pixels above the axis: as tall as the text is long
+            let (cx, cy) = chart.backend_coord(&(x, 0.0));
+            state.obstacles.push(Rect {
+                x0: cx - h as i32 / 2 - 2,
+                y0: cy - 20 - w as i32 - 2,
+                x1: cx + h as i32 / 2 + 2,
+                y1: cy,
+            });
             chart.draw_series(std::iter::once(
                 EmptyElement::at((x, 0.0)) + Text::new(note.to_string(), (0, -20), style.clone()),
             ))?;
@@ -629,7 +642,7 @@ fn place_lowest_label<DB: DrawingBackend>(
     cell: &DrawingArea<DB, Shift>,
     chart: &mut Chart<'_, DB>,
     (x, v, top, bottom, s): (f64, f64, f64, f64, String),
-    obstacles: &[Rect],
+    state: &PanelState,
 ) -> Result<(), DrawFail> {
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     let bounds = Rect {
@@ -651,7 +664,14 @@ fn place_lowest_label<DB: DrawingBackend>(
         .map(|&(y, spot)| (chart.backend_coord(&(x, y)), spot))
         .collect();
     let size = text_size(cell, &s, &text(TICK_SIZE, INK));
-    if let Some((k, _)) = place(&candidates, size, obstacles, &bounds, true) {
+    if let Some((k, _)) = place_clear(
+        &candidates,
+        size,
+        &state.obstacles,
+        &state.taken,
+        &bounds,
+        true,
+    ) {
         let (y, (dx, dy, h, vp)) = spots[k];
         chart.draw_series(std::iter::once(
             EmptyElement::at((x, y)) + Text::new(s, (dx, dy), anchored(TICK_SIZE, INK, h, vp)),

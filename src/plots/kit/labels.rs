@@ -79,10 +79,23 @@ pub(crate) fn place(
     bounds: &Rect,
     force: bool,
 ) -> Option<(usize, Rect)> {
+    place_clear(candidates, size, obstacles, &[], bounds, force)
+}
+
+/// [`place`], never over `labels` (other labels: text on text is a smear, so even a forced
+/// label is left out rather than put there; the caller gathers it into a note).
+pub(crate) fn place_clear(
+    candidates: &[((i32, i32), Spot)],
+    size: (u32, u32),
+    obstacles: &[Rect],
+    labels: &[Rect],
+    bounds: &Rect,
+    force: bool,
+) -> Option<(usize, Rect)> {
     let mut best: Option<(i64, usize, Rect)> = None;
     for (k, (anchor, spot)) in candidates.iter().enumerate() {
         let b = label_box(*anchor, size, spot);
-        if !b.inside(bounds) {
+        if !b.inside(bounds) || labels.iter().any(|l| l.overlap(&b) > 0) {
             continue;
         }
         let bad: i64 = obstacles.iter().map(|o| o.overlap(&b)).sum();
@@ -97,6 +110,25 @@ pub(crate) fn place(
         Some((_, k, b)) if force => Some((k, b)),
         _ => None,
     }
+}
+
+/// The note that names labels left out for want of room: "not labelled (no room): a; b",
+/// the first few and a count of the rest.
+pub(crate) fn gathered_note(left_out: &[String]) -> String {
+    const SHOWN: usize = 4;
+    let mut s = format!(
+        "not labelled (no room): {}",
+        left_out
+            .iter()
+            .take(SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    if left_out.len() > SHOWN {
+        s.push_str(&format!(" and {} more", left_out.len() - SHOWN));
+    }
+    s
 }
 
 /// `spots` around one anchor, as candidates for [`place`].
@@ -146,6 +178,10 @@ mod tests {
         // boxed in: only a forced label is placed
         assert!(place(&spots, (40, 12), &[bounds], &bounds, false).is_none());
         assert!(place(&spots, (40, 12), &[bounds], &bounds, true).is_some());
+        // a forced label never goes over another label
+        assert!(place_clear(&spots, (40, 12), &[], &[bounds], &bounds, true).is_none());
+        let (_, b) = place_clear(&spots, (40, 12), &[bounds], &[taken], &bounds, true).unwrap();
+        assert_eq!(b.overlap(&taken), 0);
     }
 
     #[test]

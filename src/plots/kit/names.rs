@@ -38,26 +38,27 @@ pub(crate) fn with_unit(path: &str) -> String {
     }
 }
 
-/// Values that stand for something other than an amount: (parameter, value, words).
-const SPECIAL: [(&str, f64, &str); 3] = [
-    ("host.commitment", 0.0, "open-ended"),
-    ("core_idea.half_life", 0.0, "never"),
-    ("host.review_week", 0.0, "no review"),
-];
-
-/// The words for `value` of `path` when it is not an amount ("open-ended" for a host
-/// commitment of 0 weeks).
-pub(crate) fn special(path: &str, value: &str) -> Option<&'static str> {
+/// The words for `value` of `path` when it is not an amount: "open-ended" for a host
+/// commitment of 0 weeks, "no host" for a host investment of 0. The words come from the
+/// parameter registry by the rule the summary text uses ([`crate::output::special_meaning`]:
+/// "0 means open-ended", "0 disables"), so every parameter whose 0 means something is named
+/// alike in the text and the pictures.
+pub(crate) fn special(path: &str, value: &str) -> Option<String> {
     let v: f64 = value.trim().parse().ok()?;
-    SPECIAL
-        .iter()
-        .find(|(p, x, _)| *p == path && *x == v)
-        .map(|(_, _, words)| *words)
+    crate::output::special_meaning(path, &crate::parameters::ParamValue::Float(v))
+}
+
+/// Where a special value of `path` sits on an axis: after the amounts when it stands for an
+/// unbounded span of time (a commitment, half-life or review of 0 weeks means "never ends",
+/// so it belongs beyond the longest), before them otherwise ("no host" before the smallest
+/// investment, "disabled" before the smallest threshold or rate).
+pub(crate) fn special_goes_last(path: &str) -> bool {
+    crate::parameters::spec(path).is_some_and(|s| s.unit == "weeks" || s.unit == "week")
 }
 
 /// A value as a picture writes it: its words when it is special, otherwise as written.
 pub(crate) fn value_text(path: &str, value: &str) -> String {
-    special(path, value).map_or_else(|| value.to_string(), str::to_string)
+    special(path, value).unwrap_or_else(|| value.to_string())
 }
 
 #[cfg(test)]
@@ -78,7 +79,15 @@ mod tests {
         );
         assert_eq!(value_text("host.commitment", "0"), "open-ended");
         assert_eq!(value_text("host.commitment", "26"), "26");
-        assert_eq!(value_text("core_idea.half_life", "0.0"), "never");
-        assert_eq!(value_text("host.investment", "0"), "0");
+        assert_eq!(value_text("core_idea.half_life", "0.0"), "never fades");
+        assert_eq!(value_text("host.investment", "0"), "no host");
+        assert_eq!(value_text("host.investment", "0.5"), "0.5");
+        // every parameter whose 0 means something, as the summary text names it
+        assert_eq!(value_text("host.review_week", "0"), "no review");
+        assert_eq!(value_text("host.review_every", "0"), "no periodic review");
+        assert_eq!(value_text("community.critical_mass", "0"), "disabled");
+        assert_eq!(value_text("a.made_up", "0"), "0");
+        assert!(special_goes_last("host.commitment") && special_goes_last("core_idea.half_life"));
+        assert!(!special_goes_last("host.investment"));
     }
 }

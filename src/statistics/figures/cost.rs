@@ -38,6 +38,42 @@ pub(crate) fn per_graduate(run: &RunData) -> Vec<Estimate> {
         .collect()
 }
 
+/// The ring of the cost picture: the row of `run.summary` with the lowest outlay per
+/// graduation (the first of equals), the rows as cheap within noise by the plain answer's
+/// rule ([`crate::statistics::PairedTrials::as_cheap`]), and whether that test was made (it
+/// needs `trials.csv`). `None` with fewer than two outlays per graduation.
+pub(crate) fn cheapest(run: &RunData) -> Option<(usize, Vec<usize>, bool)> {
+    let costs: Vec<(usize, f64)> = run
+        .summary
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.cost.and_then(|c| c.per_graduate).map(|c| (i, c)))
+        .filter(|(_, c)| c.is_finite())
+        .collect();
+    if costs.len() < 2 {
+        return None;
+    }
+    let &(lowest, _) = costs.iter().min_by(|a, b| a.1.total_cmp(&b.1))?;
+    let variant = |i: usize| run.summary[i].variant;
+    let others: Vec<usize> = costs
+        .iter()
+        .map(|c| variant(c.0))
+        .filter(|&v| v != variant(lowest))
+        .collect();
+    let tested = run
+        .paired
+        .as_ref()
+        .and_then(|(p, seed)| p.as_cheap(variant(lowest), &others, *seed));
+    let equivalent = tested.as_ref().map_or_else(Vec::new, |(same, _)| {
+        costs
+            .iter()
+            .map(|c| c.0)
+            .filter(|&i| same.contains(&variant(i)))
+            .collect()
+    });
+    Some((lowest, equivalent, tested.is_some()))
+}
+
 /// For each setting `(outlay, P(graduate))`: whether it is on the frontier, that is, no other
 /// setting is both no dearer and no less likely to graduate, and better on one of the two.
 pub(crate) fn frontier(points: &[(f64, f64)]) -> Vec<bool> {

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::table::{Col, Table};
 use super::{PlotError, SUMMARY_CSV, SURVIVAL_CSV, VARIANTS_CSV};
+use crate::statistics::PairedTrials;
 
 const RUN_HINT: &str = "the pictures of a run are drawn from `variants.csv`, `survival.csv` and `summary.csv` as written by `hothouse run` (or `hothouse merge`); redo the run or copy the file back";
 
@@ -121,6 +122,25 @@ pub(crate) struct RunData {
     pub(crate) summary: Vec<SummaryRow>,
     /// Whether `summary.csv` has the cost columns ([`COST_COLUMNS`]).
     pub(crate) has_cost: bool,
+    /// The trials paired by trial (`trials.csv`) and the run's seed, for "as cheap within
+    /// noise"; read only for a run with the cost columns and two or more variants, when
+    /// `manifest.json` says the run wrote `trials.csv` whole.
+    pub(crate) paired: Option<(PairedTrials, u64)>,
+}
+
+/// The paired trials of the run in `dir` and its seed (`None` when a file is missing or
+/// does not fit).
+fn read_paired(dir: &Path, variants: usize) -> Option<(PairedTrials, u64)> {
+    let text = std::fs::read_to_string(dir.join("manifest.json")).ok()?;
+    let m: serde_json::Value = serde_json::from_str(&text).ok()?;
+    if m.get("trials_csv")?.as_bool() != Some(true) {
+        return None;
+    }
+    let seed = m.get("seed")?.as_u64()?;
+    let range = m.get("trial_range")?.as_array()?;
+    let (first, end) = (range.first()?.as_u64()?, range.get(1)?.as_u64()?);
+    let trials = PairedTrials::read(&dir.join("trials.csv"), variants, first, end)?;
+    Some((trials, seed))
 }
 
 impl RunData {
@@ -143,11 +163,18 @@ impl RunData {
         {
             return Err(unknown(SUMMARY_CSV, r.variant));
         }
+        let paired = if has_cost && summary.len() > 1 {
+            let variants = sweep.values.keys().max().map_or(0, |v| v + 1);
+            read_paired(dir, variants)
+        } else {
+            None
+        };
         Ok(RunData {
             sweep,
             curves,
             summary,
             has_cost,
+            paired,
         })
     }
 

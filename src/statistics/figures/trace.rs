@@ -20,6 +20,8 @@ pub(crate) struct Trace {
     pub(crate) host_spend: Vec<f64>,
     pub(crate) revenue: Vec<f64>,
     pub(crate) operating_cost: Vec<f64>,
+    /// The trial's critical mass (active contributors), when the file has the column.
+    pub(crate) critical_mass: Option<f64>,
 }
 
 impl Trace {
@@ -42,6 +44,12 @@ impl Trace {
             .map(|n| t.col(n))
             .collect::<Result<Vec<_>, _>>()?;
         t.require_rows()?;
+        // written since the trace picture draws the level; older files lack it
+        let critical_mass = t.col("critical_mass").ok().and_then(|c| {
+            (0..t.len())
+                .find_map(|row| t.opt_num(row, c).ok().flatten())
+                .filter(|v| v.is_finite())
+        });
         let mut rows: Vec<(f64, String, [f64; 8])> = Vec::with_capacity(t.len());
         for row in 0..t.len() {
             let time = t.num(row, cols[0])?;
@@ -79,6 +87,7 @@ impl Trace {
             host_spend: col(5),
             revenue: col(6),
             operating_cost: col(7),
+            critical_mass,
         })
     }
 }
