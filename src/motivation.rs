@@ -34,7 +34,7 @@ pub const ORDER_STATISTIC_MAX: u32 = 8;
 
 /// Whether `x` is a whole number from 1 to [`ORDER_STATISTIC_MAX`].
 fn whole_shape(x: f64) -> Option<u32> {
-    (x >= 1.0 && x <= f64::from(ORDER_STATISTIC_MAX) && x.fract() == 0.0).then_some(x as u32)
+    ((1.0..=f64::from(ORDER_STATISTIC_MAX)).contains(&x) && x.fract() == 0.0).then_some(x as u32)
 }
 
 /// The `k`-th smallest (1-based) of `N` fresh uniforms on [0, 1), `1 <= k <= N`: the
