@@ -8,6 +8,9 @@
 //! - `run/threads/N`: `simulate_variant` over 2,000 trials on a rayon pool of N = 1 and 2
 //!   threads, the whole parallel runner without file output. Throughput is in trials.
 //!
+//! - `calibrate/particle300` and `calibrate/sweep16x300`: the calibration-like workload, many
+//!   variants of few trials over 312 weeks (see each function).
+//!
 //! `cargo bench` takes about a minute; `cargo bench -- trial` runs one group only.
 //! `cargo test --release --benches` runs every benchmark once, as a quick check that it works.
 //! docs/PERFORMANCE.md records measured figures and how they compare with the targets.
@@ -132,5 +135,68 @@ fn bench_calibrate(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_trial, bench_run, bench_calibrate);
+/// The calibration-like workload of docs/PERFORMANCE.md: many variants of few trials over a
+/// long horizon. The first 16 variants of `benches/calibration-sweep.toml` (the Apache
+/// Incubator scenario crossed with values of two fitted parameters), 300 communities each over
+/// 312 weeks, each simulated and measured against the record as a particle of `hothouse
+/// calibrate` is, on one thread. Throughput in participant-steps (counted once before timing).
+fn bench_calibration_sweep(c: &mut Criterion) {
+    use hothouse::calibrate::simulate_distance;
+    use hothouse::record::Record;
+    use hothouse::scenario::Scenario;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let file = root.join("benches/calibration-sweep.toml");
+    let text = std::fs::read_to_string(&file).expect("the sweep scenario");
+    let scenario = Scenario::parse("calibration-sweep.toml", &text).expect("valid");
+    let record = Record::read(&root.join("data/apache_incubator.csv")).expect("the record");
+    let incidence = record.incidence();
+    const VARIANTS: usize = 16;
+    const TRIALS: u64 = 300;
+    let models: Vec<Model> = scenario.variants()[..VARIANTS]
+        .iter()
+        .map(|v| v.model(&scenario).expect("valid"))
+        .collect();
+    let mut ws = Workspace::new();
+    let participant_steps: u64 = models
+        .iter()
+        .map(|m| {
+            (0..TRIALS)
+                .map(|k| {
+                    m.run(trial_seed(scenario.seed, k), &mut ws)
+                        .participant_steps
+                })
+                .sum::<u64>()
+        })
+        .sum();
+    let mut group = c.benchmark_group("calibrate");
+    group
+        .throughput(Throughput::Elements(participant_steps))
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
+    group.bench_function(format!("sweep{VARIANTS}x{TRIALS}"), |b| {
+        b.iter(|| {
+            models
+                .iter()
+                .map(|m| {
+                    simulate_distance(
+                        Ok(m.clone()),
+                        TRIALS,
+                        black_box(scenario.seed),
+                        &incidence,
+                        312,
+                    )
+                })
+                .sum::<f64>()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_trial,
+    bench_run,
+    bench_calibrate,
+    bench_calibration_sweep
+);
 criterion_main!(benches);

@@ -12,6 +12,13 @@ pub enum MotivationSampler {
         low: f64,
         width: f64,
     },
+    /// Beta with whole shapes whose sum is at most [`ORDER_STATISTIC_MAX`] + 1: the `k`-th
+    /// smallest of `n` uniforms, which is exactly Beta(k, n + 1 − k).
+    OrderStatistic {
+        k: u32,
+        n: u32,
+    },
+    /// Beta with other shapes: rand_distr's sampler (Cheng's algorithms BB and BC).
     Beta(Beta<f64>),
     /// Normal truncated to [0, 1] by rejection.
     TruncatedNormal(Normal<f64>),
@@ -20,6 +27,59 @@ pub enum MotivationSampler {
 /// Rejection draws tried before falling back to the nearer end of [0, 1]. Validation ensures at
 /// least 0.1% of the mass lies in [0, 1], so the fallback has probability below 1e-43.
 const MAX_REJECTIONS: u32 = 100_000;
+
+/// Largest number of uniforms a Beta draw by order statistics uses (docs/MODEL.md,
+/// §randomness): Beta(2, 3) takes 4, against Cheng's rejection sampler with its `ln` and `exp`.
+pub const ORDER_STATISTIC_MAX: u32 = 8;
+
+/// Whether `x` is a whole number from 1 to [`ORDER_STATISTIC_MAX`].
+fn whole_shape(x: f64) -> Option<u32> {
+    ((1.0..=f64::from(ORDER_STATISTIC_MAX)).contains(&x) && x.fract() == 0.0).then_some(x as u32)
+}
+
+/// The `k`-th smallest (1-based) of `N` fresh uniforms on [0, 1), `1 <= k <= N`: the
+/// uniforms are sorted by a network of compare-exchanges (`min` and `max`, which compile
+/// without branches; the loops unroll for each `N`), so the CPU never guesses at their order.
+#[inline]
+fn order_statistic<const N: usize, R: Rng + ?Sized>(k: u32, rng: &mut R) -> f64 {
+    let mut u = [0.0f64; N];
+    for x in &mut u {
+        *x = rng.random::<f64>();
+    }
+    let exchange = |u: &mut [f64; N], i: usize, j: usize| {
+        let (a, b) = (u[i], u[j]);
+        u[i] = a.min(b);
+        u[j] = a.max(b);
+    };
+    if N == 4 {
+        // Four uniforms (Beta(2, 3), the default): the optimal network, 5 exchanges in 3 rounds.
+        for (i, j) in [(0, 1), (2, 3), (0, 2), (1, 3), (1, 2)] {
+            exchange(&mut u, i, j);
+        }
+    } else {
+        for i in 1..N {
+            for j in (0..i).rev() {
+                exchange(&mut u, j, j + 1);
+            }
+        }
+    }
+    u[k as usize - 1]
+}
+
+/// [`order_statistic`] for `n` from 1 to [`ORDER_STATISTIC_MAX`].
+#[inline]
+fn kth_of<R: Rng + ?Sized>(k: u32, n: u32, rng: &mut R) -> f64 {
+    match n {
+        1 => order_statistic::<1, R>(k, rng),
+        2 => order_statistic::<2, R>(k, rng),
+        3 => order_statistic::<3, R>(k, rng),
+        4 => order_statistic::<4, R>(k, rng),
+        5 => order_statistic::<5, R>(k, rng),
+        6 => order_statistic::<6, R>(k, rng),
+        7 => order_statistic::<7, R>(k, rng),
+        _ => order_statistic::<8, R>(k, rng),
+    }
+}
 
 impl MotivationSampler {
     /// Builds the sampler; parameters are validated by the scenario, so failure means a bug or
@@ -31,9 +91,14 @@ impl MotivationSampler {
                 low: m.low,
                 width: m.high - m.low,
             },
-            MotivationDistribution::Beta => MotivationSampler::Beta(
-                Beta::new(m.alpha, m.beta).map_err(|e| format!("motivation beta: {e}"))?,
-            ),
+            MotivationDistribution::Beta => match (whole_shape(m.alpha), whole_shape(m.beta)) {
+                (Some(a), Some(b)) if a + b - 1 <= ORDER_STATISTIC_MAX => {
+                    MotivationSampler::OrderStatistic { k: a, n: a + b - 1 }
+                }
+                _ => MotivationSampler::Beta(
+                    Beta::new(m.alpha, m.beta).map_err(|e| format!("motivation beta: {e}"))?,
+                ),
+            },
             MotivationDistribution::Normal => MotivationSampler::TruncatedNormal(
                 Normal::new(m.mean, m.sd).map_err(|e| format!("motivation normal: {e}"))?,
             ),
@@ -46,6 +111,7 @@ impl MotivationSampler {
         match self {
             MotivationSampler::Fixed(v) => *v,
             MotivationSampler::Uniform { low, width } => low + width * rng.random::<f64>(),
+            MotivationSampler::OrderStatistic { k, n } => kth_of(*k, *n, rng),
             MotivationSampler::Beta(b) => b.sample(rng),
             MotivationSampler::TruncatedNormal(n) => {
                 for _ in 0..MAX_REJECTIONS {
@@ -105,5 +171,60 @@ mod tests {
             ..Motivation::default()
         };
         assert!((mean_of(&normal, n) - 0.5).abs() < 5.0 * 0.1 / (n as f64).sqrt());
+    }
+
+    /// The order-statistic draw has Beta's law: the Kolmogorov-Smirnov distance of 100,000
+    /// draws from the exact CDF (statrs) stays below the 0.1% critical value 1.95 / sqrt(n),
+    /// for every kind of whole shape (the default (2, 3), the uniform, both ends, the largest).
+    #[test]
+    fn order_statistics_draw_beta() {
+        use statrs::distribution::{Beta as BetaLaw, ContinuousCDF};
+        for (alpha, beta) in [
+            (2.0, 3.0),
+            (1.0, 1.0),
+            (1.0, 4.0),
+            (4.0, 1.0),
+            (3.0, 5.0),
+            (5.0, 4.0),
+        ] {
+            let m = Motivation {
+                alpha,
+                beta,
+                ..Motivation::default()
+            };
+            let sampler = MotivationSampler::new(&m).unwrap();
+            assert!(matches!(sampler, MotivationSampler::OrderStatistic { .. }));
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+            let n = 100_000;
+            let mut x: Vec<f64> = (0..n).map(|_| sampler.sample(&mut rng)).collect();
+            x.sort_unstable_by(f64::total_cmp);
+            let law = BetaLaw::new(alpha, beta).unwrap();
+            let d = x
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| {
+                    let f = law.cdf(v);
+                    (f - i as f64 / n as f64)
+                        .abs()
+                        .max((f - (i + 1) as f64 / n as f64).abs())
+                })
+                .fold(0.0, f64::max);
+            assert!(
+                d < 1.95 / (n as f64).sqrt(),
+                "Beta({alpha}, {beta}): D = {d}"
+            );
+        }
+        // Shapes that are not whole, or too large, keep rand_distr's sampler.
+        for (alpha, beta) in [(2.5, 3.0), (2.0, 8.0), (0.5, 0.5)] {
+            let m = Motivation {
+                alpha,
+                beta,
+                ..Motivation::default()
+            };
+            assert!(matches!(
+                MotivationSampler::new(&m).unwrap(),
+                MotivationSampler::Beta(_)
+            ));
+        }
     }
 }
