@@ -903,7 +903,7 @@ fn print_check(s: &Scenario) {
         }
     }
     for v in s.variants() {
-        println!("  variant {}: {}", v.index, v.label(s));
+        println!("  variant {}: {}", v.index, output::plain_label(s, &v));
     }
 }
 

@@ -194,7 +194,7 @@ fn a_scenario_may_write_special_values_in_words() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        text.contains("variant 1: core_idea.half_life = 0"),
+        text.contains("variant 1: core_idea.half_life = 0 (never fades)"),
         "{text}"
     );
     // a word that means nothing for the parameter is still refused
