@@ -146,8 +146,13 @@ pub fn money_value(key: u32) -> f64 {
 
 /// An amount in millionths of the money unit (for exact sums).
 fn micro(x: f64) -> u128 {
-    if x.is_finite() && x > 0.0 {
-        (x * 1e6).round() as u128
+    let y = x * 1e6;
+    if y > 0.0 && y < 1.8e19 {
+        // Half up by truncation, in 64 bits: a conversion to u128 and `round` are library
+        // calls on a generic x86-64 target, and this runs for every community-week.
+        u128::from((y + 0.5) as u64)
+    } else if y >= 1.8e19 && y.is_finite() {
+        y.round() as u128
     } else {
         0
     }
@@ -171,6 +176,11 @@ pub struct Counts {
 impl Counts {
     /// Adds `by` (> 0) to the count of `key`.
     pub fn add(&mut self, key: u32, by: u64) {
+        // The usual case first: a dense histogram that already spans the key.
+        if let Some(c) = self.counts.get_mut(key.wrapping_sub(self.offset) as usize) {
+            *c += by;
+            return;
+        }
         if !self.sparse.is_empty() {
             *self.sparse.entry(key).or_insert(0) += by;
             return;
@@ -605,6 +615,30 @@ pub fn memory_estimate(steps: u32, max_population: u64, trials: u64) -> u64 {
 mod tests {
     use super::*;
     use crate::model::Stage;
+
+    #[test]
+    fn money_in_millionths_rounds_half_up_and_keeps_huge_amounts() {
+        assert_eq!(micro(0.4), 400_000);
+        assert_eq!(micro(20.79999999999999), 20_800_000);
+        assert_eq!(micro(0.0000005), 1);
+        assert_eq!(micro(0.0000004), 0);
+        assert_eq!(micro(0.0), 0);
+        assert_eq!(micro(-3.0), 0);
+        assert_eq!(micro(f64::NAN), 0);
+        assert_eq!(micro(f64::INFINITY), 0);
+        // Beyond 64 bits of millionths (1.8e13 money units): still exact to the unit.
+        assert_eq!(micro(2e13), 20_000_000_000_000_000_000);
+    }
+
+    #[test]
+    fn a_dense_histogram_grows_both_ways_and_counts_in_place() {
+        let mut c = Counts::default();
+        for k in [10, 12, 10, 7, 12, 12] {
+            c.add(k, 1);
+        }
+        let got: Vec<(u32, u64)> = c.iter().collect();
+        assert_eq!(got, vec![(7, 1), (10, 2), (12, 3)]);
+    }
 
     fn result(outcome: Outcome, time: u32) -> TrialResult {
         TrialResult {
