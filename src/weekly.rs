@@ -785,9 +785,8 @@ mod tests {
     /// -> p10 1, p50 3, p90 10; mean 20 / 5 = 4.
     /// Week 1: 1, 3, 3, 5 (n = 4): ranks 1, 2, 4 -> 1, 3, 5; mean 12 / 4 = 3.
     /// Week 2: 1, 3, 6 (n = 3): ranks 1, 2, 3 -> 1, 3, 6; mean 10 / 3 = 3.333.
-    #[test]
-    fn hand_computed_quantiles_and_means() {
-        let steps = 3;
+    /// Five trials of a 3-week horizon: their results and recorded weeks.
+    fn five_trials() -> ([TrialResult; 5], [Vec<Sample>; 5]) {
         let a = samples(&[
             (4, 1, 0.0, 0.0),
             (5, 1, 1.0, 0.4),
@@ -805,10 +804,16 @@ mod tests {
             result(Outcome::Censored, 3),
             result(Outcome::Censored, 3),
         ];
-        let all = [&a, &b, &c, &d, &e].map(|x| Series::new(steps, x));
+        (rs, [a, b, c, d, e])
+    }
+
+    #[test]
+    fn hand_computed_quantiles_and_means() {
+        let steps = 3;
+        let (rs, weeks) = five_trials();
         let mut w = Weekly::new(steps);
-        for (r, s) in rs.iter().zip(&all) {
-            w.add(r, s);
+        for (r, s) in rs.iter().zip(&weeks) {
+            w.add(r, &Series::new(steps, s));
         }
         let running: Vec<u64> = w.weeks.iter().map(|x| x.running).collect();
         assert_eq!(running, [5, 4, 3, 3]);
@@ -842,7 +847,17 @@ mod tests {
             ["2", "2", "3", "3.333", "1", "3", "6"]
         );
         assert_eq!(lines.len(), 4);
+    }
 
+    #[test]
+    fn accumulators_are_the_same_in_any_order_split_merged_or_in_parallel() {
+        let steps = 3;
+        let (rs, weeks) = five_trials();
+        let all = weeks.each_ref().map(|x| Series::new(steps, x));
+        let mut w = Weekly::new(steps);
+        for (r, s) in rs.iter().zip(&all) {
+            w.add(r, s);
+        }
         // Split in two parts, in another order, and merged: the same accumulators.
         let mut p = Weekly::new(steps);
         let mut q = Weekly::new(steps);
