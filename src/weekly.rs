@@ -345,7 +345,9 @@ impl<'a> Recorder<'a> {
 
     /// Records the week of `r` if it is a recorded week.
     pub fn observe(&mut self, r: &StepRecord) {
-        if r.time % self.stride == 0 {
+        // Weeks are observed in order from 0, so the next recorded one is `len · stride`: no
+        // division each week.
+        if r.time as usize == self.len * self.stride as usize {
             if let Some(x) = self.slot.get_mut(self.len) {
                 *x = Sample::new(r.participants, r.active, r.assets, r.host_spend);
                 self.len += 1;
