@@ -294,6 +294,7 @@ fn no_text_over_text_in_crowded_sweeps() {
             "graduation",
             "graduation_heatmap",
             "cost",
+            "weekly",
         ] {
             let path = dir.path().join(format!("{picture}.svg"));
             if !path.exists() {
