@@ -295,33 +295,15 @@ pub fn continue_variant<T: Send>(
         let stop = (start + chunk).min(end);
         let n = (stop - start) as usize;
         recorded.resize(n * width, Sample::default());
-        pool.install(|| {
-            recorded[..n * width]
-                .par_chunks_mut(width)
-                .enumerate()
-                .map_init(Workspace::new, |ws, (k, slot)| {
-                    // After Ctrl-C the rest of the chunk is skipped and the trials under way
-                    // stop at their next week.
-                    if cancel.load(Ordering::Relaxed) {
-                        return None;
-                    }
-                    let trial = start + k as u64;
-                    let s = trial_seed(seed, trial);
-                    let (r, weeks) = if weekly {
-                        let mut rec = Recorder::new(model.steps, slot);
-                        let r =
-                            model.run_observed_cancellable(s, ws, cancel, |w| rec.observe(w))?;
-                        (r, rec.len())
-                    } else {
-                        (model.run_cancellable(s, ws, cancel)?, 0)
-                    };
-                    let prepared = prepare(trial, s, &r);
-                    // Counted as each trial ends, so that long trials still move the bar.
-                    progress(1);
-                    Some((r, weeks, prepared))
-                })
-                .collect_into_vec(&mut buf)
-        });
+        let run = ChunkRun {
+            model,
+            seed,
+            start,
+            weekly,
+            cancel,
+            progress,
+        };
+        pool.install(|| run.simulate(&mut recorded[..n * width], width, &prepare, &mut buf));
         // The finished trials before the first unfinished one, in trial order.
         let finished = buf.iter().take_while(|t| t.is_some()).count() as u64;
         if let Some(w) = &mut state.weekly {
@@ -347,6 +329,57 @@ pub fn continue_variant<T: Send>(
         checkpoint(state, false)?;
     }
     Ok(())
+}
+
+/// One chunk of a variant's trials, simulated in parallel by [`continue_variant`].
+struct ChunkRun<'a> {
+    model: &'a Model,
+    seed: u64,
+    /// The chunk's first trial.
+    start: u64,
+    /// Whether each trial's weeks are recorded (for the weekly statistics).
+    weekly: bool,
+    cancel: &'a AtomicBool,
+    progress: &'a (dyn Fn(u64) + Sync),
+}
+
+impl ChunkRun<'_> {
+    /// Simulates the chunk's trials, one for each slot of `width` recorded weeks in
+    /// `recorded`, into `buf` in trial order: each its result, its recorded weeks and what
+    /// `prepare` made of it; `None` for trials skipped or stopped by an interrupt.
+    fn simulate<T: Send>(
+        &self,
+        recorded: &mut [Sample],
+        width: usize,
+        prepare: &(impl Fn(u64, u64, &TrialResult) -> T + Sync),
+        buf: &mut Vec<Option<(TrialResult, usize, T)>>,
+    ) {
+        let (model, cancel) = (self.model, self.cancel);
+        recorded
+            .par_chunks_mut(width)
+            .enumerate()
+            .map_init(Workspace::new, |ws, (k, slot)| {
+                // After Ctrl-C the rest of the chunk is skipped and the trials under way
+                // stop at their next week.
+                if cancel.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let trial = self.start + k as u64;
+                let s = trial_seed(self.seed, trial);
+                let (r, weeks) = if self.weekly {
+                    let mut rec = Recorder::new(model.steps, slot);
+                    let r = model.run_observed_cancellable(s, ws, cancel, |w| rec.observe(w))?;
+                    (r, rec.len())
+                } else {
+                    (model.run_cancellable(s, ws, cancel)?, 0)
+                };
+                let prepared = prepare(trial, s, &r);
+                // Counted as each trial ends, so that long trials still move the bar.
+                (self.progress)(1);
+                Some((r, weeks, prepared))
+            })
+            .collect_into_vec(buf)
+    }
 }
 
 /// The weekly statistics of a run's variants, staged one file per variant as each is done:
@@ -1014,24 +1047,15 @@ pub fn assemble(
     let mut files = Vec::new();
     output::write_variants(dir, scenario, variants)?;
     files.push(dir.join("variants.csv"));
-    let mut trials_record = None;
-    if let Some(copy_rows) = trials {
-        let path = dir.join("trials.csv");
-        trials_record = Some(write_trials_file(
-            &path,
-            &output::trial_header(scenario),
-            copy_rows,
-        )?);
-        files.push(path);
-        if manifest.trials_format == crate::columnar::TrialsFormat::Parquet {
-            // trials.csv becomes trials.parquet, recorded by its own SHA-256.
-            files.pop();
-            let parquet = crate::columnar::convert_trials(dir, scenario, variants)?;
-            let rows = trials_record.as_ref().map_or(0, |r| r.rows);
-            trials_record = Some(crate::columnar::parquet_record(&parquet, rows)?);
-            files.push(parquet);
+    let trials_record = match trials {
+        Some(copy_rows) => {
+            let (path, record) =
+                assemble_trials(dir, scenario, variants, manifest.trials_format, copy_rows)?;
+            files.push(path);
+            Some(record)
         }
-    }
+        None => None,
+    };
     output::write_survival(dir, counts)?;
     files.push(dir.join("survival.csv"));
     let summaries: Vec<Summary> = counts.iter().map(statistics::summarize).collect();
@@ -1045,23 +1069,7 @@ pub fn assemble(
     }
     let wall = clock.elapsed().as_secs_f64();
     manifest.host_totals = totals.to_vec();
-    manifest.files.clear();
-    for f in &files {
-        let Some(name) = f.file_name().map(|n| n.to_string_lossy().into_owned()) else {
-            continue;
-        };
-        if !name.ends_with(".csv")
-            && name != crate::columnar::TRIALS_PARQUET
-            && name != crate::weekly::STATE_FILE
-        {
-            continue;
-        }
-        let record = match (&trials_record, name.as_str()) {
-            (Some(r), "trials.csv" | crate::columnar::TRIALS_PARQUET) => r.clone(),
-            _ => output::file_record(f).map_err(|e| Error::io(f, e))?,
-        };
-        manifest.files.insert(name, record);
-    }
+    record_files(&mut manifest, &files, trials_record.as_ref())?;
     manifest.started = crate::manifest::timestamp(started);
     manifest.finished = crate::manifest::timestamp(SystemTime::now());
     manifest.wall_seconds = wall;
@@ -1090,6 +1098,53 @@ pub fn assemble(
         manifest,
         warnings: logrank_note.into_iter().collect(),
     })
+}
+
+/// Writes the run's trials: `trials.csv` from the rows `copy_rows` writes, converted to
+/// `trials.parquet` with `--format parquet`. Returns the file and its record (SHA-256, rows).
+fn assemble_trials(
+    dir: &Path,
+    scenario: &Scenario,
+    variants: &[Variant],
+    format: crate::columnar::TrialsFormat,
+    copy_rows: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
+) -> Result<(PathBuf, output::FileRecord), Error> {
+    let path = dir.join("trials.csv");
+    let record = write_trials_file(&path, &output::trial_header(scenario), copy_rows)?;
+    if format != crate::columnar::TrialsFormat::Parquet {
+        return Ok((path, record));
+    }
+    // trials.csv becomes trials.parquet, recorded by its own SHA-256.
+    let parquet = crate::columnar::convert_trials(dir, scenario, variants)?;
+    let record = crate::columnar::parquet_record(&parquet, record.rows)?;
+    Ok((parquet, record))
+}
+
+/// Records in the manifest the SHA-256 of each data file among `files` (the tables, the
+/// trials in either format and the weekly accumulators; `trials` when already known).
+fn record_files(
+    manifest: &mut Manifest,
+    files: &[PathBuf],
+    trials: Option<&output::FileRecord>,
+) -> Result<(), Error> {
+    manifest.files.clear();
+    for f in files {
+        let Some(name) = f.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        if !name.ends_with(".csv")
+            && name != crate::columnar::TRIALS_PARQUET
+            && name != crate::weekly::STATE_FILE
+        {
+            continue;
+        }
+        let record = match (trials, name.as_str()) {
+            (Some(r), "trials.csv" | crate::columnar::TRIALS_PARQUET) => r.clone(),
+            _ => output::file_record(f).map_err(|e| Error::io(f, e))?,
+        };
+        manifest.files.insert(name, record);
+    }
+    Ok(())
 }
 
 /// Writes `trials.csv`: its header, then the rows `copy_rows` writes, recording its SHA-256 and

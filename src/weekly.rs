@@ -292,20 +292,37 @@ impl Week {
         p.sum += u128::from(s.participants);
         a.counts.add(s.active, 1);
         a.sum += u128::from(s.active);
-        assets.counts.add(money_key(s.assets), 1);
-        assets.sum = assets.sum.saturating_add(micro(s.assets));
-        spend.counts.add(money_key(s.host_spend), 1);
-        spend.sum = spend.sum.saturating_add(micro(s.host_spend));
+        assets.counts.add(s.assets_key, 1);
+        assets.sum = assets.sum.saturating_add(s.assets_micro);
+        spend.counts.add(s.spend_key, 1);
+        spend.sum = spend.sum.saturating_add(s.spend_micro);
     }
 }
 
-/// One community's state in a recorded week.
+/// One community's state in a recorded week, its money already as bins and millionths: these
+/// are worked out as the trial is observed, in parallel, so that adding a week to the
+/// accumulators is integer additions only.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Sample {
     pub participants: u32,
     pub active: u32,
-    pub assets: f64,
-    pub host_spend: f64,
+    assets_key: u32,
+    spend_key: u32,
+    assets_micro: u128,
+    spend_micro: u128,
+}
+
+impl Sample {
+    pub fn new(participants: u32, active: u32, assets: f64, host_spend: f64) -> Self {
+        Sample {
+            participants,
+            active,
+            assets_key: money_key(assets),
+            spend_key: money_key(host_spend),
+            assets_micro: micro(assets),
+            spend_micro: micro(host_spend),
+        }
+    }
 }
 
 /// Records a trial's recorded weeks into `slot` (room for [`rows`]), as it is observed
@@ -330,12 +347,7 @@ impl<'a> Recorder<'a> {
     pub fn observe(&mut self, r: &StepRecord) {
         if r.time % self.stride == 0 {
             if let Some(x) = self.slot.get_mut(self.len) {
-                *x = Sample {
-                    participants: r.participants,
-                    active: r.active,
-                    assets: r.assets,
-                    host_spend: r.host_spend,
-                };
+                *x = Sample::new(r.participants, r.active, r.assets, r.host_spend);
                 self.len += 1;
             }
         }
@@ -405,32 +417,35 @@ impl Weekly {
         self.trials += 1;
     }
 
-    /// Adds trials, the weeks in parallel on `pool` (exact whatever the order).
+    /// Adds trials, the weeks in parallel on `pool` (exact whatever the order): each thread
+    /// takes a block of consecutive weeks holding about as many of the trials' recorded weeks
+    /// as the others (most communities end early, so equal spans of weeks would leave all the
+    /// work to the first).
     pub fn add_all(&mut self, trials: &[(&TrialResult, Series<'_>)], pool: &rayon::ThreadPool) {
         use rayon::prelude::*;
         let limits: Vec<usize> = trials.iter().map(|(r, s)| s.running_weeks(r)).collect();
-        // One block of consecutive weeks per thread, each trial's weeks read in order.
-        let block = self
-            .weeks
-            .len()
-            .div_ceil(pool.current_num_threads().max(1))
-            .max(1);
+        let blocks = balanced_blocks(&limits, self.weeks.len(), 4 * pool.current_num_threads());
+        let mut parts = Vec::with_capacity(blocks.len());
+        let mut rest = &mut self.weeks[..];
+        let mut first = 0;
+        for &end in &blocks {
+            let (part, tail) = rest.split_at_mut(end - first);
+            parts.push((first, part));
+            rest = tail;
+            first = end;
+        }
         pool.install(|| {
-            self.weeks
-                .par_chunks_mut(block)
-                .enumerate()
-                .for_each(|(b, weeks)| {
-                    let first = b * block;
-                    for ((_, s), &n) in trials.iter().zip(&limits) {
-                        let end = n.saturating_sub(first).min(weeks.len());
-                        if end == 0 {
-                            continue;
-                        }
-                        for (w, x) in weeks[..end].iter_mut().zip(&s.samples[first..]) {
-                            w.add(x);
-                        }
+            parts.into_par_iter().for_each(|(first, weeks)| {
+                for ((_, s), &n) in trials.iter().zip(&limits) {
+                    let end = n.saturating_sub(first).min(weeks.len());
+                    if end == 0 {
+                        continue;
                     }
-                })
+                    for (w, x) in weeks[..end].iter_mut().zip(&s.samples[first..]) {
+                        w.add(x);
+                    }
+                }
+            })
         });
         self.trials += trials.len() as u64;
     }
@@ -582,6 +597,34 @@ impl StateLine {
     }
 }
 
+/// The ends of at most `pieces` blocks of consecutive weeks (of `weeks`) that split the recorded
+/// weeks of trials running for `limits` weeks about equally; the last ends at `weeks`.
+fn balanced_blocks(limits: &[usize], weeks: usize, pieces: usize) -> Vec<usize> {
+    // running[w]: the trials still running in recorded week w (those with a limit over w).
+    let mut running = vec![0usize; weeks + 1];
+    for &n in limits {
+        running[n.min(weeks)] += 1;
+    }
+    let mut still = limits.len();
+    for r in running.iter_mut() {
+        still -= *r;
+        *r = still;
+    }
+    let total: usize = running[..weeks].iter().sum();
+    let share = total.div_ceil(pieces.max(1)).max(1);
+    let mut ends = Vec::with_capacity(pieces);
+    let mut load = 0;
+    for (w, &r) in running[..weeks].iter().enumerate() {
+        load += r;
+        if load >= share && w + 1 < weeks {
+            ends.push(w + 1);
+            load = 0;
+        }
+    }
+    ends.push(weeks);
+    ends
+}
+
 /// Trials simulated at once while weekly statistics are collected: their recorded weeks are
 /// held until the chunk is added, about [`SERIES_BUDGET`] bytes at most.
 pub fn chunk_trials(steps: u32, most: u64) -> u64 {
@@ -669,13 +712,22 @@ mod tests {
     fn samples(weeks: &[(u32, u32, f64, f64)]) -> Vec<Sample> {
         weeks
             .iter()
-            .map(|&(participants, active, assets, host_spend)| Sample {
-                participants,
-                active,
-                assets,
-                host_spend,
+            .map(|&(participants, active, assets, host_spend)| {
+                Sample::new(participants, active, assets, host_spend)
             })
             .collect()
+    }
+
+    #[test]
+    fn blocks_of_weeks_share_the_recorded_weeks() {
+        // Ten trials of 1 week and one of 10: 20 recorded weeks, 11 of them in week 0.
+        let mut limits = vec![1; 10];
+        limits.push(10);
+        assert_eq!(balanced_blocks(&limits, 12, 2), vec![1, 12]);
+        // Four trials of 6 weeks: 24 recorded weeks, 4 a week, in thirds of 8.
+        assert_eq!(balanced_blocks(&[6; 4], 6, 3), vec![2, 4, 6]);
+        assert_eq!(balanced_blocks(&[], 5, 4), vec![5]);
+        assert_eq!(balanced_blocks(&[0, 0], 3, 2), vec![3]);
     }
 
     #[test]
@@ -733,9 +785,8 @@ mod tests {
     /// -> p10 1, p50 3, p90 10; mean 20 / 5 = 4.
     /// Week 1: 1, 3, 3, 5 (n = 4): ranks 1, 2, 4 -> 1, 3, 5; mean 12 / 4 = 3.
     /// Week 2: 1, 3, 6 (n = 3): ranks 1, 2, 3 -> 1, 3, 6; mean 10 / 3 = 3.333.
-    #[test]
-    fn hand_computed_quantiles_and_means() {
-        let steps = 3;
+    /// Five trials of a 3-week horizon: their results and recorded weeks.
+    fn five_trials() -> ([TrialResult; 5], [Vec<Sample>; 5]) {
         let a = samples(&[
             (4, 1, 0.0, 0.0),
             (5, 1, 1.0, 0.4),
@@ -753,10 +804,16 @@ mod tests {
             result(Outcome::Censored, 3),
             result(Outcome::Censored, 3),
         ];
-        let all = [&a, &b, &c, &d, &e].map(|x| Series::new(steps, x));
+        (rs, [a, b, c, d, e])
+    }
+
+    #[test]
+    fn hand_computed_quantiles_and_means() {
+        let steps = 3;
+        let (rs, weeks) = five_trials();
         let mut w = Weekly::new(steps);
-        for (r, s) in rs.iter().zip(&all) {
-            w.add(r, s);
+        for (r, s) in rs.iter().zip(&weeks) {
+            w.add(r, &Series::new(steps, s));
         }
         let running: Vec<u64> = w.weeks.iter().map(|x| x.running).collect();
         assert_eq!(running, [5, 4, 3, 3]);
@@ -790,7 +847,17 @@ mod tests {
             ["2", "2", "3", "3.333", "1", "3", "6"]
         );
         assert_eq!(lines.len(), 4);
+    }
 
+    #[test]
+    fn accumulators_are_the_same_in_any_order_split_merged_or_in_parallel() {
+        let steps = 3;
+        let (rs, weeks) = five_trials();
+        let all = weeks.each_ref().map(|x| Series::new(steps, x));
+        let mut w = Weekly::new(steps);
+        for (r, s) in rs.iter().zip(&all) {
+            w.add(r, s);
+        }
         // Split in two parts, in another order, and merged: the same accumulators.
         let mut p = Weekly::new(steps);
         let mut q = Weekly::new(steps);
