@@ -5,7 +5,7 @@ use crate::columnar::TrialsFormat;
 use crate::error::Error;
 use crate::manifest::Manifest;
 use crate::output;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Variant};
 use crate::simulation::{self, RunReport};
 use crate::statistics::OutcomeCounts;
 use crate::totals::HostTotals;
@@ -164,38 +164,89 @@ pub fn merge(
     let started = SystemTime::now();
     let clock = Instant::now();
     check_not_an_input(dirs, target)?;
-    let (_lock, notes) = output::claim_target(target, force)?;
+    let (_lock, mut notes) = output::claim_target(target, force)?;
     let shards = check_shards(dirs)?;
-    let first = &shards[0].1;
-    let scenario = Scenario::parse(&first.scenario_path, &first.scenario_text)?
+    let scenario = shards_scenario(&shards[0].1)?;
+    let variants = scenario.variants();
+    let sums = add_up_shards(&shards, variants.len(), scenario.steps)?;
+    let manifest = merged_manifest(&shards, &scenario, &variants, sums.agent_steps);
+    let staging = output::staging_dir(target);
+    let stage = Stage {
+        shards: &shards,
+        sums: &sums,
+        scenario: &scenario,
+        variants: &variants,
+        staging: &staging,
+    };
+    let mut report = match stage.assemble(manifest, started, clock, plots, &mut notes) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    report.warnings.extend(notes);
+    report
+        .warnings
+        .extend(output::publish(&staging.join("result"), target)?);
+    let _ = fs::remove_dir_all(&staging);
+    report.out = target.to_path_buf();
+    Ok(report)
+}
+
+/// The scenario the shards ran: their common scenario file, with the trials, seed and steps
+/// of their manifests.
+fn shards_scenario(first: &Manifest) -> Result<Scenario, Error> {
+    Scenario::parse(&first.scenario_path, &first.scenario_text)?
         .with_overrides(
             Some(first.trials),
             Some(first.seed),
             Some(u64::from(first.steps)),
         )
-        .map_err(bad)?;
-    let variants = scenario.variants();
-    let mut counts = vec![OutcomeCounts::new(scenario.steps); variants.len()];
-    let mut totals = vec![HostTotals::default(); variants.len()];
-    let mut agent_steps = 0;
-    let mut ranges = Vec::with_capacity(shards.len());
-    for (dir, m) in &shards {
-        let range = verify_shard(dir, m, variants.len())?;
-        ranges.push(range);
-        if m.host_totals.len() != variants.len() {
+        .map_err(bad)
+}
+
+/// What the shards add up to: each variant's outcome counts and host totals, the agent-steps
+/// run, and each shard's trial range.
+struct ShardSums {
+    counts: Vec<OutcomeCounts>,
+    totals: Vec<HostTotals>,
+    agent_steps: u64,
+    ranges: Vec<(u64, u64)>,
+}
+
+/// Checks every shard against its manifest ([`verify_shard`]) and adds up their outcome counts
+/// (from `survival.csv`, which must count the shard's trials) and host totals (from
+/// `manifest.json`).
+fn add_up_shards(
+    shards: &[(PathBuf, Manifest)],
+    variants: usize,
+    steps: u32,
+) -> Result<ShardSums, Error> {
+    let mut sums = ShardSums {
+        counts: vec![OutcomeCounts::new(steps); variants],
+        totals: vec![HostTotals::default(); variants],
+        agent_steps: 0,
+        ranges: Vec::with_capacity(shards.len()),
+    };
+    for (dir, m) in shards {
+        let range = verify_shard(dir, m, variants)?;
+        sums.ranges.push(range);
+        if m.host_totals.len() != variants {
             return Err(bad(format!(
                 "{}: manifest.json has host totals for {} variants, not {}; was it written by this version of hothouse?",
                 dir.display(),
                 m.host_totals.len(),
-                variants.len()
+                variants
             )));
         }
-        for (total, part) in totals.iter_mut().zip(&m.host_totals) {
+        for (total, part) in sums.totals.iter_mut().zip(&m.host_totals) {
             total.merge(part);
         }
-        for (v, (total, c)) in counts
+        for (v, (total, c)) in sums
+            .counts
             .iter_mut()
-            .zip(read_counts(dir, variants.len(), scenario.steps)?)
+            .zip(read_counts(dir, variants, steps)?)
             .enumerate()
         {
             if c.trials() != range.1 - range.0 {
@@ -210,14 +261,26 @@ pub fn merge(
             }
             total.merge(&c);
         }
-        agent_steps += m.agent_steps;
+        sums.agent_steps += m.agent_steps;
     }
+    Ok(sums)
+}
+
+/// The merged run's manifest: the first shard's scenario and settings, the most threads any
+/// shard used, the agent-steps of all, and the folders merged.
+fn merged_manifest(
+    shards: &[(PathBuf, Manifest)],
+    scenario: &Scenario,
+    variants: &[Variant],
+    agent_steps: u64,
+) -> Manifest {
+    let first = &shards[0].1;
     let mut manifest = Manifest::new(
         "merge",
-        &scenario,
+        scenario,
         &first.scenario_path,
         &first.scenario_text,
-        &variants,
+        variants,
     );
     manifest.threads = shards.iter().map(|(_, m)| m.threads).max().unwrap_or(1);
     manifest.agent_steps = agent_steps;
@@ -227,53 +290,70 @@ pub fn merge(
         .iter()
         .map(|(d, _)| d.display().to_string())
         .collect();
+    manifest
+}
 
-    let staging = output::staging_dir(target);
-    let result = staging.join("result");
-    let weekly = match merge_weekly(&shards, &ranges, &staging, scenario.steps, variants.len()) {
-        Ok(w) => w,
-        Err(e) => {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(e);
+/// The merged run, ready to be written in `staging` (its `result` folder is published).
+struct Stage<'a> {
+    shards: &'a [(PathBuf, Manifest)],
+    sums: &'a ShardSums,
+    scenario: &'a Scenario,
+    variants: &'a [Variant],
+    staging: &'a Path,
+}
+
+impl Stage<'_> {
+    /// Writes the merged run's files into `staging/result` as a run writes its own: the
+    /// shards' weekly statistics added up ([`merge_weekly`], noted in `notes` when the shards
+    /// have none) and their trials interleaved in run order ([`interleave_trials`]).
+    fn assemble(
+        &self,
+        manifest: Manifest,
+        started: SystemTime,
+        clock: Instant,
+        plots: bool,
+        notes: &mut Vec<String>,
+    ) -> Result<RunReport, Error> {
+        let (shards, sums, scenario) = (self.shards, self.sums, self.scenario);
+        let first = &shards[0].1;
+        let weekly = merge_weekly(
+            shards,
+            &sums.ranges,
+            self.staging,
+            scenario.steps,
+            self.variants.len(),
+        )?;
+        if weekly.is_none() {
+            notes.push(
+                "the shards were written without weekly statistics (by an older hothouse), so there is no weekly.csv"
+                    .to_string(),
+            );
         }
-    };
-    let mut notes = notes;
-    if weekly.is_none() {
-        notes.push(
-            "the shards were written without weekly statistics (by an older hothouse), so there is no weekly.csv"
-                .to_string(),
-        );
+        let shard_dirs: Vec<PathBuf> = shards.iter().map(|(d, _)| d.clone()).collect();
+        let n_variants = self.variants.len();
+        simulation::assemble(
+            &self.staging.join("result"),
+            scenario,
+            self.variants,
+            &sums.counts,
+            &sums.totals,
+            weekly.as_ref(),
+            first.trials_csv.then_some(|w: &mut dyn Write| {
+                interleave_trials(
+                    &shard_dirs,
+                    &sums.ranges,
+                    n_variants,
+                    first.trials_format,
+                    w,
+                )
+            }),
+            manifest,
+            started,
+            clock,
+            0,
+            plots,
+        )
     }
-    let shard_dirs: Vec<PathBuf> = shards.iter().map(|(d, _)| d.clone()).collect();
-    let n_variants = variants.len();
-    let report = simulation::assemble(
-        &result,
-        &scenario,
-        &variants,
-        &counts,
-        &totals,
-        weekly.as_ref(),
-        first.trials_csv.then_some(|w: &mut dyn Write| {
-            interleave_trials(&shard_dirs, &ranges, n_variants, first.trials_format, w)
-        }),
-        manifest,
-        started,
-        clock,
-        0,
-        plots,
-    );
-    let mut report = match report {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(e);
-        }
-    };
-    report.warnings.extend(notes);
-    report.warnings.extend(output::publish(&result, target)?);
-    let _ = fs::remove_dir_all(&staging);
-    report.out = target.to_path_buf();
-    Ok(report)
 }
 
 /// Adds up the shards' weekly accumulators ([`crate::weekly::STATE_FILE`], checked against
@@ -475,6 +555,9 @@ impl<R: std::io::Read> std::io::Read for Tee<R> {
     }
 }
 
+/// The rows of one shard's trials file, hashed as they are read.
+type TrialRows = csv::ByteRecordsIntoIter<Tee<Box<dyn std::io::Read>>>;
+
 /// Writes the shards' trial rows in run order: variant by variant, and within a variant shard by
 /// shard (each shard holds the contiguous block of trials `ranges[i]`, each exactly once and in
 /// order). Streams; each shard's `trials.csv` must match the checksum in its manifest (a
@@ -489,78 +572,108 @@ fn interleave_trials(
     let name = format.file_name();
     let mut readers = Vec::new();
     for d in dirs {
-        let inner: Box<dyn std::io::Read> = match format {
-            TrialsFormat::Csv => {
-                let path = d.join("trials.csv");
-                let file = fs::File::open(&path).map_err(|e| {
-                    bad(format!(
-                        "shard {}: trials.csv cannot be read ({e})",
-                        d.display()
-                    ))
-                })?;
-                Box::new(std::io::BufReader::new(file))
-            }
-            // Checked against its manifest's SHA-256 by `verify_shard` before this.
-            TrialsFormat::Parquet => crate::columnar::parquet_rows(&d.join(name))?,
-        };
-        let tee = Tee {
-            inner,
-            seen: output::HashingWriter::new(std::io::sink()),
-        };
-        readers.push((d, csv::Reader::from_reader(tee).into_byte_records()));
+        readers.push((d, open_trials(d, format)?));
     }
     let mut out = csv::WriterBuilder::new().has_headers(false).from_writer(w);
     for v in 0..variants {
         let tag = v.to_string();
         for ((dir, records), range) in readers.iter_mut().zip(ranges) {
             for trial in range.0..range.1 {
-                let rec = records.next().transpose().map_err(|e| {
-                    bad(format!("shard {}: {name} is damaged ({e})", dir.display()))
-                })?;
-                let Some(rec) = rec else {
-                    return Err(bad(format!(
-                        "shard {}: {name} ends before trial {trial} of variant {v}",
-                        dir.display()
-                    )));
-                };
-                if rec.get(0) != Some(tag.as_bytes())
-                    || rec.get(1) != Some(trial.to_string().as_bytes())
-                {
-                    return Err(bad(format!(
-                        "shard {}: {name} has variant {}, trial {} where variant {v}, trial {trial} belongs (the shard's trials are {}..{})",
-                        dir.display(),
-                        String::from_utf8_lossy(rec.get(0).unwrap_or_default()),
-                        String::from_utf8_lossy(rec.get(1).unwrap_or_default()),
-                        range.0,
-                        range.1
-                    )));
-                }
+                let rec = next_trial(dir, name, records, (v, &tag), trial, *range)?;
                 out.write_byte_record(&rec)
                     .map_err(|e| Error::csv(dir.join(name), e))?;
             }
         }
     }
     for (dir, records) in readers {
-        let mut records = records;
-        if records.next().is_some() {
-            return Err(bad(format!(
-                "shard {}: {name} has more rows than its {variants} variants x trials",
-                dir.display()
-            )));
-        }
-        if format == TrialsFormat::Parquet {
-            continue;
-        }
-        let m = Manifest::read(dir)?;
-        let found = records.into_reader().into_inner().seen.record();
-        if m.files.get("trials.csv") != Some(&found) {
-            return Err(bad(format!(
-                "shard {}: trials.csv does not match the checksum in its manifest.json; it was changed or damaged after the run",
-                dir.display()
-            )));
-        }
+        check_trials_end(dir, name, records, variants, format)?;
     }
     out.flush()
         .map_err(|e| Error::io(Path::new("trials.csv"), e))?;
+    Ok(())
+}
+
+/// Opens a shard's trials file as rows, hashing what is read.
+fn open_trials(d: &Path, format: TrialsFormat) -> Result<TrialRows, Error> {
+    let inner: Box<dyn std::io::Read> = match format {
+        TrialsFormat::Csv => {
+            let path = d.join("trials.csv");
+            let file = fs::File::open(&path).map_err(|e| {
+                bad(format!(
+                    "shard {}: trials.csv cannot be read ({e})",
+                    d.display()
+                ))
+            })?;
+            Box::new(std::io::BufReader::new(file))
+        }
+        // Checked against its manifest's SHA-256 by `verify_shard` before this.
+        TrialsFormat::Parquet => crate::columnar::parquet_rows(&d.join(format.file_name()))?,
+    };
+    let tee = Tee {
+        inner,
+        seen: output::HashingWriter::new(std::io::sink()),
+    };
+    Ok(csv::Reader::from_reader(tee).into_byte_records())
+}
+
+/// The next row of a shard's trials file, which must be trial `trial` of variant `v` (`tag`
+/// is `v` as text).
+fn next_trial(
+    dir: &Path,
+    name: &str,
+    records: &mut TrialRows,
+    (v, tag): (usize, &str),
+    trial: u64,
+    range: (u64, u64),
+) -> Result<csv::ByteRecord, Error> {
+    let rec = records
+        .next()
+        .transpose()
+        .map_err(|e| bad(format!("shard {}: {name} is damaged ({e})", dir.display())))?;
+    let Some(rec) = rec else {
+        return Err(bad(format!(
+            "shard {}: {name} ends before trial {trial} of variant {v}",
+            dir.display()
+        )));
+    };
+    if rec.get(0) != Some(tag.as_bytes()) || rec.get(1) != Some(trial.to_string().as_bytes()) {
+        return Err(bad(format!(
+            "shard {}: {name} has variant {}, trial {} where variant {v}, trial {trial} belongs (the shard's trials are {}..{})",
+            dir.display(),
+            String::from_utf8_lossy(rec.get(0).unwrap_or_default()),
+            String::from_utf8_lossy(rec.get(1).unwrap_or_default()),
+            range.0,
+            range.1
+        )));
+    }
+    Ok(rec)
+}
+
+/// Checks that a shard's trials file ends after its last trial and (`trials.csv`) matches the
+/// checksum in its manifest.
+fn check_trials_end(
+    dir: &Path,
+    name: &str,
+    mut records: TrialRows,
+    variants: usize,
+    format: TrialsFormat,
+) -> Result<(), Error> {
+    if records.next().is_some() {
+        return Err(bad(format!(
+            "shard {}: {name} has more rows than its {variants} variants x trials",
+            dir.display()
+        )));
+    }
+    if format == TrialsFormat::Parquet {
+        return Ok(());
+    }
+    let m = Manifest::read(dir)?;
+    let found = records.into_reader().into_inner().seen.record();
+    if m.files.get("trials.csv") != Some(&found) {
+        return Err(bad(format!(
+            "shard {}: trials.csv does not match the checksum in its manifest.json; it was changed or damaged after the run",
+            dir.display()
+        )));
+    }
     Ok(())
 }

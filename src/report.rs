@@ -28,6 +28,15 @@ const PICTURES: &[(&str, &str, &str)] = &[
          at the horizon is still going.",
     ),
     (
+        "weekly",
+        "What happened over time",
+        "Week by week, over the communities still running (not yet graduated or fizzled): how many \
+         people take part, how many contribute actively, the shared assets they have built and what the \
+         host has spent on each so far. The shaded band holds the middle 80% of those communities (10% to \
+         90%), the line is the median and the dashed line the mean. Weeks when only a few communities are \
+         still running are left out (the picture says below how many): so few say little.",
+    ),
+    (
         "graduation",
         "The chance of graduating at each setting",
         "Each dot is the share of the simulated communities that graduated at that setting, with its 95% \

@@ -1,13 +1,18 @@
 //! The pictures of the bundled scenarios, redrawn and compared with committed references.
 //!
 //! `tests/fixtures/pictures/NAME/` holds the CSV files of a small run of `scenarios/NAME.toml`
-//! (`--trials 400`; `trace-default/` holds `hothouse trace scenarios/default.toml`), and one
-//! reference per picture, `NAME.ref.png`, drawn from those files and shrunk by [`SHRINK`] in
-//! each direction to keep the repository small. The test redraws every picture (as
-//! `hothouse plot` does), shrinks it the same way and compares it pixel by pixel: the canvas
-//! size must match exactly, the mean difference must stay under [`MAX_MEAN_DIFF`] and the share
-//! of visibly different pixels under [`MAX_CHANGED_SHARE`]. A changed picture is meant to fail;
-//! after looking at the new pictures, regenerate the references with
+//! (`--trials 400`; the `sweep-*` folders: `scenarios/default.toml` swept over the values in
+//! their `variants.csv`, `--trials 200`; `trace-default/` holds `hothouse trace
+//! scenarios/default.toml`), and one reference per picture, `NAME.ref.png`, drawn from those
+//! files and shrunk by [`SHRINK`] in each direction to keep the repository small. Each run
+//! folder's `weekly.csv` (the fan chart's) was added later, from the same scenario, trials and
+//! seed run by a newer model, so its numbers differ a little from the other files': each picture
+//! reads its own files, and these references test the drawing, not the model. The test redraws
+//! every picture (as `hothouse plot` does), shrinks it the same way and compares it pixel by
+//! pixel: the canvas size must match exactly, the mean difference must stay under
+//! [`MAX_MEAN_DIFF`] and the share of visibly different pixels under [`MAX_CHANGED_SHARE`]. A
+//! changed picture is meant to fail; after looking at the new pictures, regenerate the
+//! references with
 //!
 //! ```text
 //! HOTHOUSE_BLESS_PICTURES=1 cargo test --release --test picture_refs
@@ -173,7 +178,7 @@ fn pictures_of_the_bundled_scenarios_match_their_references() {
         failures.join("\n")
     );
     if !blessing() {
-        assert!(compared >= 25, "only {compared} pictures compared");
+        assert!(compared >= 45, "only {compared} pictures compared");
     }
 }
 

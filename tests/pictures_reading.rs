@@ -117,11 +117,11 @@ fn special_values_are_words_apart_from_the_amounts() {
     assert!(grad.iter().any(|w| w == "never fades"), "{grad:?}");
     assert!(grad.iter().any(|w| w.ends_with("= open-ended")), "{grad:?}");
     assert!(!grad.iter().any(|w| w.ends_with("= 0")), "{grad:?}");
-    // the x axis: the word sits after the last round tick, which stays below it
+    // the x axis: the word sits apart after the tick of the longest half-life swept
     let boxes = texts(&svg(dir.path(), "graduation"));
     let never = boxes.iter().find(|t| t.words == "never fades").unwrap();
-    let fifty = boxes.iter().find(|t| t.words == "50").unwrap();
-    assert!(never.x0 > fifty.x1 + 20.0, "{never:?} {fifty:?}");
+    let longest = boxes.iter().find(|t| t.words == "52").unwrap();
+    assert!(never.x0 > longest.x1 + 20.0, "{never:?} {longest:?}");
     let heat = words(&svg(dir.path(), "graduation_heatmap"));
     assert!(heat.iter().any(|w| w == "never fades") && heat.iter().any(|w| w == "open-ended"));
     let cost = words(&svg(dir.path(), "cost"));
@@ -156,6 +156,8 @@ fn special_values_are_words_apart_from_the_amounts() {
         !x_ticks.contains(&"0"),
         "a tick at 0 reads as an amount: {x_ticks:?}"
     );
+    // every swept value has its labelled tick (0.25 and 0.5 too), and no other number does
+    assert_eq!(x_ticks, ["no host", "0.25", "0.5", "1", "2", "4"]);
     let grad = svg(dir.path(), "graduation");
     // the one blue line joins the five amounts only: its polyline has five points
     let lines: Vec<&str> = grad
@@ -294,6 +296,7 @@ fn no_text_over_text_in_crowded_sweeps() {
             "graduation",
             "graduation_heatmap",
             "cost",
+            "weekly",
         ] {
             let path = dir.path().join(format!("{picture}.svg"));
             if !path.exists() {

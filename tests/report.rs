@@ -91,3 +91,29 @@ fn report_command_draws_missing_pictures_and_refuses_other_folders() {
         "a folder without a run is bad input"
     );
 }
+
+#[test]
+fn report_shows_what_happened_over_time_with_the_other_pictures() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    run(&[], &out);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    // Every picture the run drew is in the report, inline, in the order a reader meets them:
+    // how long communities last, how they end, what happened over time, then the settings.
+    let mut at = Vec::new();
+    for name in ["survival", "cif", "weekly", "graduation", "cost"] {
+        let svg = std::fs::read_to_string(out.join(format!("{name}.svg"))).unwrap();
+        let svg = &svg[svg.find("<svg").unwrap()..];
+        let pos = html
+            .find(svg)
+            .unwrap_or_else(|| panic!("report.html lacks {name}.svg"));
+        at.push(pos);
+    }
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "order {at:?}");
+    assert_eq!(html.matches("<figure>").count(), 5);
+    // The fan chart's caption, in the style of the others: a bold title, then how to read it.
+    let caption = "<figure><figcaption><b>What happened over time.</b> Week by week, over the \
+                   communities still running";
+    let fan = html.find(caption).expect("the fan chart's caption");
+    assert!(at[1] < fan && fan < at[2], "caption before its picture");
+}

@@ -88,6 +88,20 @@ struct Point {
     frontier: bool,
 }
 
+/// What the ring around the lowest outlay per graduation means: tested against noise or not,
+/// and whether others are as low within it.
+fn ring_legend(noise_tested: bool, rings: &Rings) -> &'static str {
+    match (noise_tested, rings.equivalent.is_empty()) {
+        (true, false) => {
+            "lowest outlay per graduation, and those as low within noise (paired bootstrap on the same trials)"
+        }
+        (true, true) => {
+            "lowest outlay per graduation; none other as low within noise (paired bootstrap)"
+        }
+        (false, _) => "lowest outlay per graduation (not tested against noise: no trials.csv)",
+    }
+}
+
 pub(crate) struct CostPicture<'a> {
     run: &'a RunData,
     dots: SweepDots<'a>,
@@ -134,6 +148,20 @@ impl<'a> CostPicture<'a> {
         if let Some(series) = self.dots.shared_legend() {
             blocks.push((None, series));
         }
+        let left = self.left_legend();
+        if !left.is_empty() {
+            blocks.push((Some("left panel"), left));
+        }
+        let right = self.right_legend();
+        if !right.is_empty() {
+            blocks.push((Some("right panel"), right));
+        }
+        blocks
+    }
+
+    /// The marks of the outlay-per-graduation panels that are drawn: Wilson bars, rings,
+    /// arrows above the axis and crosses.
+    fn left_legend(&self) -> Vec<LegendEntry> {
         let mut left = Vec::new();
         if self
             .per_graduate
@@ -149,17 +177,7 @@ impl<'a> CostPicture<'a> {
         if let Some(rings) = &self.per_graduate.rings {
             left.push(LegendEntry::new(
                 Swatch::RingedDot(NEUTRAL),
-                match (self.noise_tested, rings.equivalent.is_empty()) {
-                    (true, false) => {
-                        "lowest outlay per graduation, and those as low within noise (paired bootstrap on the same trials)"
-                    }
-                    (true, true) => {
-                        "lowest outlay per graduation; none other as low within noise (paired bootstrap)"
-                    }
-                    (false, _) => {
-                        "lowest outlay per graduation (not tested against noise: no trials.csv)"
-                    }
-                },
+                ring_legend(self.noise_tested, rings),
             ));
         }
         if self.per_graduate.any_above() {
@@ -174,9 +192,12 @@ impl<'a> CostPicture<'a> {
                 "no graduations, so no outlay per graduation",
             ));
         }
-        if !left.is_empty() {
-            blocks.push((Some("left panel"), left));
-        }
+        left
+    }
+
+    /// The marks of the cost-effectiveness plane that are drawn: Wilson bars, the frontier,
+    /// hollow dots off it and the rays.
+    fn right_legend(&self) -> Vec<LegendEntry> {
         let mut right = Vec::new();
         if self
             .points
@@ -206,10 +227,7 @@ impl<'a> CostPicture<'a> {
                 "equal outlay per graduation, in £k at the end (steeper: cheaper)",
             ));
         }
-        if !right.is_empty() {
-            blocks.push((Some("right panel"), right));
-        }
-        blocks
+        right
     }
 
     /// The outlays per graduation drawn as rays in the plane: round amounts around the

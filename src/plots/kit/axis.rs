@@ -19,6 +19,9 @@ use super::facets::distinct;
 use super::names::{special, special_goes_last};
 use super::style::{AXIS_DESC_SIZE, GRID, INK, TICK_SIZE, fmt_tick, text, text_size};
 
+/// Pixels kept clear either side of a tick label of a sweep axis ([`Levels::sweep_scale`]).
+const LABEL_GAP: f64 = 5.0;
+
 /// A position scale: the range drawn, where its ticks sit and what they say, and its title.
 #[derive(Clone, Debug)]
 pub(crate) struct Scale {
@@ -372,64 +375,68 @@ impl Levels {
             .is_some_and(Option::is_some)
     }
 
-    /// A numeric scale over the levels from `lo` to `hi`: round ticks over the amounts, and
-    /// one labelled tick at each special value (round ticks keep clear of them).
-    pub(crate) fn numeric_scale(
+    /// A numeric scale over the levels from `lo` to `hi` with a tick at every level and no
+    /// other: the values a sweep ran, and its special values in words, so that a reader sees
+    /// exactly the settings tried. Where labels would run into each other on an axis `room`
+    /// pixels long (measured on `area`), some ticks stay unlabelled: special values and the
+    /// smallest and largest amounts are labelled first, then the other amounts from the left.
+    /// Categorical levels get [`Scale::categorical`].
+    pub(crate) fn sweep_scale<DB: DrawingBackend>(
         &self,
+        area: &DrawingArea<DB, Shift>,
         (lo, hi): (f64, f64),
-        max_ticks: usize,
+        room: u32,
         title: String,
     ) -> Scale {
         let Some(nums) = &self.numbers else {
-            return Scale::linear(lo, hi, max_ticks, title);
+            return Scale::categorical(area, &self.labels(), room, title);
         };
-        let specials: Vec<(f64, String)> = (0..self.values.len())
-            .filter(|&i| self.words[i].is_some())
-            .map(|i| (nums[i], self.label(i)))
+        let style = text(TICK_SIZE, INK);
+        let span = if hi > lo { hi - lo } else { 1.0 };
+        let px = |v: f64| (v - lo) / span * f64::from(room.max(1));
+        // each level's label and the room it needs either side of its tick
+        let labels: Vec<(String, f64)> = (0..self.values.len())
+            .map(|i| {
+                let label = self.label(i);
+                let half = f64::from(text_size(area, &label, &style).0) / 2.0 + LABEL_GAP;
+                (label, half)
+            })
             .collect();
-        if specials.is_empty() {
-            return Scale::linear(lo, hi, max_ticks, title);
-        }
-        let amounts: Vec<f64> = (0..self.values.len())
+        let mut order: Vec<usize> = (0..nums.len()).collect();
+        order.sort_by(|&a, &b| nums[a].total_cmp(&nums[b]));
+        let amounts: Vec<usize> = order
+            .iter()
+            .copied()
             .filter(|&i| self.words[i].is_none())
-            .map(|i| nums[i])
             .collect();
-        let a_lo = amounts.iter().copied().fold(f64::INFINITY, f64::min);
-        let a_hi = amounts.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        // round ticks only over the amounts and a little beyond, never up to a special value
-        let s_below = specials
+        let first_last = [amounts.first(), amounts.last()].into_iter().flatten();
+        let priority: Vec<usize> = order
             .iter()
-            .map(|s| s.0)
-            .filter(|x| *x < a_lo)
-            .fold(f64::NAN, f64::max);
-        let s_above = specials
-            .iter()
-            .map(|s| s.0)
-            .filter(|x| *x > a_hi)
-            .fold(f64::NAN, f64::min);
-        let low_limit = if s_below.is_nan() {
-            f64::NEG_INFINITY
-        } else {
-            a_lo - (a_lo - s_below) * 0.4
-        };
-        let high_limit = if s_above.is_nan() {
-            f64::INFINITY
-        } else {
-            a_hi + (s_above - a_hi) * 0.4
-        };
-        // a special value before the amounts is 0 ("no host"): no round tick at or below it
-        let low_limit = if s_below.is_nan() {
-            low_limit
-        } else {
-            low_limit.max(a_lo.min(0.0) + f64::EPSILON)
-        };
-        let mut ticks: Vec<(f64, String)> = Scale::linear(lo, hi, max_ticks, "")
-            .ticks
+            .copied()
+            .filter(|&i| self.words[i].is_some())
+            .chain(first_last.copied())
+            .chain(amounts.iter().copied())
+            .collect();
+        let mut shown: Vec<usize> = Vec::new();
+        for i in priority {
+            let clear = shown
+                .iter()
+                .all(|&j| (px(nums[i]) - px(nums[j])).abs() >= labels[i].1 + labels[j].1);
+            if !shown.contains(&i) && clear {
+                shown.push(i);
+            }
+        }
+        let ticks = order
             .into_iter()
-            .filter(|(t, _)| *t >= low_limit && *t <= high_limit)
+            .map(|i| {
+                let label = if shown.contains(&i) {
+                    labels[i].0.clone()
+                } else {
+                    String::new()
+                };
+                (nums[i], label)
+            })
             .collect();
-        ticks.extend(specials);
-        ticks.sort_by(|a, b| a.0.total_cmp(&b.0));
         Scale::keyed(lo, hi, ticks, title)
     }
 
@@ -501,17 +508,41 @@ mod tests {
         assert_eq!(l.numbers.as_deref(), Some(&[0.0, 1.0, 4.0][..]));
         let l = Levels::new("host.investment", ["0", "2", "4", "8"], true);
         assert_eq!(l.numbers.as_deref(), Some(&[0.0, 2.0, 4.0, 8.0][..]));
-        let scale = l.numeric_scale(l.range(), 8, String::new());
-        let labels: Vec<&str> = scale.ticks.iter().map(|(_, s)| s.as_str()).collect();
-        assert_eq!(labels.first(), Some(&"no host"));
-        assert!(!labels.contains(&"0"), "{labels:?}");
-        assert!(
-            scale
-                .ticks
-                .iter()
-                .skip(1)
-                .all(|(t, _)| *t >= 2.0 - 1e-9 * 0.0 - 0.75)
+        // a tick at every swept value and no other, "no host" in words
+        let labels = |l: &Levels, room: u32| {
+            super::super::canvas::ensure_font().unwrap();
+            let mut svg = String::new();
+            let area = SVGBackend::with_string(&mut svg, (1200, 800)).into_drawing_area();
+            l.sweep_scale(&area, l.range(), room, String::new()).ticks
+        };
+        let ticks = labels(&l, 1000);
+        let want = [(0.0, "no host"), (2.0, "2"), (4.0, "4"), (8.0, "8")];
+        assert_eq!(ticks.len(), 4);
+        for ((t, s), (wt, ws)) in ticks.iter().zip(want) {
+            assert!((t - wt).abs() < 1e-12 && s == ws, "{ticks:?}");
+        }
+        // host-investment: 0.25 and 0.5 labelled beside 1, 2 and 4
+        let l = Levels::new("host.investment", ["0", "0.25", "0.5", "1", "2", "4"], true);
+        let shown: Vec<String> = labels(&l, 1000).into_iter().map(|t| t.1).collect();
+        assert_eq!(shown, ["no host", "0.25", "0.5", "1", "2", "4"]);
+        // crowded values keep their ticks; labels that would collide are left out, the ends
+        // and special values kept
+        let l = Levels::new(
+            "host.investment",
+            ["0", "0.25", "0.5", "1", "2", "4", "8", "16", "32", "64"],
+            true,
         );
+        let ticks = labels(&l, 600);
+        assert_eq!(ticks.len(), 10);
+        let shown: Vec<&str> = ticks
+            .iter()
+            .map(|t| t.1.as_str())
+            .filter(|s| !s.is_empty())
+            .collect();
+        assert_eq!(shown.first(), Some(&"no host"));
+        assert_eq!(shown.get(1), Some(&"0.25"));
+        assert_eq!(shown.last(), Some(&"64"));
+        assert!(shown.len() < 10 && shown.contains(&"32"), "{shown:?}");
         // a parameter whose 0 is an amount keeps it on the axis
         let l = Levels::new("core_idea.strength", ["0", "1"], true);
         assert!(l.words.iter().all(Option::is_none));

@@ -259,12 +259,8 @@ impl<'a> SweepDots<'a> {
         } else {
             with_unit(&self.run.sweep.params[0])
         };
-        if self.x.numbers.is_none() {
-            let room = cell.dim_in_pixel().0.saturating_sub(120).max(1);
-            Scale::categorical(cell, &self.x.labels(), room, title)
-        } else {
-            self.x.numeric_scale(self.x.range(), 8, title)
-        }
+        let room = cell.dim_in_pixel().0.saturating_sub(120).max(1);
+        self.x.sweep_scale(cell, self.x.range(), room, title)
     }
 
     /// Draws one panel: dots with interval bars, one line per member, against the first
