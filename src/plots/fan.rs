@@ -28,11 +28,13 @@ const MAX_GROUPS: usize = 6;
 pub(crate) const MIN_RUNNING: f64 = 20.0;
 
 /// Each quantity's panel title and axis title, in the order of `crate::weekly::QUANTITIES`.
+/// The axis title names the quantity too: in a sweep's rows of panels the panel title names
+/// the group of variants instead.
 const QUANTITIES: [(&str, &str); 4] = [
-    ("Participants", "people"),
-    ("Active contributors", "people"),
-    ("Shared assets", "asset units"),
-    ("Host spend so far", "£k (thousands of pounds)"),
+    ("Participants", "participants (people)"),
+    ("Active contributors", "active contributors (people)"),
+    ("Shared assets", "shared assets (asset units)"),
+    ("Host spend so far", "host spend so far (£k)"),
 ];
 
 const MARGINS: Margins = Margins {
@@ -116,13 +118,16 @@ impl<'a> FanPicture<'a> {
         entries
     }
 
-    /// The top of quantity `k`'s axis, shared by its panels.
+    /// The top of quantity `k`'s axis, shared by its panels: the highest value drawn (of the
+    /// variants shown, in the weeks shown).
     fn y_max(&self, k: usize) -> f64 {
         let max = self
-            .weekly
-            .series
+            .arr
+            .panels
             .iter()
-            .map(|s| s.fans[k].max())
+            .flat_map(|p| &p.members)
+            .filter_map(|m| self.weekly.series.get(m.item))
+            .map(|s| s.fans[k].max(&s.running, MIN_RUNNING))
             .fold(0.0, f64::max);
         if max > 0.0 { nice_max(max, 0.0) } else { 1.0 }
     }
@@ -217,10 +222,11 @@ impl Picture for FanPicture<'_> {
             } else {
                 (idx / 4, idx % 4)
             };
-            let name = QUANTITIES[k].0.to_string();
+            // A row's panels share its group's title (the quantity is on each y axis): the
+            // quantity and a long group title together would not fit a panel's width.
             let t = match self.arr.panels.get(g).and_then(|p| p.title.as_deref()) {
-                Some(group) => format!("{name}, {group}"),
-                None => name,
+                Some(group) => group.to_string(),
+                None => QUANTITIES[k].0.to_string(),
             };
             ((g, k), t)
         };

@@ -22,13 +22,19 @@ pub(crate) struct Fan {
 }
 
 impl Fan {
-    /// The highest value drawn (mean or 90% quantile), 0 when none.
-    pub(crate) fn max(&self) -> f64 {
-        self.p90
-            .iter()
-            .chain(&self.mean)
-            .flatten()
-            .copied()
+    /// The highest value drawn (mean or 90% quantile) in the weeks with at least `least`
+    /// communities `running`; 0 when none.
+    pub(crate) fn max(&self, running: &[f64], least: f64) -> f64 {
+        let shown = |ys: &[Option<f64>]| {
+            ys.iter()
+                .zip(running)
+                .filter(|&(_, &n)| n >= least)
+                .filter_map(|(y, _)| *y)
+                .collect::<Vec<f64>>()
+        };
+        shown(&self.p90)
+            .into_iter()
+            .chain(shown(&self.mean))
             .filter(|v| v.is_finite())
             .fold(0.0, f64::max)
     }
@@ -155,7 +161,8 @@ mod tests {
         assert_eq!(d.series[0].running, [2.0, 0.0, 1.0]);
         let f = &d.series[0].fans[0];
         assert_eq!(f.p50, [Some(5.0), None, Some(7.0)]);
-        assert_eq!(f.max(), 7.0);
+        assert_eq!(f.max(&d.series[0].running, 1.0), 7.0);
+        assert_eq!(f.max(&d.series[0].running, 2.0), 6.0);
         assert_eq!(d.horizon(), 2.0);
         let s = stretches(&d.series[0].week, &f.p10, &f.p90);
         assert_eq!(s, vec![vec![(0.0, 4.0, 6.0)], vec![(2.0, 7.0, 7.0)]]);
