@@ -55,8 +55,9 @@ pub const TRACE_SIZE: (u32, u32) = (1200, 1000);
 /// A run folder (`survival.csv`, `summary.csv`, `variants.csv`) gives `survival`, `cif`,
 /// `graduation` (PNG and SVG each), with two or more swept parameters
 /// `graduation_heatmap`, and, when `summary.csv` has the host's cost columns
-/// (`mean_host_spend`, `mean_host_covered`, `host_outlay_per_graduate`), `cost`. If the folder holds a `trace.csv` (the folder of `hothouse trace`),
-/// `trace.png` is redrawn too. A folder with none of these files is an error; so is a run
+/// (`mean_host_spend`, `mean_host_covered`, `host_outlay_per_graduate`), `cost`; when it holds
+/// `weekly.csv`, the fan chart `weekly`. If the folder holds a `trace.csv` (the folder of
+/// `hothouse trace`), `trace.png` is redrawn too. A folder with none of these files is an error; so is a run
 /// folder with one of its three CSV files missing.
 pub fn draw_run(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     ensure_font()?;
