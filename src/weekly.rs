@@ -238,6 +238,37 @@ impl Counts {
         self.iter().map(|(_, c)| c).sum()
     }
 
+    /// The `ranks`-th smallest keys (1-based; `ranks` in increasing order), in one pass.
+    pub fn nth_each<const N: usize>(&self, ranks: [u64; N]) -> [Option<u32>; N] {
+        let mut found = [None; N];
+        let mut next = 0;
+        let mut seen = 0u64;
+        let mut visit = |k: u32, c: u64| {
+            seen += c;
+            while next < N && seen >= ranks[next] {
+                found[next] = Some(k);
+                next += 1;
+            }
+            next == N
+        };
+        if self.sparse.is_empty() {
+            // The dense case directly (not through the boxed iterator): a money histogram
+            // spans hundreds of bins in every week.
+            for (i, &c) in self.counts.iter().enumerate() {
+                if c > 0 && visit(self.offset + i as u32, c) {
+                    break;
+                }
+            }
+        } else {
+            for (&k, &c) in &self.sparse {
+                if visit(k, c) {
+                    break;
+                }
+            }
+        }
+        found
+    }
+
     /// The `rank`-th smallest key (1-based).
     pub fn nth(&self, rank: u64) -> Option<u32> {
         let mut seen = 0u64;
@@ -532,8 +563,9 @@ fn quantity_fields(q: &Quantity, n: u64, money: bool) -> [String; 4] {
     if n == 0 {
         return Default::default();
     }
-    let quantile = |tenths| {
-        let key = q.counts.nth(rank(n, tenths)).unwrap_or(0);
+    let keys = q.counts.nth_each([rank(n, 1), rank(n, 5), rank(n, 9)]);
+    let quantile = |i: usize| {
+        let key = keys[i].unwrap_or(0);
         if money {
             money_text(money_value(key))
         } else {
@@ -545,7 +577,7 @@ fn quantity_fields(q: &Quantity, n: u64, money: bool) -> [String; 4] {
     } else {
         q.sum as f64 / n as f64
     };
-    [format!("{mean:.3}"), quantile(1), quantile(5), quantile(9)]
+    [format!("{mean:.3}"), quantile(0), quantile(1), quantile(2)]
 }
 
 /// An amount to four significant figures (the bins are 1% wide), trailing zeros trimmed.
@@ -932,6 +964,10 @@ mod tests {
             [1, 3, 3, 5, 7, 7, 9]
         );
         assert_eq!(ab.nth(8), None);
+        assert_eq!(
+            ab.nth_each([1, 4, 4, 7, 8]),
+            [ab.nth(1), ab.nth(4), ab.nth(4), ab.nth(7), None]
+        );
     }
 
     #[test]
@@ -960,6 +996,7 @@ mod tests {
             (1..=6).map(|r| a.nth(r).unwrap()).collect::<Vec<_>>(),
             [3, 3, 10, 4000, 1_700_000, 2_000_000]
         );
+        assert_eq!(a.nth_each([2, 5, 7]), [Some(3), Some(1_700_000), None]);
         // Dense up to a range of 4096 keys.
         let mut e = Counts::default();
         e.add(0, 1);
