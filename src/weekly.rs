@@ -450,35 +450,35 @@ impl Weekly {
         self.trials += 1;
     }
 
-    /// Adds trials, the weeks in parallel on `pool` (exact whatever the order): each thread
-    /// takes a block of consecutive weeks holding about as many of the trials' recorded weeks
-    /// as the others (most communities end early, so equal spans of weeks would leave all the
-    /// work to the first).
+    /// Adds trials, the weeks in parallel on `pool` (exact whatever the order): one span of
+    /// consecutive weeks per thread, each trial's weeks read in order. Measured on the default
+    /// scenario, this beats spans balanced by the recorded weeks in them (most communities end
+    /// early, so the first span holds most of the work): reading every trial's weeks in more
+    /// pieces costs more in cache misses than the balance gains (docs/PERFORMANCE.md).
     pub fn add_all(&mut self, trials: &[(&TrialResult, Series<'_>)], pool: &rayon::ThreadPool) {
         use rayon::prelude::*;
         let limits: Vec<usize> = trials.iter().map(|(r, s)| s.running_weeks(r)).collect();
-        let blocks = balanced_blocks(&limits, self.weeks.len(), 4 * pool.current_num_threads());
-        let mut parts = Vec::with_capacity(blocks.len());
-        let mut rest = &mut self.weeks[..];
-        let mut first = 0;
-        for &end in &blocks {
-            let (part, tail) = rest.split_at_mut(end - first);
-            parts.push((first, part));
-            rest = tail;
-            first = end;
-        }
+        let span = self
+            .weeks
+            .len()
+            .div_ceil(pool.current_num_threads().max(1))
+            .max(1);
         pool.install(|| {
-            parts.into_par_iter().for_each(|(first, weeks)| {
-                for ((_, s), &n) in trials.iter().zip(&limits) {
-                    let end = n.saturating_sub(first).min(weeks.len());
-                    if end == 0 {
-                        continue;
+            self.weeks
+                .par_chunks_mut(span)
+                .enumerate()
+                .for_each(|(b, weeks)| {
+                    let first = b * span;
+                    for ((_, s), &n) in trials.iter().zip(&limits) {
+                        let end = n.saturating_sub(first).min(weeks.len());
+                        if end == 0 {
+                            continue;
+                        }
+                        for (w, x) in weeks[..end].iter_mut().zip(&s.samples[first..]) {
+                            w.add(x);
+                        }
                     }
-                    for (w, x) in weeks[..end].iter_mut().zip(&s.samples[first..]) {
-                        w.add(x);
-                    }
-                }
-            })
+                })
         });
         self.trials += trials.len() as u64;
     }
@@ -631,34 +631,6 @@ impl StateLine {
     }
 }
 
-/// The ends of at most `pieces` blocks of consecutive weeks (of `weeks`) that split the recorded
-/// weeks of trials running for `limits` weeks about equally; the last ends at `weeks`.
-fn balanced_blocks(limits: &[usize], weeks: usize, pieces: usize) -> Vec<usize> {
-    // running[w]: the trials still running in recorded week w (those with a limit over w).
-    let mut running = vec![0usize; weeks + 1];
-    for &n in limits {
-        running[n.min(weeks)] += 1;
-    }
-    let mut still = limits.len();
-    for r in running.iter_mut() {
-        still -= *r;
-        *r = still;
-    }
-    let total: usize = running[..weeks].iter().sum();
-    let share = total.div_ceil(pieces.max(1)).max(1);
-    let mut ends = Vec::with_capacity(pieces);
-    let mut load = 0;
-    for (w, &r) in running[..weeks].iter().enumerate() {
-        load += r;
-        if load >= share && w + 1 < weeks {
-            ends.push(w + 1);
-            load = 0;
-        }
-    }
-    ends.push(weeks);
-    ends
-}
-
 /// Trials simulated at once while weekly statistics are collected: their recorded weeks are
 /// held until the chunk is added, about [`SERIES_BUDGET`] bytes at most.
 pub fn chunk_trials(steps: u32, most: u64) -> u64 {
@@ -750,18 +722,6 @@ mod tests {
                 Sample::new(participants, active, assets, host_spend)
             })
             .collect()
-    }
-
-    #[test]
-    fn blocks_of_weeks_share_the_recorded_weeks() {
-        // Ten trials of 1 week and one of 10: 20 recorded weeks, 11 of them in week 0.
-        let mut limits = vec![1; 10];
-        limits.push(10);
-        assert_eq!(balanced_blocks(&limits, 12, 2), vec![1, 12]);
-        // Four trials of 6 weeks: 24 recorded weeks, 4 a week, in thirds of 8.
-        assert_eq!(balanced_blocks(&[6; 4], 6, 3), vec![2, 4, 6]);
-        assert_eq!(balanced_blocks(&[], 5, 4), vec![5]);
-        assert_eq!(balanced_blocks(&[0, 0], 3, 2), vec![3]);
     }
 
     #[test]
