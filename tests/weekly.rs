@@ -267,8 +267,12 @@ fn the_fan_chart_is_drawn_skipped_with_no_plots_and_redrawn_by_plot() {
         img.height()
     );
     let svg = fs::read_to_string(out.join("weekly.svg")).unwrap();
-    assert!(svg.contains("Participants") && svg.contains("Host spend so far"));
-    assert!(svg.contains("Host investment"), "plain display names");
+    // A sweep's rows are titled by their group; each y axis names its quantity.
+    assert!(svg.contains("participants (people)") && svg.contains("host spend so far (£k)"));
+    assert!(
+        svg.contains("Host investment = 1 to 4"),
+        "plain display names"
+    );
     fs::remove_file(&png).unwrap();
     let o = hothouse().arg("plot").arg(&out).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
