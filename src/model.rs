@@ -223,12 +223,16 @@ fn below_threshold(p: f64) -> u64 {
     t + u64::from((t as f64) < x)
 }
 
-/// xⁿ by repeated squaring, the branches on n's bits replaced by selections.
+/// xⁿ by repeated squaring. Each factor is `square` or 1.0 chosen by a mask on the bits of the
+/// floats, not by a test: the compiler turned a selection into a branch on n's bits, which
+/// the CPU mispredicts since n (recruitment's pool) changes from week to week.
 #[inline]
 fn power(x: f64, n: u32) -> f64 {
-    let (mut result, mut square, mut n) = (1.0, x, n);
+    const ONE: u64 = 0x3ff0_0000_0000_0000; // 1.0
+    let (mut result, mut square, mut n) = (1.0f64, x, n);
     while n > 0 {
-        result *= if n & 1 == 1 { square } else { 1.0 };
+        let mask = 0u64.wrapping_sub(u64::from(n & 1));
+        result *= f64::from_bits((square.to_bits() & mask) | (ONE & !mask));
         square *= square;
         n >>= 1;
     }
@@ -669,6 +673,9 @@ struct Community<'a> {
     deficit: f64,
     /// Assets at the host's last periodic review.
     assets_at_review: f64,
+    /// Week of the host's next periodic review (0: none), a countdown instead of a division
+    /// by `review_every` each week.
+    next_review: u32,
     revenue_total: f64,
     final_balance: f64,
     /// Weeks in a row below critical mass, and funded while formalising with a partner.
@@ -721,6 +728,7 @@ impl<'a> Community<'a> {
             host_exit: None,
             deficit: 0.0,
             assets_at_review: 0.0,
+            next_review: p.host.review_every,
             revenue_total: 0.0,
             final_balance: 0.0,
             below_run: 0,
@@ -988,7 +996,9 @@ impl<'a> Community<'a> {
                 Some(HostExit::NotViable)
             } else if h.review_week > 0 && t == h.review_week && self.stage == Stage::Convening {
                 Some(HostExit::NotUseful)
-            } else if h.review_every > 0 && t % h.review_every == 0 {
+            } else if t == self.next_review {
+                // Every `review_every` weeks: t % review_every == 0 (weeks are taken in order).
+                self.next_review = self.next_review.saturating_add(h.review_every);
                 // Visible progress: what was built since the last review, saturating.
                 let gain = (self.assets - self.assets_at_review).max(0.0);
                 self.assets_at_review = self.assets;
