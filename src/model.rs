@@ -158,7 +158,8 @@ impl Workspace {
 const LOGIT_BUCKETS: usize = 1024;
 
 /// Decides the logistic choice `r * (1 + exp(x)) < 1` without exp() in all but about one case
-/// in a thousand, with the same result bit for bit. The choice is `x < ln((1 - r) / r)`, a
+/// in a thousand, with the same result bit for bit; r is the uniform of the participant's
+/// draw's high 32 bits (MODEL.md §randomness). The choice is `x < ln((1 - r) / r)`, a
 /// decreasing function of r; the table holds it at the bucket edges r = i / 1024, so for r in
 /// bucket i the threshold lies between `edge[i + 1]` and `edge[i]`. Only when x falls between
 /// them (give or take 1e-9, far more than rounding can move the float comparison) is the
@@ -184,8 +185,8 @@ impl LogitTable {
         Self { bounds }
     }
 
-    /// `bits` is the generator's next u64, from which `rng.random::<f64>()` would make
-    /// r = (bits >> 11) * 2^-53; its bucket floor(r * 1024) is simply bits >> 54.
+    /// `bits` is the participant's 64-bit draw, whose high 32 bits make the uniform
+    /// r = (bits >> 32) · 2⁻³²; its bucket floor(r · 1024) is simply bits >> 54.
     ///
     /// Returns 1 to contribute, 0 not to. Outside the rare band the answer is the sign of
     /// x − below, taken from its bits: a comparison would become a branch that the CPU
@@ -207,19 +208,31 @@ impl LogitTable {
     #[cold]
     #[inline(never)]
     fn exact(bits: u64, x: f64) -> bool {
-        let r = (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-        r * (1.0 + x.exp()) < 1.0
+        choice_uniform(bits) * (1.0 + x.exp()) < 1.0
     }
 }
 
-/// The integer t with `(bits >> 11) < t` exactly when the uniform `rng.random::<f64>()` made
-/// from the same bits, (bits >> 11) · 2⁻⁵³, is below `p`: t = ceil(p · 2⁵³), clamped to
-/// [0, 2⁵³] (NaN gives 0).
+/// The uniform of a participant's choice: the high 32 bits of their draw, r = (bits >> 32) · 2⁻³²
+/// (MODEL.md §randomness).
+#[inline]
+fn choice_uniform(bits: u64) -> f64 {
+    (bits >> 32) as f64 * (1.0 / (1u64 << 32) as f64)
+}
+
+/// The low 32 bits of a draw, which decide the hazards: `low32(bits) < below_threshold(p)`
+/// happens with probability ceil(p · 2³²) / 2³², p rounded up to the next multiple of 2⁻³².
+#[inline]
+fn low32(bits: u64) -> u64 {
+    bits & 0xffff_ffff
+}
+
+/// The integer t with `low32(bits) < t` exactly when the uniform low32(bits) · 2⁻³² is below
+/// `p`: t = ceil(p · 2³²), clamped to [0, 2³²] (NaN gives 0).
 #[inline]
 fn below_threshold(p: f64) -> u64 {
-    const SCALE: f64 = (1u64 << 53) as f64;
+    const SCALE: f64 = (1u64 << 32) as f64;
     let x = p.clamp(0.0, 1.0) * SCALE;
-    let t = x as i64 as u64; // 0 <= x <= 2^53: t is x's floor (a signed conversion is one instruction)
+    let t = x as i64 as u64; // 0 <= x <= 2^32: t is x's floor (a signed conversion is one instruction)
     t + u64::from((t as f64) < x)
 }
 
@@ -239,9 +252,25 @@ fn power(x: f64, n: u32) -> f64 {
     result
 }
 
+/// Largest count the inversion of [`binomial`] tries before starting again (as rand_distr).
+const BINV_LIMIT: usize = 110;
+
+/// 1/x for x = 1 to [`BINV_LIMIT`] (index 0 unused): the inversion multiplies by these
+/// instead of dividing (a division's latency each step of its loop).
+static RECIPROCALS: [f64; BINV_LIMIT + 1] = {
+    let mut table = [0.0; BINV_LIMIT + 1];
+    let mut x = 1;
+    while x <= BINV_LIMIT {
+        table[x] = 1.0 / x as f64;
+        x += 1;
+    }
+    table
+};
+
 /// Binomial(n, p). For a mean n·min(p, 1 − p) below 10 (recruitment's every week), inversion
 /// as in rand_distr's BINV (Kachitvichyanukul & Schmeiser 1988), with the chance of none,
-/// (1 − p)ⁿ, by repeated squaring (`powi`) instead of `powf`; otherwise rand_distr's BTPE.
+/// (1 − p)ⁿ, by repeated squaring instead of `powf` and 1/x from a table instead of a division;
+/// otherwise rand_distr's BTPE.
 #[inline]
 fn binomial(n: u32, p: f64, rng: &mut Xoshiro256PlusPlus) -> u32 {
     if n == 0 || p.is_nan() || p <= 0.0 {
@@ -261,7 +290,7 @@ fn binomial(n: u32, p: f64, rng: &mut Xoshiro256PlusPlus) -> u32 {
     let none = power(q, n);
     // Rounding can leave the cumulative sum a hair short of 1; a draw past the support (or
     // past 110, as rand_distr, more than 30 standard deviations out) starts again.
-    let limit = n.min(110);
+    let limit = n.min(BINV_LIMIT as u32);
     let sample = 'draw: loop {
         let mut r = none;
         let mut u = rng.random::<f64>();
@@ -272,7 +301,7 @@ fn binomial(n: u32, p: f64, rng: &mut Xoshiro256PlusPlus) -> u32 {
             if x > limit {
                 continue 'draw;
             }
-            r *= a / f64::from(x) - s;
+            r *= a * RECIPROCALS[x as usize] - s;
         }
         break x;
     };
@@ -599,7 +628,7 @@ struct LeavingRules {
     /// The factor on motivation after a week of idling (1) and of contributing (burnout's
     /// 1 − β_w).
     worn: [f64; 2],
-    /// Thresholds on the 53 bits of a uniform (see [`below_threshold`]): leaving when
+    /// Thresholds on the low 32 bits of a draw (see [`below_threshold`]): leaving when
     /// satisfied (uᵢ ≥ 0) and dissatisfied (uᵢ < 0), and a newcomer staying.
     hazard: [u64; 2],
     newcomer_stay: u64,
@@ -608,14 +637,15 @@ struct LeavingRules {
 }
 
 impl LeavingRules {
-    /// Every participant in order: `choose(mᵢ, rng)` says whether they contribute and whether
-    /// they are dissatisfied (uᵢ < 0); then one uniform for the hazard, and for a newcomer one
-    /// for staying. Leavers are dropped by compacting the vectors in place (the order of those
-    /// who stay is kept). Returns the active contributors who stay, and the number who stay.
+    /// Every participant in order draws one 64-bit word: `choose(mᵢ, bits)` says, from its
+    /// high 32 bits, whether they contribute and whether they are dissatisfied (uᵢ < 0); its
+    /// low 32 bits decide the hazard; a newcomer draws a second word for staying (its low 32
+    /// bits). Leavers are dropped by compacting the vectors in place (the order of those who
+    /// stay is kept). Returns the active contributors who stay, and the number who stay.
     #[inline(always)]
     fn apply<C>(&self, ws: &mut Workspace, rng: &mut Xoshiro256PlusPlus, choose: C) -> (u32, usize)
     where
-        C: Fn(f64, &mut Xoshiro256PlusPlus) -> (u32, bool),
+        C: Fn(f64, u64) -> (u32, bool),
     {
         let n = ws.motivation.len();
         let motivation = &mut ws.motivation[..n];
@@ -625,14 +655,16 @@ impl LeavingRules {
         for i in 0..n {
             let m = motivation[i];
             // Arithmetic, not branches, on the coin flip `contributes` (0 or 1).
-            let (contributes, dissatisfied) = choose(m, rng);
-            let weeks_idle = (idle[i] + 1) * (contributes ^ 1);
+            let bits = rng.next_u64();
+            let (contributes, dissatisfied) = choose(m, bits);
+            // idle + 1 when idling, 0 when contributing (a mask, not a multiplication).
+            let weeks_idle = (idle[i] + 1) & contributes.wrapping_sub(1);
             // Burnout: each week of contributing wears motivation down (MODEL.md §6).
             let m = m * self.worn[contributes as usize];
             let hazard = self.hazard[usize::from(dissatisfied)];
-            let mut leaves = (weeks_idle >= self.idle_limit) | ((rng.next_u64() >> 11) < hazard);
+            let mut leaves = (weeks_idle >= self.idle_limit) | (low32(bits) < hazard);
             if i >= self.newcomers_from {
-                leaves |= (rng.next_u64() >> 11) >= self.newcomer_stay;
+                leaves |= low32(rng.next_u64()) >= self.newcomer_stay;
             }
             let stays = u32::from(!leaves);
             motivation[kept] = m;
@@ -847,12 +879,12 @@ impl<'a> Community<'a> {
             let slope = -terms.cause * self.d.per_noise;
             let offset = -terms.common * self.d.per_noise;
             let logit = &*LOGIT;
-            rules.apply(ws, rng, |m, rng| {
+            rules.apply(ws, rng, |m, bits| {
                 let x = m * slope + offset;
-                (logit.choose(rng.next_u64(), x), x > 0.0)
+                (logit.choose(bits, x), x > 0.0)
             })
         } else {
-            rules.apply(ws, rng, |m, _| {
+            rules.apply(ws, rng, |m, _bits| {
                 let u = m * terms.cause + terms.common;
                 (u32::from(u > 0.0), u < 0.0)
             })
@@ -1111,7 +1143,7 @@ mod tests {
         let mut rng = trial_rng(99);
         for k in 0..2_000_000u64 {
             let bits = rng.next_u64();
-            let r = (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+            let r = choice_uniform(bits);
             // Values of x spread widely, and values placed right at this draw's threshold.
             let x = if k % 2 == 0 {
                 (rng.random::<f64>() - 0.5) * 40.0
@@ -1126,10 +1158,43 @@ mod tests {
         }
         for x in [f64::INFINITY, f64::NEG_INFINITY, 800.0, -800.0] {
             for bits in [0u64, 1, u64::MAX, 1 << 54, (1 << 54) - 1] {
-                let r = (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+                let r = choice_uniform(bits);
                 assert_eq!(table.choose(bits, x) == 1, r * (1.0 + x.exp()) < 1.0);
             }
         }
+    }
+
+    #[test]
+    fn hazard_thresholds_round_up_to_multiples_of_two_to_the_minus_32() {
+        let two32 = 1u64 << 32;
+        assert_eq!(below_threshold(0.0), 0);
+        assert_eq!(below_threshold(-1.0), 0);
+        assert_eq!(below_threshold(f64::NAN), 0);
+        assert_eq!(below_threshold(1.0), two32);
+        assert_eq!(below_threshold(2.0), two32);
+        assert_eq!(below_threshold(0.5), two32 / 2);
+        // 0.01 · 2³² = 42,949,672.96: the draws 0 to 42,949,672 (ceil) are below.
+        assert_eq!(below_threshold(0.01), 42_949_673);
+        assert_eq!(below_threshold(1e-12), 1);
+        // Probability 1 − 2⁻³² leaves out only the largest draw; 1 keeps every draw.
+        assert_eq!(below_threshold(1.0 - 1.0 / two32 as f64), two32 - 1);
+        assert!(low32(u64::MAX) < below_threshold(1.0));
+        assert!(low32(u64::MAX) >= below_threshold(1.0 - 1.0 / two32 as f64));
+        assert_eq!(low32(0xdead_beef_0000_0007), 7);
+        assert_eq!(choice_uniform(1 << 63), 0.5);
+    }
+
+    #[test]
+    fn power_is_repeated_multiplication() {
+        for x in [0.0, 0.3, 0.5, 0.97, 1.0] {
+            let mut expected = 1.0f64;
+            for n in 0..300u32 {
+                let p = power(x, n);
+                assert!((p - expected).abs() <= 1e-12 * expected, "{x}^{n}");
+                expected *= x;
+            }
+        }
+        assert_eq!(power(0.5, 10), 1.0 / 1024.0);
     }
 
     #[test]
