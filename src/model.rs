@@ -556,16 +556,10 @@ struct WeekFlows {
 
 /// Quantities fixed for the whole trial, derived once from the parameters.
 struct Derived {
-    /// The host's effect at full presence, f(I) = I / (I + I½) (MODEL.md §host effect).
-    host_effect: f64,
     /// The host's facilitation spend per week (MODEL.md §11).
     spend_per_week: f64,
-    /// The factor a plan applies to the cost of contributing (MODEL.md §5).
-    plan_clarity: f64,
     /// Assets per contribution, with the plan's gain (MODEL.md §9).
     productivity: f64,
-    /// Participants' ownership before the host's crowding (MODEL.md §4).
-    ownership_base: f64,
     /// The weekly factor of the core idea's fading part, 2^(−1/h) (MODEL.md §1).
     fade: f64,
     /// 1 / M, 1 / k (0 when k = 0) and 1 / τ (0 when τ = 0): multiplications in the weekly
@@ -573,22 +567,73 @@ struct Derived {
     per_population: f64,
     per_critical_mass: f64,
     per_noise: f64,
+    /// The parts of the weekly terms that change only with the host's presence, without the
+    /// host (index 0) and with it (index 1); computed as the weekly step would, so the terms
+    /// are the same bit for bit.
+    by_host: [HostTerms; 2],
+    /// Thresholds (see [`below_threshold`]) of a newcomer staying when unanswered (index 0)
+    /// and answered (index 1) (MODEL.md §7).
+    newcomer_stay: [u64; 2],
+}
+
+/// The parts of a week's terms fixed by the host's effect f (0 without the host).
+#[derive(Clone, Copy)]
+struct HostTerms {
+    /// w_o · o, the weight of ownership times ownership o = o₀ (1 − crowding · f) (§4).
+    ownership_term: f64,
+    /// The cost of contributing without the coordination cost:
+    /// κ (1 − facilitation · f) · plan (§5).
+    cost: f64,
+    /// The base leaving rate times the ownership's protection: b (1 − protection · o) (§7).
+    leave: f64,
+    /// Recruitment's chance before brand and word of mouth: external + outreach · f (§8).
+    join: f64,
+    /// The host's weekly building of assets (§9).
+    build: f64,
+}
+
+impl HostTerms {
+    fn new(p: &Parameters, ownership_base: f64, plan_clarity: f64, f: f64, present: bool) -> Self {
+        let ownership = ownership_base * (1.0 - p.agenda.host_crowding * f);
+        HostTerms {
+            ownership_term: p.agenda.ownership_weight * ownership,
+            cost: p.participation.cost * (1.0 - p.host.facilitation * f) * plan_clarity,
+            leave: p.attrition.base_rate * (1.0 - p.attrition.ownership_protection * ownership),
+            join: p.recruitment.external + p.recruitment.outreach * f,
+            build: if present {
+                p.host.build_rate * p.host.investment
+            } else {
+                0.0
+            },
+        }
+    }
 }
 
 impl Derived {
     fn new(p: &Parameters) -> Self {
         let investment = p.host.investment;
         let known = 1.0 - p.approach.uncertainty;
+        // The host's effect at full presence, f(I) = I / (I + I½) (MODEL.md §host effect); the
+        // factor a plan applies to the cost of contributing (§5); participants' ownership
+        // before the host's crowding (§4).
+        let host_effect = investment / (investment + p.host.half_effect);
+        let plan_clarity = 1.0 - p.approach.structure * p.approach.clarity * known;
+        let ownership_base = p.agenda.participant_share
+            * (1.0 - p.approach.structure * p.approach.ownership_penalty);
         Derived {
-            host_effect: investment / (investment + p.host.half_effect),
+            by_host: [
+                HostTerms::new(p, ownership_base, plan_clarity, 0.0, false),
+                HostTerms::new(p, ownership_base, plan_clarity, host_effect, true),
+            ],
+            newcomer_stay: [
+                below_threshold(p.recruitment.newcomer_return_unanswered),
+                below_threshold(p.recruitment.newcomer_return_answered),
+            ],
             spend_per_week: investment
                 * p.host.day_rate
                 * (1.0 + p.approach.structure * p.approach.planning_overhead),
-            plan_clarity: 1.0 - p.approach.structure * p.approach.clarity * known,
             productivity: p.benefit.productivity
                 * (1.0 + p.approach.structure * p.approach.productivity_gain * known),
-            ownership_base: p.agenda.participant_share
-                * (1.0 - p.approach.structure * p.approach.ownership_penalty),
             fade: if p.core_idea.half_life > 0.0 {
                 0.5f64.powf(1.0 / p.core_idea.half_life)
             } else {
@@ -617,8 +662,8 @@ struct Terms {
     common: f64,
     /// Leaving hazard of a satisfied participant, before dissatisfaction.
     base_leave: f64,
-    /// Chance a newcomer stays after their first week.
-    newcomer_stay: f64,
+    /// Threshold of a newcomer staying after their first week (see [`below_threshold`]).
+    newcomer_stay: u64,
 }
 
 /// This week's rules of MODEL.md §6-7 in the form the participants' loop uses.
@@ -775,16 +820,6 @@ impl<'a> Community<'a> {
         }
     }
 
-    /// The host's effect this week: f(I) while present, else 0.
-    #[inline]
-    fn host_effect(&self) -> f64 {
-        if self.host_active {
-            self.d.host_effect
-        } else {
-            0.0
-        }
-    }
-
     /// One week, in the order of MODEL.md §one week.
     #[inline]
     fn week(&mut self, t: u32, ws: &mut Workspace, rng: &mut Xoshiro256PlusPlus) -> WeekFlows {
@@ -808,7 +843,7 @@ impl<'a> Community<'a> {
     #[inline]
     fn terms(&mut self) -> Terms {
         let p = self.p;
-        let f = self.host_effect();
+        let h = &self.d.by_host[usize::from(self.host_active)];
         // §1 Pull of the core idea, fading towards its floor.
         let cause = p.core_idea.strength
             * (p.core_idea.floor + (1.0 - p.core_idea.floor) * self.fading_pull);
@@ -823,24 +858,15 @@ impl<'a> Community<'a> {
             p.participation.social_weight
                 * (f64::from(self.active_prev) * self.d.per_critical_mass).min(1.0)
         };
-        // §4 Ownership of the agenda.
-        let ownership = self.d.ownership_base * (1.0 - p.agenda.host_crowding * f);
+        // §4 Ownership of the agenda (its weighted term, fixed by the host's presence).
         // §5 Cost of contributing.
-        let cost = p.participation.cost * (1.0 - p.host.facilitation * f) * self.d.plan_clarity
-            + p.participation.coordination_cost * f64::from(self.n) * self.d.per_population;
-        let common =
-            benefit + social + p.agenda.ownership_weight * ownership + p.brand.weight * self.brand
-                - cost;
+        let cost =
+            h.cost + p.participation.coordination_cost * f64::from(self.n) * self.d.per_population;
+        let common = benefit + social + h.ownership_term + p.brand.weight * self.brand - cost;
         // §7 Leaving hazards.
-        let base_leave = p.attrition.base_rate
-            * (1.0 - p.attrition.ownership_protection * ownership)
-            * (1.0 - p.brand.retention * self.brand);
+        let base_leave = h.leave * (1.0 - p.brand.retention * self.brand);
         let answered = self.host_active || self.active_prev >= critical_mass.max(1);
-        let newcomer_stay = if answered {
-            p.recruitment.newcomer_return_answered
-        } else {
-            p.recruitment.newcomer_return_unanswered
-        };
+        let newcomer_stay = self.d.newcomer_stay[usize::from(answered)];
         Terms {
             cause,
             common,
@@ -871,7 +897,7 @@ impl<'a> Community<'a> {
                 below_threshold(terms.base_leave),
                 below_threshold(terms.base_leave + a.dissatisfied_rate),
             ],
-            newcomer_stay: below_threshold(terms.newcomer_stay),
+            newcomer_stay: terms.newcomer_stay,
             newcomers_from: self.newcomers_from,
         };
         let (active, kept) = if noise > 0.0 {
@@ -902,8 +928,7 @@ impl<'a> Community<'a> {
         let p = self.p;
         let population = p.community.population;
         let pool = population.saturating_sub(self.n);
-        let join = (p.recruitment.external
-            + p.recruitment.outreach * self.host_effect()
+        let join = (self.d.by_host[usize::from(self.host_active)].join
             + p.brand.reach * self.brand
             + p.recruitment.word_of_mouth * f64::from(self.active) * self.d.per_population)
             .min(1.0);
@@ -923,11 +948,7 @@ impl<'a> Community<'a> {
     #[inline]
     fn assets_and_brand(&mut self) {
         let p = self.p;
-        let host_build = if self.host_active {
-            p.host.build_rate * p.host.investment
-        } else {
-            0.0
-        };
+        let host_build = self.d.by_host[usize::from(self.host_active)].build;
         let decay = if self.active < p.community.critical_mass {
             p.benefit.decay + p.benefit.stall_decay
         } else {
