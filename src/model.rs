@@ -695,9 +695,33 @@ impl LeavingRules {
         let n = ws.motivation.len();
         let motivation = &mut ws.motivation[..n];
         let idle = &mut ws.idle[..n];
-        let mut kept = 0usize;
-        let mut active = 0u32;
-        for i in 0..n {
+        let (mut kept, mut active) = (0usize, 0u32);
+        // Founders and earlier joiners, then last week's newcomers: neither loop tests the
+        // index for being a newcomer.
+        let split = self.newcomers_from.min(n);
+        let mut state = (motivation, idle, &mut kept, &mut active);
+        self.participants::<false, C>(0..split, &mut state, rng, &choose);
+        self.participants::<true, C>(split..n, &mut state, rng, &choose);
+        ws.truncate(kept);
+        (active, kept)
+    }
+
+    /// The participants of `range` (newcomers when `NEWCOMERS`) in order, for [`Self::apply`]:
+    /// `state` holds the motivations, the idle counts, and the counts of those kept and of
+    /// the active who stay so far.
+    #[inline(always)]
+    fn participants<const NEWCOMERS: bool, C>(
+        &self,
+        range: std::ops::Range<usize>,
+        state: &mut (&mut [f64], &mut [u32], &mut usize, &mut u32),
+        rng: &mut Xoshiro256PlusPlus,
+        choose: &C,
+    ) where
+        C: Fn(f64, u64) -> (u32, bool),
+    {
+        let (motivation, idle, kept_out, active_out) = state;
+        let (mut kept, mut active) = (**kept_out, **active_out);
+        for i in range {
             let m = motivation[i];
             // Arithmetic, not branches, on the coin flip `contributes` (0 or 1).
             let bits = rng.next_u64();
@@ -708,7 +732,7 @@ impl LeavingRules {
             let m = m * self.worn[contributes as usize];
             let hazard = self.hazard[usize::from(dissatisfied)];
             let mut leaves = (weeks_idle >= self.idle_limit) | (low32(bits) < hazard);
-            if i >= self.newcomers_from {
+            if NEWCOMERS {
                 leaves |= low32(rng.next_u64()) >= self.newcomer_stay;
             }
             let stays = u32::from(!leaves);
@@ -717,8 +741,7 @@ impl LeavingRules {
             kept += stays as usize;
             active += contributes & stays;
         }
-        ws.truncate(kept);
-        (active, kept)
+        (**kept_out, **active_out) = (kept, active);
     }
 }
 
