@@ -158,7 +158,8 @@ impl Workspace {
 const LOGIT_BUCKETS: usize = 1024;
 
 /// Decides the logistic choice `r * (1 + exp(x)) < 1` without exp() in all but about one case
-/// in a thousand, with the same result bit for bit. The choice is `x < ln((1 - r) / r)`, a
+/// in a thousand, with the same result bit for bit; r is the uniform of the participant's
+/// draw's high 32 bits (MODEL.md §randomness). The choice is `x < ln((1 - r) / r)`, a
 /// decreasing function of r; the table holds it at the bucket edges r = i / 1024, so for r in
 /// bucket i the threshold lies between `edge[i + 1]` and `edge[i]`. Only when x falls between
 /// them (give or take 1e-9, far more than rounding can move the float comparison) is the
@@ -184,8 +185,8 @@ impl LogitTable {
         Self { bounds }
     }
 
-    /// `bits` is the generator's next u64, from which `rng.random::<f64>()` would make
-    /// r = (bits >> 11) * 2^-53; its bucket floor(r * 1024) is simply bits >> 54.
+    /// `bits` is the participant's 64-bit draw, whose high 32 bits make the uniform
+    /// r = (bits >> 32) · 2⁻³²; its bucket floor(r · 1024) is simply bits >> 54.
     ///
     /// Returns 1 to contribute, 0 not to. Outside the rare band the answer is the sign of
     /// x − below, taken from its bits: a comparison would become a branch that the CPU
@@ -207,37 +208,69 @@ impl LogitTable {
     #[cold]
     #[inline(never)]
     fn exact(bits: u64, x: f64) -> bool {
-        let r = (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-        r * (1.0 + x.exp()) < 1.0
+        choice_uniform(bits) * (1.0 + x.exp()) < 1.0
     }
 }
 
-/// The integer t with `(bits >> 11) < t` exactly when the uniform `rng.random::<f64>()` made
-/// from the same bits, (bits >> 11) · 2⁻⁵³, is below `p`: t = ceil(p · 2⁵³), clamped to
-/// [0, 2⁵³] (NaN gives 0).
+/// The uniform of a participant's choice: the high 32 bits of their draw, r = (bits >> 32) · 2⁻³²
+/// (MODEL.md §randomness).
+#[inline]
+fn choice_uniform(bits: u64) -> f64 {
+    (bits >> 32) as f64 * (1.0 / (1u64 << 32) as f64)
+}
+
+/// The low 32 bits of a draw, which decide the hazards: `low32(bits) < below_threshold(p)`
+/// happens with probability ceil(p · 2³²) / 2³², p rounded up to the next multiple of 2⁻³².
+#[inline]
+fn low32(bits: u64) -> u64 {
+    bits & 0xffff_ffff
+}
+
+/// The integer t with `low32(bits) < t` exactly when the uniform low32(bits) · 2⁻³² is below
+/// `p`: t = ceil(p · 2³²), clamped to [0, 2³²] (NaN gives 0).
 #[inline]
 fn below_threshold(p: f64) -> u64 {
-    const SCALE: f64 = (1u64 << 53) as f64;
+    const SCALE: f64 = (1u64 << 32) as f64;
     let x = p.clamp(0.0, 1.0) * SCALE;
-    let t = x as i64 as u64; // 0 <= x <= 2^53: t is x's floor (a signed conversion is one instruction)
+    let t = x as i64 as u64; // 0 <= x <= 2^32: t is x's floor (a signed conversion is one instruction)
     t + u64::from((t as f64) < x)
 }
 
-/// xⁿ by repeated squaring, the branches on n's bits replaced by selections.
+/// xⁿ by repeated squaring. Each factor is `square` or 1.0 chosen by a mask on the bits of the
+/// floats, not by a test: the compiler turned a selection into a branch on n's bits, which
+/// the CPU mispredicts since n (recruitment's pool) changes from week to week.
 #[inline]
 fn power(x: f64, n: u32) -> f64 {
-    let (mut result, mut square, mut n) = (1.0, x, n);
+    const ONE: u64 = 0x3ff0_0000_0000_0000; // 1.0
+    let (mut result, mut square, mut n) = (1.0f64, x, n);
     while n > 0 {
-        result *= if n & 1 == 1 { square } else { 1.0 };
+        let mask = 0u64.wrapping_sub(u64::from(n & 1));
+        result *= f64::from_bits((square.to_bits() & mask) | (ONE & !mask));
         square *= square;
         n >>= 1;
     }
     result
 }
 
+/// Largest count the inversion of [`binomial`] tries before starting again (as rand_distr).
+const BINV_LIMIT: usize = 110;
+
+/// 1/x for x = 1 to [`BINV_LIMIT`] (index 0 unused): the inversion multiplies by these
+/// instead of dividing (a division's latency each step of its loop).
+static RECIPROCALS: [f64; BINV_LIMIT + 1] = {
+    let mut table = [0.0; BINV_LIMIT + 1];
+    let mut x = 1;
+    while x <= BINV_LIMIT {
+        table[x] = 1.0 / x as f64;
+        x += 1;
+    }
+    table
+};
+
 /// Binomial(n, p). For a mean n·min(p, 1 − p) below 10 (recruitment's every week), inversion
 /// as in rand_distr's BINV (Kachitvichyanukul & Schmeiser 1988), with the chance of none,
-/// (1 − p)ⁿ, by repeated squaring (`powi`) instead of `powf`; otherwise rand_distr's BTPE.
+/// (1 − p)ⁿ, by repeated squaring instead of `powf` and 1/x from a table instead of a division;
+/// otherwise rand_distr's BTPE.
 #[inline]
 fn binomial(n: u32, p: f64, rng: &mut Xoshiro256PlusPlus) -> u32 {
     if n == 0 || p.is_nan() || p <= 0.0 {
@@ -257,7 +290,7 @@ fn binomial(n: u32, p: f64, rng: &mut Xoshiro256PlusPlus) -> u32 {
     let none = power(q, n);
     // Rounding can leave the cumulative sum a hair short of 1; a draw past the support (or
     // past 110, as rand_distr, more than 30 standard deviations out) starts again.
-    let limit = n.min(110);
+    let limit = n.min(BINV_LIMIT as u32);
     let sample = 'draw: loop {
         let mut r = none;
         let mut u = rng.random::<f64>();
@@ -268,7 +301,7 @@ fn binomial(n: u32, p: f64, rng: &mut Xoshiro256PlusPlus) -> u32 {
             if x > limit {
                 continue 'draw;
             }
-            r *= a / f64::from(x) - s;
+            r *= a * RECIPROCALS[x as usize] - s;
         }
         break x;
     };
@@ -523,16 +556,10 @@ struct WeekFlows {
 
 /// Quantities fixed for the whole trial, derived once from the parameters.
 struct Derived {
-    /// The host's effect at full presence, f(I) = I / (I + I½) (MODEL.md §host effect).
-    host_effect: f64,
     /// The host's facilitation spend per week (MODEL.md §11).
     spend_per_week: f64,
-    /// The factor a plan applies to the cost of contributing (MODEL.md §5).
-    plan_clarity: f64,
     /// Assets per contribution, with the plan's gain (MODEL.md §9).
     productivity: f64,
-    /// Participants' ownership before the host's crowding (MODEL.md §4).
-    ownership_base: f64,
     /// The weekly factor of the core idea's fading part, 2^(−1/h) (MODEL.md §1).
     fade: f64,
     /// 1 / M, 1 / k (0 when k = 0) and 1 / τ (0 when τ = 0): multiplications in the weekly
@@ -540,22 +567,73 @@ struct Derived {
     per_population: f64,
     per_critical_mass: f64,
     per_noise: f64,
+    /// The parts of the weekly terms that change only with the host's presence, without the
+    /// host (index 0) and with it (index 1); computed as the weekly step would, so the terms
+    /// are the same bit for bit.
+    by_host: [HostTerms; 2],
+    /// Thresholds (see [`below_threshold`]) of a newcomer staying when unanswered (index 0)
+    /// and answered (index 1) (MODEL.md §7).
+    newcomer_stay: [u64; 2],
+}
+
+/// The parts of a week's terms fixed by the host's effect f (0 without the host).
+#[derive(Clone, Copy)]
+struct HostTerms {
+    /// w_o · o, the weight of ownership times ownership o = o₀ (1 − crowding · f) (§4).
+    ownership_term: f64,
+    /// The cost of contributing without the coordination cost:
+    /// κ (1 − facilitation · f) · plan (§5).
+    cost: f64,
+    /// The base leaving rate times the ownership's protection: b (1 − protection · o) (§7).
+    leave: f64,
+    /// Recruitment's chance before brand and word of mouth: external + outreach · f (§8).
+    join: f64,
+    /// The host's weekly building of assets (§9).
+    build: f64,
+}
+
+impl HostTerms {
+    fn new(p: &Parameters, ownership_base: f64, plan_clarity: f64, f: f64, present: bool) -> Self {
+        let ownership = ownership_base * (1.0 - p.agenda.host_crowding * f);
+        HostTerms {
+            ownership_term: p.agenda.ownership_weight * ownership,
+            cost: p.participation.cost * (1.0 - p.host.facilitation * f) * plan_clarity,
+            leave: p.attrition.base_rate * (1.0 - p.attrition.ownership_protection * ownership),
+            join: p.recruitment.external + p.recruitment.outreach * f,
+            build: if present {
+                p.host.build_rate * p.host.investment
+            } else {
+                0.0
+            },
+        }
+    }
 }
 
 impl Derived {
     fn new(p: &Parameters) -> Self {
         let investment = p.host.investment;
         let known = 1.0 - p.approach.uncertainty;
+        // The host's effect at full presence, f(I) = I / (I + I½) (MODEL.md §host effect); the
+        // factor a plan applies to the cost of contributing (§5); participants' ownership
+        // before the host's crowding (§4).
+        let host_effect = investment / (investment + p.host.half_effect);
+        let plan_clarity = 1.0 - p.approach.structure * p.approach.clarity * known;
+        let ownership_base = p.agenda.participant_share
+            * (1.0 - p.approach.structure * p.approach.ownership_penalty);
         Derived {
-            host_effect: investment / (investment + p.host.half_effect),
+            by_host: [
+                HostTerms::new(p, ownership_base, plan_clarity, 0.0, false),
+                HostTerms::new(p, ownership_base, plan_clarity, host_effect, true),
+            ],
+            newcomer_stay: [
+                below_threshold(p.recruitment.newcomer_return_unanswered),
+                below_threshold(p.recruitment.newcomer_return_answered),
+            ],
             spend_per_week: investment
                 * p.host.day_rate
                 * (1.0 + p.approach.structure * p.approach.planning_overhead),
-            plan_clarity: 1.0 - p.approach.structure * p.approach.clarity * known,
             productivity: p.benefit.productivity
                 * (1.0 + p.approach.structure * p.approach.productivity_gain * known),
-            ownership_base: p.agenda.participant_share
-                * (1.0 - p.approach.structure * p.approach.ownership_penalty),
             fade: if p.core_idea.half_life > 0.0 {
                 0.5f64.powf(1.0 / p.core_idea.half_life)
             } else {
@@ -584,8 +662,8 @@ struct Terms {
     common: f64,
     /// Leaving hazard of a satisfied participant, before dissatisfaction.
     base_leave: f64,
-    /// Chance a newcomer stays after their first week.
-    newcomer_stay: f64,
+    /// Threshold of a newcomer staying after their first week (see [`below_threshold`]).
+    newcomer_stay: u64,
 }
 
 /// This week's rules of MODEL.md §6-7 in the form the participants' loop uses.
@@ -595,7 +673,7 @@ struct LeavingRules {
     /// The factor on motivation after a week of idling (1) and of contributing (burnout's
     /// 1 − β_w).
     worn: [f64; 2],
-    /// Thresholds on the 53 bits of a uniform (see [`below_threshold`]): leaving when
+    /// Thresholds on the low 32 bits of a draw (see [`below_threshold`]): leaving when
     /// satisfied (uᵢ ≥ 0) and dissatisfied (uᵢ < 0), and a newcomer staying.
     hazard: [u64; 2],
     newcomer_stay: u64,
@@ -604,31 +682,58 @@ struct LeavingRules {
 }
 
 impl LeavingRules {
-    /// Every participant in order: `choose(mᵢ, rng)` says whether they contribute and whether
-    /// they are dissatisfied (uᵢ < 0); then one uniform for the hazard, and for a newcomer one
-    /// for staying. Leavers are dropped by compacting the vectors in place (the order of those
-    /// who stay is kept). Returns the active contributors who stay, and the number who stay.
+    /// Every participant in order draws one 64-bit word: `choose(mᵢ, bits)` says, from its
+    /// high 32 bits, whether they contribute and whether they are dissatisfied (uᵢ < 0); its
+    /// low 32 bits decide the hazard; a newcomer draws a second word for staying (its low 32
+    /// bits). Leavers are dropped by compacting the vectors in place (the order of those who
+    /// stay is kept). Returns the active contributors who stay, and the number who stay.
     #[inline(always)]
     fn apply<C>(&self, ws: &mut Workspace, rng: &mut Xoshiro256PlusPlus, choose: C) -> (u32, usize)
     where
-        C: Fn(f64, &mut Xoshiro256PlusPlus) -> (u32, bool),
+        C: Fn(f64, u64) -> (u32, bool),
     {
         let n = ws.motivation.len();
         let motivation = &mut ws.motivation[..n];
         let idle = &mut ws.idle[..n];
-        let mut kept = 0usize;
-        let mut active = 0u32;
-        for i in 0..n {
+        let (mut kept, mut active) = (0usize, 0u32);
+        // Founders and earlier joiners, then last week's newcomers: neither loop tests the
+        // index for being a newcomer.
+        let split = self.newcomers_from.min(n);
+        let mut state = (motivation, idle, &mut kept, &mut active);
+        self.participants::<false, C>(0..split, &mut state, rng, &choose);
+        self.participants::<true, C>(split..n, &mut state, rng, &choose);
+        ws.truncate(kept);
+        (active, kept)
+    }
+
+    /// The participants of `range` (newcomers when `NEWCOMERS`) in order, for [`Self::apply`]:
+    /// `state` holds the motivations, the idle counts, and the counts of those kept and of
+    /// the active who stay so far.
+    #[inline(always)]
+    fn participants<const NEWCOMERS: bool, C>(
+        &self,
+        range: std::ops::Range<usize>,
+        state: &mut (&mut [f64], &mut [u32], &mut usize, &mut u32),
+        rng: &mut Xoshiro256PlusPlus,
+        choose: &C,
+    ) where
+        C: Fn(f64, u64) -> (u32, bool),
+    {
+        let (motivation, idle, kept_out, active_out) = state;
+        let (mut kept, mut active) = (**kept_out, **active_out);
+        for i in range {
             let m = motivation[i];
             // Arithmetic, not branches, on the coin flip `contributes` (0 or 1).
-            let (contributes, dissatisfied) = choose(m, rng);
-            let weeks_idle = (idle[i] + 1) * (contributes ^ 1);
+            let bits = rng.next_u64();
+            let (contributes, dissatisfied) = choose(m, bits);
+            // idle + 1 when idling, 0 when contributing (a mask, not a multiplication).
+            let weeks_idle = (idle[i] + 1) & contributes.wrapping_sub(1);
             // Burnout: each week of contributing wears motivation down (MODEL.md §6).
             let m = m * self.worn[contributes as usize];
             let hazard = self.hazard[usize::from(dissatisfied)];
-            let mut leaves = (weeks_idle >= self.idle_limit) | ((rng.next_u64() >> 11) < hazard);
-            if i >= self.newcomers_from {
-                leaves |= (rng.next_u64() >> 11) >= self.newcomer_stay;
+            let mut leaves = (weeks_idle >= self.idle_limit) | (low32(bits) < hazard);
+            if NEWCOMERS {
+                leaves |= low32(rng.next_u64()) >= self.newcomer_stay;
             }
             let stays = u32::from(!leaves);
             motivation[kept] = m;
@@ -636,8 +741,7 @@ impl LeavingRules {
             kept += stays as usize;
             active += contributes & stays;
         }
-        ws.truncate(kept);
-        (active, kept)
+        (**kept_out, **active_out) = (kept, active);
     }
 }
 
@@ -669,6 +773,9 @@ struct Community<'a> {
     deficit: f64,
     /// Assets at the host's last periodic review.
     assets_at_review: f64,
+    /// Week of the host's next periodic review (0: none), a countdown instead of a division
+    /// by `review_every` each week.
+    next_review: u32,
     revenue_total: f64,
     final_balance: f64,
     /// Weeks in a row below critical mass, and funded while formalising with a partner.
@@ -721,6 +828,7 @@ impl<'a> Community<'a> {
             host_exit: None,
             deficit: 0.0,
             assets_at_review: 0.0,
+            next_review: p.host.review_every,
             revenue_total: 0.0,
             final_balance: 0.0,
             below_run: 0,
@@ -732,16 +840,6 @@ impl<'a> Community<'a> {
             joined: 0,
             left: 0,
             participant_steps: 0,
-        }
-    }
-
-    /// The host's effect this week: f(I) while present, else 0.
-    #[inline]
-    fn host_effect(&self) -> f64 {
-        if self.host_active {
-            self.d.host_effect
-        } else {
-            0.0
         }
     }
 
@@ -768,7 +866,7 @@ impl<'a> Community<'a> {
     #[inline]
     fn terms(&mut self) -> Terms {
         let p = self.p;
-        let f = self.host_effect();
+        let h = &self.d.by_host[usize::from(self.host_active)];
         // §1 Pull of the core idea, fading towards its floor.
         let cause = p.core_idea.strength
             * (p.core_idea.floor + (1.0 - p.core_idea.floor) * self.fading_pull);
@@ -783,24 +881,15 @@ impl<'a> Community<'a> {
             p.participation.social_weight
                 * (f64::from(self.active_prev) * self.d.per_critical_mass).min(1.0)
         };
-        // §4 Ownership of the agenda.
-        let ownership = self.d.ownership_base * (1.0 - p.agenda.host_crowding * f);
+        // §4 Ownership of the agenda (its weighted term, fixed by the host's presence).
         // §5 Cost of contributing.
-        let cost = p.participation.cost * (1.0 - p.host.facilitation * f) * self.d.plan_clarity
-            + p.participation.coordination_cost * f64::from(self.n) * self.d.per_population;
-        let common =
-            benefit + social + p.agenda.ownership_weight * ownership + p.brand.weight * self.brand
-                - cost;
+        let cost =
+            h.cost + p.participation.coordination_cost * f64::from(self.n) * self.d.per_population;
+        let common = benefit + social + h.ownership_term + p.brand.weight * self.brand - cost;
         // §7 Leaving hazards.
-        let base_leave = p.attrition.base_rate
-            * (1.0 - p.attrition.ownership_protection * ownership)
-            * (1.0 - p.brand.retention * self.brand);
+        let base_leave = h.leave * (1.0 - p.brand.retention * self.brand);
         let answered = self.host_active || self.active_prev >= critical_mass.max(1);
-        let newcomer_stay = if answered {
-            p.recruitment.newcomer_return_answered
-        } else {
-            p.recruitment.newcomer_return_unanswered
-        };
+        let newcomer_stay = self.d.newcomer_stay[usize::from(answered)];
         Terms {
             cause,
             common,
@@ -831,7 +920,7 @@ impl<'a> Community<'a> {
                 below_threshold(terms.base_leave),
                 below_threshold(terms.base_leave + a.dissatisfied_rate),
             ],
-            newcomer_stay: below_threshold(terms.newcomer_stay),
+            newcomer_stay: terms.newcomer_stay,
             newcomers_from: self.newcomers_from,
         };
         let (active, kept) = if noise > 0.0 {
@@ -839,12 +928,12 @@ impl<'a> Community<'a> {
             let slope = -terms.cause * self.d.per_noise;
             let offset = -terms.common * self.d.per_noise;
             let logit = &*LOGIT;
-            rules.apply(ws, rng, |m, rng| {
+            rules.apply(ws, rng, |m, bits| {
                 let x = m * slope + offset;
-                (logit.choose(rng.next_u64(), x), x > 0.0)
+                (logit.choose(bits, x), x > 0.0)
             })
         } else {
-            rules.apply(ws, rng, |m, _| {
+            rules.apply(ws, rng, |m, _bits| {
                 let u = m * terms.cause + terms.common;
                 (u32::from(u > 0.0), u < 0.0)
             })
@@ -862,8 +951,7 @@ impl<'a> Community<'a> {
         let p = self.p;
         let population = p.community.population;
         let pool = population.saturating_sub(self.n);
-        let join = (p.recruitment.external
-            + p.recruitment.outreach * self.host_effect()
+        let join = (self.d.by_host[usize::from(self.host_active)].join
             + p.brand.reach * self.brand
             + p.recruitment.word_of_mouth * f64::from(self.active) * self.d.per_population)
             .min(1.0);
@@ -883,11 +971,7 @@ impl<'a> Community<'a> {
     #[inline]
     fn assets_and_brand(&mut self) {
         let p = self.p;
-        let host_build = if self.host_active {
-            p.host.build_rate * p.host.investment
-        } else {
-            0.0
-        };
+        let host_build = self.d.by_host[usize::from(self.host_active)].build;
         let decay = if self.active < p.community.critical_mass {
             p.benefit.decay + p.benefit.stall_decay
         } else {
@@ -988,7 +1072,9 @@ impl<'a> Community<'a> {
                 Some(HostExit::NotViable)
             } else if h.review_week > 0 && t == h.review_week && self.stage == Stage::Convening {
                 Some(HostExit::NotUseful)
-            } else if h.review_every > 0 && t % h.review_every == 0 {
+            } else if t == self.next_review {
+                // Every `review_every` weeks: t % review_every == 0 (weeks are taken in order).
+                self.next_review = self.next_review.saturating_add(h.review_every);
                 // Visible progress: what was built since the last review, saturating.
                 let gain = (self.assets - self.assets_at_review).max(0.0);
                 self.assets_at_review = self.assets;
@@ -1101,7 +1187,7 @@ mod tests {
         let mut rng = trial_rng(99);
         for k in 0..2_000_000u64 {
             let bits = rng.next_u64();
-            let r = (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+            let r = choice_uniform(bits);
             // Values of x spread widely, and values placed right at this draw's threshold.
             let x = if k % 2 == 0 {
                 (rng.random::<f64>() - 0.5) * 40.0
@@ -1116,10 +1202,43 @@ mod tests {
         }
         for x in [f64::INFINITY, f64::NEG_INFINITY, 800.0, -800.0] {
             for bits in [0u64, 1, u64::MAX, 1 << 54, (1 << 54) - 1] {
-                let r = (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+                let r = choice_uniform(bits);
                 assert_eq!(table.choose(bits, x) == 1, r * (1.0 + x.exp()) < 1.0);
             }
         }
+    }
+
+    #[test]
+    fn hazard_thresholds_round_up_to_multiples_of_two_to_the_minus_32() {
+        let two32 = 1u64 << 32;
+        assert_eq!(below_threshold(0.0), 0);
+        assert_eq!(below_threshold(-1.0), 0);
+        assert_eq!(below_threshold(f64::NAN), 0);
+        assert_eq!(below_threshold(1.0), two32);
+        assert_eq!(below_threshold(2.0), two32);
+        assert_eq!(below_threshold(0.5), two32 / 2);
+        // 0.01 · 2³² = 42,949,672.96: the draws 0 to 42,949,672 (ceil) are below.
+        assert_eq!(below_threshold(0.01), 42_949_673);
+        assert_eq!(below_threshold(1e-12), 1);
+        // Probability 1 − 2⁻³² leaves out only the largest draw; 1 keeps every draw.
+        assert_eq!(below_threshold(1.0 - 1.0 / two32 as f64), two32 - 1);
+        assert!(low32(u64::MAX) < below_threshold(1.0));
+        assert!(low32(u64::MAX) >= below_threshold(1.0 - 1.0 / two32 as f64));
+        assert_eq!(low32(0xdead_beef_0000_0007), 7);
+        assert_eq!(choice_uniform(1 << 63), 0.5);
+    }
+
+    #[test]
+    fn power_is_repeated_multiplication() {
+        for x in [0.0, 0.3, 0.5, 0.97, 1.0] {
+            let mut expected = 1.0f64;
+            for n in 0..300u32 {
+                let p = power(x, n);
+                assert!((p - expected).abs() <= 1e-12 * expected, "{x}^{n}");
+                expected *= x;
+            }
+        }
+        assert_eq!(power(0.5, 10), 1.0 / 1024.0);
     }
 
     #[test]

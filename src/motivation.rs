@@ -37,16 +37,19 @@ fn whole_shape(x: f64) -> Option<u32> {
     ((1.0..=f64::from(ORDER_STATISTIC_MAX)).contains(&x) && x.fract() == 0.0).then_some(x as u32)
 }
 
-/// The `k`-th smallest (1-based) of `N` fresh uniforms on [0, 1), `1 <= k <= N`: the
-/// uniforms are sorted by a network of compare-exchanges (`min` and `max`, which compile
-/// without branches; the loops unroll for each `N`), so the CPU never guesses at their order.
+/// The `k`-th smallest (1-based) of `N` fresh uniforms on [0, 1), `1 <= k <= N`. The uniforms
+/// are those of `rng.random::<f64>()`, (bits >> 11) · 2⁻⁵³, but sorted as the generator's raw
+/// 64-bit words: the map from word to uniform never decreases, so the k-th smallest word gives
+/// the k-th smallest uniform, bit for bit, and only that one is converted. The sort is a
+/// network of compare-exchanges (`min` and `max` of integers, which compile to conditional
+/// moves; the loops unroll for each `N`), so the CPU never guesses at the order.
 #[inline]
 fn order_statistic<const N: usize, R: Rng + ?Sized>(k: u32, rng: &mut R) -> f64 {
-    let mut u = [0.0f64; N];
+    let mut u = [0u64; N];
     for x in &mut u {
-        *x = rng.random::<f64>();
+        *x = rng.next_u64();
     }
-    let exchange = |u: &mut [f64; N], i: usize, j: usize| {
+    let exchange = |u: &mut [u64; N], i: usize, j: usize| {
         let (a, b) = (u[i], u[j]);
         u[i] = a.min(b);
         u[j] = a.max(b);
@@ -63,7 +66,7 @@ fn order_statistic<const N: usize, R: Rng + ?Sized>(k: u32, rng: &mut R) -> f64 
             }
         }
     }
-    u[k as usize - 1]
+    (u[k as usize - 1] >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 /// [`order_statistic`] for `n` from 1 to [`ORDER_STATISTIC_MAX`].
