@@ -13,10 +13,10 @@ use super::kit::canvas::{
     HEADER_H, LEGEND_W, MIN_PANEL_H, MIN_PANEL_W, PICTURE_SIZE, Picture, Slot, draw_title,
     fit_title, subtitle,
 };
-use super::kit::facets::{Arrangement, arrange, label};
+use super::kit::facets::{Arrangement, arrange_variants};
 use super::kit::legend::{LegendEntry, Swatch, draw_legend, legend_width};
 use super::kit::marks::draw_path;
-use super::kit::style::{NEUTRAL, PALETTE, colour, nice_max};
+use super::kit::style::{NEUTRAL, colour, nice_max};
 use crate::statistics::figures::{RunData, WeeklyData, WeeklySeries, stretches};
 
 /// Variants sharing a panel.
@@ -56,26 +56,8 @@ pub(crate) struct FanPicture<'a> {
 
 impl<'a> FanPicture<'a> {
     pub(crate) fn new(run: &'a RunData, weekly: &'a WeeklyData) -> Self {
-        let params = &run.sweep.params;
-        let values = |v: usize| run.sweep.values_of(v);
-        let items: Vec<Vec<String>> = weekly
-            .series
-            .iter()
-            .map(|s| {
-                values(s.variant)
-                    .map(<[String]>::to_vec)
-                    .unwrap_or_default()
-            })
-            .collect();
-        let labels: Vec<String> = weekly
-            .series
-            .iter()
-            .map(|s| match values(s.variant) {
-                Some(v) => label(params, v),
-                None => format!("variant {}", s.variant),
-            })
-            .collect();
-        let mut arr = arrange(params, &items, &labels, PER_PANEL, PALETTE.len());
+        let variants: Vec<usize> = weekly.series.iter().map(|s| s.variant).collect();
+        let mut arr = arrange_variants(run, &variants, PER_PANEL);
         let omitted = arr.panels.len().saturating_sub(MAX_GROUPS) + arr.omitted;
         arr.panels.truncate(MAX_GROUPS);
         FanPicture {

@@ -8,10 +8,10 @@ use plotters::prelude::*;
 use super::kit::DrawFail;
 use super::kit::axis::{Frame, Margins, Scale, frame};
 use super::kit::canvas::{Picture, Slot, canvas_size, draw_grid, draw_title, subtitle};
-use super::kit::facets::{Arrangement, Panel, arrange, label};
+use super::kit::facets::{Arrangement, Panel, arrange_variants};
 use super::kit::legend::{LegendEntry, Swatch, draw_inset_legend};
 use super::kit::marks::{band_polygons, draw_path, step_paths};
-use super::kit::style::{NEUTRAL, PALETTE, colour, nice_max};
+use super::kit::style::{NEUTRAL, colour, nice_max};
 use crate::statistics::figures::{Curve, RunData};
 
 const TIME_DESC: &str = "time (weeks)";
@@ -112,26 +112,8 @@ pub(crate) struct CurvesPicture<'a> {
 
 impl<'a> CurvesPicture<'a> {
     pub(crate) fn new(run: &'a RunData, kind: Kind) -> Self {
-        let params = &run.sweep.params;
-        let values = |v: usize| run.sweep.values_of(v);
-        let items: Vec<Vec<String>> = run
-            .curves
-            .iter()
-            .map(|c| {
-                values(c.variant)
-                    .map(<[String]>::to_vec)
-                    .unwrap_or_default()
-            })
-            .collect();
-        let labels: Vec<String> = run
-            .curves
-            .iter()
-            .map(|c| match values(c.variant) {
-                Some(v) => label(params, v),
-                None => format!("variant {}", c.variant),
-            })
-            .collect();
-        let arr = arrange(params, &items, &labels, kind.max_per_panel(), PALETTE.len());
+        let variants: Vec<usize> = run.curves.iter().map(|c| c.variant).collect();
+        let arr = arrange_variants(run, &variants, kind.max_per_panel());
         CurvesPicture { run, arr, kind }
     }
 

@@ -86,6 +86,35 @@ pub(crate) fn distinct<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<Str
     out
 }
 
+/// Arranges a run's `variants` (in this order) into panels of at most `per_panel`, each named
+/// and grouped by its swept values (a variant the sweep does not know is "variant N").
+pub(crate) fn arrange_variants(
+    run: &crate::statistics::figures::RunData,
+    variants: &[usize],
+    per_panel: usize,
+) -> Arrangement {
+    let params = &run.sweep.params;
+    let values = |v: usize| run.sweep.values_of(v);
+    let items: Vec<Vec<String>> = variants
+        .iter()
+        .map(|&v| values(v).map(<[String]>::to_vec).unwrap_or_default())
+        .collect();
+    let labels: Vec<String> = variants
+        .iter()
+        .map(|&v| match values(v) {
+            Some(vals) => label(params, vals),
+            None => format!("variant {v}"),
+        })
+        .collect();
+    arrange(
+        params,
+        &items,
+        &labels,
+        per_panel,
+        super::style::PALETTE.len(),
+    )
+}
+
 /// Arranges `items` (each given by its values of `params`) into panels of at most `max`.
 /// `item_labels` overrides the label of items whose parameters are unknown.
 pub(crate) fn arrange(
