@@ -223,27 +223,53 @@ pub fn write_variants(dir: &Path, scenario: &Scenario, variants: &[Variant]) -> 
 
 /// Writes `survival.csv` from the per-variant outcome counts.
 pub fn write_survival(dir: &Path, counts: &[OutcomeCounts]) -> Result<(), Error> {
+    use rayon::prelude::*;
     let path = dir.join("survival.csv");
-    let mut w = create_csv(&path, SURVIVAL_COLUMNS)?;
-    for (variant, c) in counts.iter().enumerate() {
-        for row in statistics::survival_table(c) {
-            let rec = [
-                variant.to_string(),
-                row.time.to_string(),
-                row.at_risk.to_string(),
-                row.fizzled.to_string(),
-                row.graduated.to_string(),
-                row.censored.to_string(),
-                num(row.survival),
-                num(row.survival_lower),
-                num(row.survival_upper),
-                num(row.cif_fizzled),
-                num(row.cif_graduated),
-            ];
-            w.write_record(&rec).map_err(|e| Error::csv(&path, e))?;
-        }
+    // Each variant's rows are formatted in parallel (on the calling pool: a sweep of many
+    // variants over a long horizon has hundreds of thousands of numbers), then written in order.
+    let blocks = counts
+        .par_iter()
+        .enumerate()
+        .map(|(variant, c)| survival_rows(variant, c))
+        .collect::<Result<Vec<Vec<u8>>, csv::Error>>()
+        .map_err(|e| Error::csv(&path, e))?;
+    let mut header = csv::Writer::from_writer(Vec::new());
+    header
+        .write_record(SURVIVAL_COLUMNS)
+        .map_err(|e| Error::csv(&path, e))?;
+    let header = header
+        .into_inner()
+        .map_err(|e| Error::io(&path, e.into_error()))?;
+    let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+    let mut w = BufWriter::new(file);
+    for block in std::iter::once(header).chain(blocks) {
+        w.write_all(&block).map_err(|e| Error::io(&path, e))?;
     }
-    finish_csv(&path, w)
+    let file = w
+        .into_inner()
+        .map_err(|e| Error::io(&path, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io(&path, e))
+}
+
+/// `survival.csv`'s rows of one variant, as CSV.
+fn survival_rows(variant: usize, c: &OutcomeCounts) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for row in statistics::survival_table(c) {
+        w.write_record([
+            variant.to_string(),
+            row.time.to_string(),
+            row.at_risk.to_string(),
+            row.fizzled.to_string(),
+            row.graduated.to_string(),
+            row.censored.to_string(),
+            num(row.survival),
+            num(row.survival_lower),
+            num(row.survival_upper),
+            num(row.cif_fizzled),
+            num(row.cif_graduated),
+        ])?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
 }
 
 /// Writes `summary.csv`.

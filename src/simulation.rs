@@ -149,13 +149,15 @@ fn verify_rows(
     Ok(w.into_hasher())
 }
 
-/// Reads a JSON record of the staging folder (a finished variant or a checkpoint), checking that
-/// the progress it holds belongs to this run: `steps` weeks and trials in `range`.
+/// Reads a JSON record of the staging folder (a checkpoint, or with `finished_variant` a
+/// finished variant, whose weekly statistics are staged beside it), checking that the progress
+/// it holds belongs to this run: `steps` weeks and trials in `range`.
 fn read_staged<T: serde::de::DeserializeOwned>(
     path: &Path,
     steps: u32,
     range: (u64, u64),
     progress: impl Fn(&T) -> &VariantProgress,
+    finished_variant: bool,
 ) -> Result<T, Error> {
     let text = fs::read(path).map_err(|e| Error::io(path, e))?;
     let damaged = |why: String| {
@@ -181,6 +183,8 @@ fn read_staged<T: serde::de::DeserializeOwned>(
         Some(w) => w
             .check(steps, state.next_trial - range.0)
             .map_err(damaged)?,
+        // A finished variant's are staged beside it (`check_staged_weekly`).
+        None if finished_variant => {}
         None => return Err(damaged("has no weekly statistics".to_string())),
     }
     Ok(record)
@@ -286,6 +290,9 @@ pub fn continue_variant<T: Send>(
         1
     };
     let mut recorded: Vec<Sample> = Vec::new();
+    // Each worker adds the weeks of the trials it simulates to its own accumulators while they
+    // are still in its cache; they join the variant's when the whole chunk is done.
+    let parts = WorkerParts::new(weekly, pool.current_num_threads(), model.steps);
     while state.next_trial < end {
         let start = state.next_trial;
         if cancel.load(Ordering::Relaxed) {
@@ -300,6 +307,7 @@ pub fn continue_variant<T: Send>(
             seed,
             start,
             weekly,
+            parts: &parts,
             cancel,
             progress,
         };
@@ -307,13 +315,21 @@ pub fn continue_variant<T: Send>(
         // The finished trials before the first unfinished one, in trial order.
         let finished = buf.iter().take_while(|t| t.is_some()).count() as u64;
         if let Some(w) = &mut state.weekly {
-            let kept: Vec<(&TrialResult, Series<'_>)> = buf
-                .iter()
-                .map_while(|t| t.as_ref())
-                .zip(recorded.chunks(width))
-                .map(|((r, weeks, _), slot)| (r, Series::new(model.steps, &slot[..*weeks])))
-                .collect();
-            w.add_all(&kept, pool);
+            if finished == stop - start {
+                parts.drain_into(w)?;
+            } else {
+                // Interrupted: the workers' accumulators may hold trials after the first
+                // unfinished one, so only the finished trials before it are added, from
+                // their recorded weeks.
+                parts.discard();
+                let kept: Vec<(&TrialResult, Series<'_>)> = buf
+                    .iter()
+                    .map_while(|t| t.as_ref())
+                    .zip(recorded.chunks(width))
+                    .map(|((r, weeks, _), slot)| (r, Series::new(model.steps, &slot[..*weeks])))
+                    .collect();
+                w.add_all(&kept, pool);
+            }
         }
         for (r, _, prepared) in buf.drain(..).map_while(|t| t) {
             state.counts.record(r.outcome, r.time);
@@ -339,6 +355,8 @@ struct ChunkRun<'a> {
     start: u64,
     /// Whether each trial's weeks are recorded (for the weekly statistics).
     weekly: bool,
+    /// The workers' weekly accumulators for this chunk.
+    parts: &'a WorkerParts,
     cancel: &'a AtomicBool,
     progress: &'a (dyn Fn(u64) + Sync),
 }
@@ -369,7 +387,10 @@ impl ChunkRun<'_> {
                 let (r, weeks) = if self.weekly {
                     let mut rec = Recorder::new(model.steps, slot);
                     let r = model.run_observed_cancellable(s, ws, cancel, |w| rec.observe(w))?;
-                    (r, rec.len())
+                    let weeks = rec.len();
+                    self.parts
+                        .add(&r, &Series::new(model.steps, &slot[..weeks]));
+                    (r, weeks)
                 } else {
                     (model.run_cancellable(s, ws, cancel)?, 0)
                 };
@@ -379,6 +400,62 @@ impl ChunkRun<'_> {
                 Some((r, weeks, prepared))
             })
             .collect_into_vec(buf)
+    }
+}
+
+/// Weekly accumulators, one per worker thread of the pool, for the trials of one chunk
+/// (none when the weekly statistics are not collected).
+struct WorkerParts {
+    parts: Vec<std::sync::Mutex<Weekly>>,
+}
+
+impl WorkerParts {
+    fn new(weekly: bool, threads: usize, steps: u32) -> Self {
+        let n = if weekly { threads.max(1) } else { 0 };
+        WorkerParts {
+            parts: (0..n)
+                .map(|_| std::sync::Mutex::new(Weekly::new(steps)))
+                .collect(),
+        }
+    }
+
+    /// The accumulators of the calling worker (each worker only ever takes its own, so the
+    /// lock is never waited for).
+    fn mine(&self) -> std::sync::MutexGuard<'_, Weekly> {
+        let i = rayon::current_thread_index().unwrap_or(0) % self.parts.len().max(1);
+        // A worker that panicked while adding leaves a poisoned lock; the panic itself ends
+        // the run, so the data behind it is never used.
+        self.parts[i]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Adds one finished trial's recorded weeks.
+    fn add(&self, r: &TrialResult, series: &Series<'_>) {
+        if !self.parts.is_empty() {
+            self.mine().add(r, series);
+        }
+    }
+
+    /// Adds every worker's accumulators to `w` and empties them.
+    fn drain_into(&self, w: &mut Weekly) -> Result<(), Error> {
+        for part in &self.parts {
+            let mut part = part
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            w.merge(&part).map_err(Error::BadInput)?;
+            part.clear();
+        }
+        Ok(())
+    }
+
+    /// Empties every worker's accumulators.
+    fn discard(&self) {
+        for part in &self.parts {
+            part.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clear();
+        }
     }
 }
 
@@ -400,21 +477,17 @@ impl WeeklyParts {
         weekly: &Weekly,
         state: bool,
     ) -> Result<(), Error> {
-        let rows = variant_file(dir, index, "weekly.csv");
-        output::write_replacing(&rows, &weekly.rows_csv(index), false)?;
-        self.rows.push(rows);
-        if state {
-            let path = variant_file(dir, index, "weekly.jsonl");
-            let line = crate::weekly::StateLine {
-                variant: index,
-                weekly: weekly.clone(),
-            }
-            .to_line()
-            .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
-            output::write_replacing(&path, &line, false)?;
-            self.states.push(path);
-        }
+        write_weekly(dir, index, weekly, state)?;
+        self.register(dir, index, state);
         Ok(())
+    }
+
+    /// Takes variant `index`'s staged files (written by [`write_weekly`]) into the run's.
+    fn register(&mut self, dir: &Path, index: usize, state: bool) {
+        self.rows.push(variant_file(dir, index, "weekly.csv"));
+        if state {
+            self.states.push(variant_file(dir, index, "weekly.jsonl"));
+        }
     }
 
     /// Writes `weekly.csv` (and a shard's [`crate::weekly::STATE_FILE`]) into `dir`.
@@ -430,6 +503,83 @@ impl WeeklyParts {
         }
         Ok(files)
     }
+}
+
+/// Stages variant `index`'s `weekly.csv` rows (and with `state`, its accumulators, which a
+/// shard's `merge` adds up) in `dir`'s `variants/` folder. Not synced: `--resume` checks them
+/// ([`check_staged_weekly`]).
+fn write_weekly(dir: &Path, index: usize, weekly: &Weekly, state: bool) -> Result<(), Error> {
+    let rows = variant_file(dir, index, "weekly.csv");
+    output::write_replacing(&rows, &weekly.rows_csv(index), false)?;
+    if state {
+        let path = variant_file(dir, index, "weekly.jsonl");
+        let line = crate::weekly::StateLine {
+            variant: index,
+            weekly: weekly.clone(),
+        }
+        .to_line()
+        .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
+        output::write_replacing(&path, &line, false)?;
+    }
+    Ok(())
+}
+
+/// With `--resume`, checks the weekly files a finished variant staged ([`write_weekly`]): one
+/// row of `weekly.csv` for each recorded week of variant `index` and, with `state`,
+/// accumulators for its `trials` trials.
+fn check_staged_weekly(
+    dir: &Path,
+    index: usize,
+    steps: u32,
+    trials: u64,
+    state: bool,
+) -> Result<(), Error> {
+    let damaged = |path: &Path, why: String| {
+        Error::BadInput(format!(
+            "{}: {why}; run again without --resume to start over",
+            path.display()
+        ))
+    };
+    let read = |path: &Path| match fs::read(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(damaged(
+            path,
+            "missing, although the variant is recorded as finished".into(),
+        )),
+        other => other.map_err(|e| Error::io(path, e)),
+    };
+    let rows_path = variant_file(dir, index, "weekly.csv");
+    let rows = read(&rows_path)?;
+    let prefix = format!("{index},");
+    // Whole lines only: a file cut short (it is not synced) ends without its newline.
+    let complete = rows.strip_suffix(b"\n").is_some_and(|text| {
+        let mut lines = text.split(|&b| b == b'\n');
+        lines.clone().count() == crate::weekly::rows(steps)
+            && lines.all(|l| l.starts_with(prefix.as_bytes()))
+    });
+    if !complete {
+        return Err(damaged(
+            &rows_path,
+            format!(
+                "does not hold the {} weekly rows of variant {index}",
+                crate::weekly::rows(steps)
+            ),
+        ));
+    }
+    if state {
+        let path = variant_file(dir, index, "weekly.jsonl");
+        let line: crate::weekly::StateLine = serde_json::from_slice(&read(&path)?)
+            .map_err(|e| damaged(&path, format!("damaged ({e})")))?;
+        if line.variant != index {
+            return Err(damaged(
+                &path,
+                format!("holds variant {}, not {index}", line.variant),
+            ));
+        }
+        line.weekly
+            .check(steps, trials)
+            .map_err(|why| damaged(&path, why))?;
+    }
+    Ok(())
 }
 
 /// Writes `head`, then the files `sources` one after another, into `path`.
@@ -510,14 +660,12 @@ pub fn run(
     let mut agent_steps = 0u64;
     let mut weekly = WeeklyParts::default();
     for v in &variants {
-        let mut state = match ctx.finished_variant(v.index)? {
+        let state = match ctx.finished_variant(v.index)? {
             Some(state) => state,
             None => ctx.simulate_variant(v)?,
         };
-        // The weekly statistics leave memory as each variant is done.
-        if let Some(w) = state.weekly.take() {
-            weekly.stage(&ctx.staging, v.index, &w, settings.shard.is_some())?;
-        }
+        // A finished variant's weekly statistics are staged (and leave memory) as it ends.
+        weekly.register(&ctx.staging, v.index, settings.shard.is_some());
         agent_steps += state.agent_steps;
         counts.push(state.counts);
         totals.push(state.host);
@@ -540,22 +688,27 @@ pub fn run(
     } else {
         Vec::new()
     };
-    let report = assemble(
-        &result,
-        scenario,
-        &variants,
-        &counts,
-        &totals,
-        Some(&weekly),
-        settings
-            .write_trials
-            .then_some(|w: &mut dyn Write| copy_sources(&trials_sources, w)),
-        manifest,
-        started,
-        clock,
-        (ctx.range.1 - ctx.range.0) * variants.len() as u64 - ctx.resumed_trials.get(),
-        settings.plots,
-    )?;
+    let trials_done =
+        (ctx.range.1 - ctx.range.0) * variants.len() as u64 - ctx.resumed_trials.get();
+    // On the run's pool: assembling formats and hashes files in parallel.
+    let report = ctx.pool.install(|| {
+        assemble(
+            &result,
+            scenario,
+            &variants,
+            &counts,
+            &totals,
+            Some(&weekly),
+            settings
+                .write_trials
+                .then_some(|w: &mut dyn Write| copy_sources(&trials_sources, w)),
+            manifest,
+            started,
+            clock,
+            trials_done,
+            settings.plots,
+        )
+    })?;
     if cancel.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);
     }
@@ -618,7 +771,11 @@ impl<'a> RunContext<'a> {
             settings.write_trials,
             target,
         )?;
-        check_weekly_memory(scenario)?;
+        let workers = match settings.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        check_weekly_memory(scenario, workers as u64)?;
         prepare_staging(&staging, &fingerprint, settings.resume)?;
         Ok(RunContext {
             scenario,
@@ -646,10 +803,13 @@ impl<'a> RunContext<'a> {
             return Ok(None);
         }
         let range = self.range;
-        let done: Checkpoint =
-            read_staged(&done_path, self.scenario.steps, range, |cp: &Checkpoint| {
-                &cp.state
-            })?;
+        let done: Checkpoint = read_staged(
+            &done_path,
+            self.scenario.steps,
+            range,
+            |cp: &Checkpoint| &cp.state,
+            true,
+        )?;
         if done.state.next_trial != range.1 {
             return Err(Error::BadInput(format!(
                 "{}: not a finished variant; run again without --resume to start over",
@@ -660,6 +820,13 @@ impl<'a> RunContext<'a> {
             let rows_path = variant_file(&self.staging, index, "trials.csv");
             verify_rows(&rows_path, &done_path, &done, range.0, true)?;
         }
+        check_staged_weekly(
+            &self.staging,
+            index,
+            self.scenario.steps,
+            range.1 - range.0,
+            self.settings.shard.is_some(),
+        )?;
         self.resume(range.1 - range.0);
         Ok(Some(done.state))
     }
@@ -709,6 +876,14 @@ impl<'a> RunContext<'a> {
                 output::write_atomic(&checkpoint_path, &json)
             },
         )?;
+        // The weekly statistics are staged beside the finished variant's record, not in it:
+        // a variant of few trials would spend more time writing its accumulators as JSON
+        // than simulating (docs/PERFORMANCE.md).
+        if let Some(w) = state.weekly.take() {
+            let (staging, shard) = (&self.staging, settings.shard.is_some());
+            self.pool
+                .install(|| write_weekly(staging, v.index, &w, shard))?;
+        }
         let json = checkpoint_json(&rows, &rows_path, state.clone())?;
         drop(rows);
         // Not synced: `--resume` checks it (and the rows it records) before trusting it.
@@ -737,6 +912,7 @@ impl<'a> RunContext<'a> {
                 self.scenario.steps,
                 range,
                 |cp: &Checkpoint| &cp.state,
+                false,
             )?;
             if self.settings.write_trials {
                 hasher = verify_rows(rows_path, checkpoint_path, &cp, range.0, false)?;
@@ -940,7 +1116,7 @@ pub fn max_population(scenario: &Scenario) -> u64 {
 /// Refuses (bad input), before any work, a run whose weekly statistics
 /// ([`crate::weekly::memory_estimate`], besides what [`check_resources`] counts) would not fit
 /// in the memory available.
-fn check_weekly_memory(scenario: &Scenario) -> Result<(), Error> {
+fn check_weekly_memory(scenario: &Scenario, workers: u64) -> Result<(), Error> {
     let (counts, _) = estimate(
         scenario.variant_count() as u64,
         scenario.steps,
@@ -948,7 +1124,8 @@ fn check_weekly_memory(scenario: &Scenario) -> Result<(), Error> {
         false,
     );
     let population = max_population(scenario);
-    let weekly = crate::weekly::memory_estimate(scenario.steps, population, scenario.trials);
+    let weekly =
+        crate::weekly::memory_estimate(scenario.steps, population, scenario.trials, workers);
     match memory_available() {
         Some(free) if counts.saturating_add(weekly) > free => Err(Error::BadInput(format!(
             "this run would need about {} of memory for its weekly statistics ({} recorded weeks of communities of up to {} people) besides {} for its counts, but {} is available; run fewer weeks or smaller communities",
@@ -1128,20 +1305,24 @@ fn record_files(
     trials: Option<&output::FileRecord>,
 ) -> Result<(), Error> {
     manifest.files.clear();
-    for f in files {
-        let Some(name) = f.file_name().map(|n| n.to_string_lossy().into_owned()) else {
-            continue;
-        };
-        if !name.ends_with(".csv")
-            && name != crate::columnar::TRIALS_PARQUET
-            && name != crate::weekly::STATE_FILE
-        {
-            continue;
-        }
-        let record = match (trials, name.as_str()) {
-            (Some(r), "trials.csv" | crate::columnar::TRIALS_PARQUET) => r.clone(),
-            _ => output::file_record(f).map_err(|e| Error::io(f, e))?,
-        };
+    let recorded: Vec<(String, &PathBuf)> = files
+        .iter()
+        .filter_map(|f| Some((f.file_name()?.to_string_lossy().into_owned(), f)))
+        .filter(|(name, _)| {
+            name.ends_with(".csv")
+                || name == crate::columnar::TRIALS_PARQUET
+                || name == crate::weekly::STATE_FILE
+        })
+        .collect();
+    // The files are read and hashed in parallel (on the calling pool).
+    let records = recorded
+        .par_iter()
+        .map(|(name, f)| match (trials, name.as_str()) {
+            (Some(r), "trials.csv" | crate::columnar::TRIALS_PARQUET) => Ok(r.clone()),
+            _ => output::file_record(f).map_err(|e| Error::io(f, e)),
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    for ((name, _), record) in recorded.into_iter().zip(records) {
         manifest.files.insert(name, record);
     }
     Ok(())
@@ -1186,6 +1367,7 @@ pub fn write_trials_file(
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
+    use crate::outcome::Outcome;
 
     /// An interrupt keeps the trials finished before it (their rows and counts) and reports
     /// exactly those; without one, the same trials give the same rows and counts.
@@ -1257,5 +1439,62 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.starts_with(&dest.display().to_string()), "{msg}");
         assert!(!msg.contains("rows.csv"), "{msg}");
+    }
+
+    /// Accumulators of two trials of 104 weeks (105 recorded weeks), one censored.
+    fn two_trials() -> Weekly {
+        let mut w = Weekly::new(104);
+        let samples: Vec<Sample> = (0..105)
+            .map(|t| Sample::new(10 + t, 3, f64::from(t) * 0.5, 1.25))
+            .collect();
+        let model = Model::new(crate::parameters::Parameters::default(), 104).unwrap();
+        let mut r = model.run(7, &mut Workspace::new());
+        r.outcome = Outcome::Censored;
+        w.add(&r, &Series::new(104, &samples));
+        r.outcome = Outcome::Fizzled;
+        r.time = 40;
+        w.add(&r, &Series::new(104, &samples));
+        w
+    }
+
+    #[test]
+    fn a_finished_variants_staged_weekly_files_are_checked_on_resume() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        fs::create_dir_all(dir.join("variants")).unwrap();
+        let w = two_trials();
+        write_weekly(dir, 3, &w, true).unwrap();
+        check_staged_weekly(dir, 3, 104, 2, true).unwrap();
+        // The accumulators must count the variant's trials, and belong to it.
+        let message = |e: Error| e.to_string();
+        assert!(
+            message(check_staged_weekly(dir, 3, 104, 5, true).unwrap_err()).contains("2 trials")
+        );
+        fs::copy(
+            variant_file(dir, 3, "weekly.jsonl"),
+            variant_file(dir, 4, "weekly.jsonl"),
+        )
+        .unwrap();
+        fs::copy(
+            variant_file(dir, 3, "weekly.csv"),
+            variant_file(dir, 4, "weekly.csv"),
+        )
+        .unwrap();
+        assert!(
+            message(check_staged_weekly(dir, 4, 104, 2, true).unwrap_err()).contains("variant 4")
+        );
+        // A rows file cut short, or missing.
+        let rows = variant_file(dir, 3, "weekly.csv");
+        let text = fs::read(&rows).unwrap();
+        fs::write(&rows, &text[..text.len() - 1]).unwrap();
+        let e = message(check_staged_weekly(dir, 3, 104, 2, false).unwrap_err());
+        assert!(
+            e.contains("does not hold the 105 weekly rows of variant 3"),
+            "{e}"
+        );
+        assert!(e.contains("without --resume"), "{e}");
+        fs::remove_file(&rows).unwrap();
+        let e = message(check_staged_weekly(dir, 3, 104, 2, false).unwrap_err());
+        assert!(e.contains("missing"), "{e}");
     }
 }

@@ -226,11 +226,56 @@ impl Counts {
         }
     }
 
-    /// Adds another histogram.
+    /// Adds another histogram. Two dense histograms whose keys together span at most
+    /// [`DENSE_KEYS`] add slice to slice; the result is the same, field for field, as adding
+    /// `other`'s keys one by one (the span grows to the smallest and largest key counted).
     pub fn merge(&mut self, other: &Counts) {
+        if self.sparse.is_empty() && other.sparse.is_empty() && self.merge_dense(other) {
+            return;
+        }
         for (k, c) in other.iter() {
             self.add(k, c);
         }
+    }
+
+    /// [`Self::merge`] of two dense histograms, slice to slice; false (and nothing changed)
+    /// when the keys together would span more than [`DENSE_KEYS`].
+    fn merge_dense(&mut self, other: &Counts) -> bool {
+        // Only the keys counted in `other` (a histogram read back may hold zeros at its ends).
+        let Some(first) = other.counts.iter().position(|&c| c > 0) else {
+            return true;
+        };
+        let last = other.counts.iter().rposition(|&c| c > 0).unwrap_or(first);
+        let (other_lo, counted) = (other.offset + first as u32, &other.counts[first..=last]);
+        let other_hi = other_lo + (counted.len() as u32 - 1);
+        if self.counts.is_empty() {
+            self.offset = other_lo;
+            self.counts = counted.to_vec();
+            return true;
+        }
+        let lo = self.offset.min(other_lo);
+        let hi = (self.offset + self.counts.len() as u32 - 1).max(other_hi);
+        if hi - lo >= DENSE_KEYS {
+            return false;
+        }
+        if lo < self.offset {
+            let grow = (self.offset - lo) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.offset = lo;
+        }
+        self.counts.resize((hi - lo + 1) as usize, 0);
+        let start = (other_lo - lo) as usize;
+        for (a, b) in self.counts[start..].iter_mut().zip(counted) {
+            *a += b;
+        }
+        true
+    }
+
+    /// Empties the histogram, keeping its memory (it is then as a new one).
+    pub fn clear(&mut self) {
+        self.offset = 0;
+        self.counts.clear();
+        self.sparse.clear();
     }
 
     /// How many values were added.
@@ -441,6 +486,18 @@ impl Weekly {
         }
     }
 
+    /// Empties the accumulators, keeping their memory (they are then as new ones).
+    pub fn clear(&mut self) {
+        for w in &mut self.weeks {
+            w.running = 0;
+            for q in &mut w.q {
+                q.counts.clear();
+                q.sum = 0;
+            }
+        }
+        self.trials = 0;
+    }
+
     /// Adds one trial.
     pub fn add(&mut self, r: &TrialResult, series: &Series<'_>) {
         let n = series.running_weeks(r);
@@ -537,19 +594,27 @@ impl Weekly {
             .sum()
     }
 
-    /// `weekly.csv`'s rows of variant `variant` (no header).
+    /// `weekly.csv`'s rows of variant `variant` (no header), formatted in parallel (on the
+    /// calling pool): a variant of few trials over a long horizon spends about as long here
+    /// as simulating.
     pub fn rows_csv(&self, variant: usize) -> Vec<u8> {
-        let mut out = Vec::new();
-        for (i, w) in self.weeks.iter().enumerate() {
-            let week = i as u64 * u64::from(self.stride);
-            let mut fields = vec![variant.to_string(), week.to_string(), w.running.to_string()];
-            for (k, q) in w.q.iter().enumerate() {
-                fields.extend(quantity_fields(q, w.running, k >= 2));
-            }
-            out.extend_from_slice(fields.join(",").as_bytes());
-            out.push(b'\n');
-        }
-        out
+        use rayon::prelude::*;
+        let rows: Vec<String> = self
+            .weeks
+            .par_iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let week = i as u64 * u64::from(self.stride);
+                let mut fields = vec![variant.to_string(), week.to_string(), w.running.to_string()];
+                for (k, q) in w.q.iter().enumerate() {
+                    fields.extend(quantity_fields(q, w.running, k >= 2));
+                }
+                let mut row = fields.join(",");
+                row.push('\n');
+                row
+            })
+            .collect();
+        rows.concat().into_bytes()
     }
 }
 
@@ -643,9 +708,10 @@ pub const SERIES_BUDGET: u64 = 32 << 20;
 
 /// Memory the weekly statistics of a run may hold (bytes, generous): one variant's histograms
 /// (people counts up to `max_population`, dense up to [`DENSE_KEYS`] values and then by the
-/// values seen, at most one per trial; every money bin), twice (a part being added), and a
-/// chunk's recorded weeks.
-pub fn memory_estimate(steps: u32, max_population: u64, trials: u64) -> u64 {
+/// values seen, at most one per trial; every money bin), twice (a part being added) and once
+/// more for each of `workers` threads (each adds its trials to its own), and a chunk's
+/// recorded weeks.
+pub fn memory_estimate(steps: u32, max_population: u64, trials: u64, workers: u64) -> u64 {
     let values = max_population.saturating_add(1);
     let dense = values.min(u64::from(DENSE_KEYS)) * 8;
     let sparse = if values > u64::from(DENSE_KEYS) {
@@ -656,7 +722,7 @@ pub fn memory_estimate(steps: u32, max_population: u64, trials: u64) -> u64 {
     let per_row = 2 * dense.saturating_add(sparse) + 2 * MONEY_BINS as u64 * 8 + 160;
     (rows(steps) as u64)
         .saturating_mul(per_row)
-        .saturating_mul(2)
+        .saturating_mul(workers.saturating_add(2))
         .saturating_add(SERIES_BUDGET)
 }
 
@@ -930,6 +996,51 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Merging (slice to slice when both are dense) gives the very histogram that adding
+        /// the other's keys one by one gives, field for field, dense or sparse.
+        #[test]
+        fn merging_is_adding_key_by_key(
+            a in proptest::collection::vec((0u32..6000, 1u64..4), 0..40),
+            b in proptest::collection::vec((0u32..6000, 1u64..4), 0..40),
+            narrow in proptest::bool::ANY,
+        ) {
+            let squeeze = |k: u32| if narrow { k % 300 + 1000 } else { k };
+            let build = |keys: &[(u32, u64)]| {
+                let mut c = Counts::default();
+                for &(k, by) in keys {
+                    c.add(squeeze(k), by);
+                }
+                c
+            };
+            let (mut merged, other) = (build(&a), build(&b));
+            merged.merge(&other);
+            let mut added = build(&a);
+            for &(k, by) in &b {
+                added.add(squeeze(k), by);
+            }
+            proptest::prop_assert_eq!(merged, added);
+        }
+    }
+
+    #[test]
+    fn a_histogram_read_back_with_zeros_at_its_ends_merges_as_its_keys() {
+        let padded = Counts {
+            offset: 10,
+            counts: vec![0, 0, 3, 0, 1, 0],
+            sparse: BTreeMap::new(),
+        };
+        let mut merged = Counts::default();
+        merged.add(20, 1);
+        merged.merge(&padded);
+        let mut added = Counts::default();
+        added.add(20, 1);
+        added.add(12, 3);
+        added.add(14, 1);
+        assert_eq!(merged, added);
+        assert_eq!((merged.offset, merged.counts.len()), (12, 9));
+    }
+
     #[test]
     fn wide_histograms_hold_only_the_values_seen_the_same_in_any_order() {
         let keys = [3u32, 2_000_000, 3, 4000, 10, 1_700_000];
@@ -966,18 +1077,18 @@ mod tests {
         assert_eq!(e.sparse.len(), 3);
     }
 
-    /// 105 rows x (2 x 121 x 8 + 2 x 2780 x 8 + 160 = 46,576 bytes) x 2 + 32 MiB.
+    /// 105 rows x (2 x 121 x 8 + 2 x 2780 x 8 + 160 = 46,576 bytes) x (2 + workers) + 32 MiB.
     #[test]
     fn memory_estimate_by_hand() {
         assert_eq!(
-            memory_estimate(104, 120, 2000),
-            105 * 46_576 * 2 + (32 << 20)
+            memory_estimate(104, 120, 2000, 1),
+            105 * 46_576 * 3 + (32 << 20)
         );
         // A million people, 10 trials: 4096 dense values and 10 seen, per people quantity.
         let per_row = 2 * (4096 * 8 + 10 * 48) + 2 * 2780 * 8 + 160;
         assert_eq!(
-            memory_estimate(104, 1_000_000, 10),
-            105 * per_row * 2 + (32 << 20)
+            memory_estimate(104, 1_000_000, 10, 4),
+            105 * per_row * 6 + (32 << 20)
         );
     }
 
