@@ -389,6 +389,7 @@ pub struct Sample {
 }
 
 impl Sample {
+    #[inline]
     pub fn new(participants: u32, active: u32, assets: f64, host_spend: f64) -> Self {
         Sample {
             participants,
@@ -419,7 +420,10 @@ impl<'a> Recorder<'a> {
         }
     }
 
-    /// Records the week of `r` if it is a recorded week.
+    /// Records the week of `r` if it is a recorded week. Inlined into the trial's loop, so
+    /// that what a week's record holds and this does not read (the mean motivation) is never
+    /// worked out.
+    #[inline(always)]
     pub fn observe(&mut self, r: &StepRecord) {
         // Weeks are observed in order from 0, so the next recorded one is `len · stride`: no
         // division each week.
