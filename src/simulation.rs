@@ -289,10 +289,9 @@ pub fn continue_variant<T: Send>(
     } else {
         1
     };
-    let mut recorded: Vec<Sample> = Vec::new();
-    // Each worker adds the weeks of the trials it simulates to its own accumulators while they
-    // are still in its cache; they join the variant's when the whole chunk is done.
-    let parts = WorkerParts::new(weekly, pool.current_num_threads(), model.steps);
+    // The buffer and accumulators of the last variant run on this thread, reused.
+    let mut scratch = Scratch::take(weekly, pool.current_num_threads(), model.steps);
+    let Scratch { recorded, parts } = &mut *scratch;
     while state.next_trial < end {
         let start = state.next_trial;
         if cancel.load(Ordering::Relaxed) {
@@ -307,7 +306,7 @@ pub fn continue_variant<T: Send>(
             seed,
             start,
             weekly,
-            parts: &parts,
+            parts,
             cancel,
             progress,
         };
@@ -373,9 +372,17 @@ impl ChunkRun<'_> {
         buf: &mut Vec<Option<(TrialResult, usize, T)>>,
     ) {
         let (model, cancel) = (self.model, self.cancel);
+        // Small pieces of work, so that a worker left idle can take over part of another's:
+        // trials differ in length by orders of magnitude (a community that fizzles in a few
+        // weeks beside one censored at the horizon), and rayon never splits a piece already
+        // started. About 32 pieces a thread; a variant of few trials otherwise waited for its
+        // slowest quarter (docs/PERFORMANCE.md).
+        let trials = recorded.len() / width.max(1);
+        let piece = (trials / (32 * rayon::current_num_threads().max(1))).max(1);
         recorded
             .par_chunks_mut(width)
             .enumerate()
+            .with_max_len(piece)
             .map_init(Workspace::new, |ws, (k, slot)| {
                 // After Ctrl-C the rest of the chunk is skipped and the trials under way
                 // stop at their next week.
@@ -403,9 +410,65 @@ impl ChunkRun<'_> {
     }
 }
 
+/// Memory [`continue_variant`] reuses from one variant to the next on the same thread: the
+/// chunk's buffer of recorded weeks (megabytes: allocating it afresh for each variant of a
+/// sweep of few trials cost more in page faults than the variant's simulation gained from a
+/// second thread) and the workers' weekly accumulators.
+#[derive(Default)]
+struct Scratch {
+    recorded: Vec<Sample>,
+    parts: WorkerParts,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Lends the thread's [`Scratch`] to one variant, and gives it back when dropped (also when
+/// the variant ends in an error or an interrupt).
+struct ScratchLoan(Scratch);
+
+impl Scratch {
+    /// The thread's scratch memory, with empty accumulators for `threads` workers (none
+    /// without `weekly`) of `steps` weeks.
+    fn take(weekly: bool, threads: usize, steps: u32) -> ScratchLoan {
+        let mut s = SCRATCH.with(|s| s.take());
+        let workers = if weekly { threads.max(1) } else { 0 };
+        if s.parts.parts.len() == workers && s.parts.steps == steps {
+            // Left empty by the last variant, unless it failed half way.
+            s.parts.discard();
+        } else {
+            s.parts = WorkerParts::new(weekly, threads, steps);
+        }
+        ScratchLoan(s)
+    }
+}
+
+impl std::ops::Deref for ScratchLoan {
+    type Target = Scratch;
+    fn deref(&self) -> &Scratch {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ScratchLoan {
+    fn deref_mut(&mut self) -> &mut Scratch {
+        &mut self.0
+    }
+}
+
+impl Drop for ScratchLoan {
+    fn drop(&mut self) {
+        let s = std::mem::take(&mut self.0);
+        SCRATCH.with(|cell| *cell.borrow_mut() = s);
+    }
+}
+
 /// Weekly accumulators, one per worker thread of the pool, for the trials of one chunk
 /// (none when the weekly statistics are not collected).
+#[derive(Default)]
 struct WorkerParts {
+    steps: u32,
     parts: Vec<std::sync::Mutex<Weekly>>,
 }
 
@@ -413,6 +476,7 @@ impl WorkerParts {
     fn new(weekly: bool, threads: usize, steps: u32) -> Self {
         let n = if weekly { threads.max(1) } else { 0 };
         WorkerParts {
+            steps,
             parts: (0..n)
                 .map(|_| std::sync::Mutex::new(Weekly::new(steps)))
                 .collect(),
