@@ -241,14 +241,54 @@ pub(crate) fn draw_title<DB: DrawingBackend>(
     ))?;
     let mut used = 14 + text_size(root, title, &text(TITLE_SIZE, INK)).1 as i32 + 8;
     if let Some(s) = subtitle {
-        root.draw(&Text::new(
-            s.to_string(),
-            (cx, used),
-            anchored(SUBTITLE_SIZE, MUTED, HPos::Center, VPos::Top),
-        ))?;
-        used += text_size(root, s, &text(SUBTITLE_SIZE, MUTED)).1 as i32 + 8;
+        let style = text(SUBTITLE_SIZE, MUTED);
+        let line_h = text_size(root, "Hg", &style).1 as i32 + 4;
+        for line in wrap_subtitle(root, s, w.saturating_sub(2 * SUBTITLE_MARGIN)) {
+            root.draw(&Text::new(
+                line,
+                (cx, used),
+                anchored(SUBTITLE_SIZE, MUTED, HPos::Center, VPos::Top),
+            ))?;
+            used += line_h;
+        }
+        used += 4;
     }
     Ok(root.split_vertically(used + 6).1)
+}
+
+/// Room kept on either side of a subtitle, in pixels.
+const SUBTITLE_MARGIN: u32 = 20;
+
+/// A subtitle as lines no wider than `max_w` pixels: one line when it fits; otherwise broken
+/// after its notes' "; " where possible, and within a note as [`wrap`] breaks a label.
+fn wrap_subtitle<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    subtitle: &str,
+    max_w: u32,
+) -> Vec<String> {
+    let style = text(SUBTITLE_SIZE, MUTED);
+    let fits = |s: &str| text_size(area, s, &style).0 <= max_w;
+    if fits(subtitle) {
+        return vec![subtitle.to_string()];
+    }
+    let notes: Vec<&str> = subtitle.split("; ").collect();
+    let mut lines: Vec<String> = Vec::new();
+    for (k, note) in notes.iter().enumerate() {
+        let note = if k + 1 < notes.len() {
+            format!("{note};")
+        } else {
+            note.to_string()
+        };
+        if let Some(last) = lines.last_mut() {
+            let joined = format!("{last} {note}");
+            if last.ends_with(';') && fits(&joined) {
+                *last = joined;
+                continue;
+            }
+        }
+        lines.extend(wrap(area, &note, &style, max_w));
+    }
+    lines
 }
 
 /// Rows and columns of a grid holding `n` panels.
@@ -386,4 +426,35 @@ fn edges(k: usize, n: usize) -> (bool, bool) {
     let bottom = k + cols >= n;
     let left = k % cols == 0;
     (bottom, left)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_subtitle_too_wide_breaks_after_its_notes_and_keeps_every_word() {
+        ensure_font().unwrap();
+        let mut svg = String::new();
+        let area = SVGBackend::with_string(&mut svg, (1200, 800)).into_drawing_area();
+        let style = text(SUBTITLE_SIZE, MUTED);
+        let short = "median and 80% band of 2,000 communities";
+        assert_eq!(wrap_subtitle(&area, short, 1160), [short]);
+        let long = subtitle(
+            "median and 80% band, by week",
+            &[
+                Some("host spend in £k, the host's facilitation spend so far".into()),
+                None,
+                Some("cost = 0.25, 4 or 16 times the default cost of contributing".into()),
+            ],
+        );
+        let lines = wrap_subtitle(&area, &long, 700);
+        assert!(lines.len() >= 2, "{lines:?}");
+        for line in &lines {
+            assert!(text_size(&area, line, &style).0 <= 700, "{line}");
+        }
+        // The first break is after a note, and nothing is lost.
+        assert!(lines[0].ends_with(';'), "{lines:?}");
+        assert_eq!(lines.join(" "), long);
+    }
 }
