@@ -315,7 +315,7 @@ pub fn continue_variant<T: Send>(
         let finished = buf.iter().take_while(|t| t.is_some()).count() as u64;
         if let Some(w) = &mut state.weekly {
             if finished == stop - start {
-                parts.drain_into(w)?;
+                parts.drain_into(w, pool)?;
             } else {
                 // Interrupted: the workers' accumulators may hold trials after the first
                 // unfinished one, so only the finished trials before it are added, from
@@ -501,14 +501,15 @@ impl WorkerParts {
         }
     }
 
-    /// Adds every worker's accumulators to `w` and empties them.
-    fn drain_into(&self, w: &mut Weekly) -> Result<(), Error> {
+    /// Adds every worker's accumulators to `w` and empties them, the weeks in parallel on
+    /// `pool`.
+    fn drain_into(&self, w: &mut Weekly, pool: &rayon::ThreadPool) -> Result<(), Error> {
         for part in &self.parts {
             let mut part = part
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            w.merge(&part).map_err(Error::BadInput)?;
-            part.clear();
+            let part: &mut Weekly = &mut part;
+            pool.install(|| w.absorb(part)).map_err(Error::BadInput)?;
         }
         Ok(())
     }

@@ -361,6 +361,21 @@ pub struct Week {
 }
 
 impl Week {
+    fn merge(&mut self, other: &Week) {
+        self.running += other.running;
+        for (a, b) in self.q.iter_mut().zip(&other.q) {
+            a.merge(b);
+        }
+    }
+
+    fn clear(&mut self) {
+        self.running = 0;
+        for q in &mut self.q {
+            q.counts.clear();
+            q.sum = 0;
+        }
+    }
+
     fn add(&mut self, s: &Sample) {
         self.running += 1;
         let [p, a, assets, spend] = &mut self.q;
@@ -493,11 +508,7 @@ impl Weekly {
     /// Empties the accumulators, keeping their memory (they are then as new ones).
     pub fn clear(&mut self) {
         for w in &mut self.weeks {
-            w.running = 0;
-            for q in &mut w.q {
-                q.counts.clear();
-                q.sum = 0;
-            }
+            w.clear();
         }
         self.trials = 0;
     }
@@ -553,12 +564,31 @@ impl Weekly {
             ));
         }
         for (a, b) in self.weeks.iter_mut().zip(&other.weeks) {
-            a.running += b.running;
-            for (qa, qb) in a.q.iter_mut().zip(&b.q) {
-                qa.merge(qb);
-            }
+            a.merge(b);
         }
         self.trials += other.trials;
+        Ok(())
+    }
+
+    /// [`Self::merge`], then empties `other` (keeping its memory); the weeks in parallel (on
+    /// the calling pool).
+    pub fn absorb(&mut self, other: &mut Weekly) -> Result<(), String> {
+        use rayon::prelude::*;
+        if other.steps != self.steps || other.weeks.len() != self.weeks.len() {
+            return Err(format!(
+                "weekly accumulators of {} steps cannot join those of {}",
+                other.steps, self.steps
+            ));
+        }
+        self.weeks
+            .par_iter_mut()
+            .zip(other.weeks.par_iter_mut())
+            .for_each(|(a, b)| {
+                a.merge(b);
+                b.clear();
+            });
+        self.trials += other.trials;
+        other.trials = 0;
         Ok(())
     }
 
