@@ -314,21 +314,8 @@ pub fn continue_variant<T: Send>(
         // The finished trials before the first unfinished one, in trial order.
         let finished = buf.iter().take_while(|t| t.is_some()).count() as u64;
         if let Some(w) = &mut state.weekly {
-            if finished == stop - start {
-                parts.drain_into(w, pool)?;
-            } else {
-                // Interrupted: the workers' accumulators may hold trials after the first
-                // unfinished one, so only the finished trials before it are added, from
-                // their recorded weeks.
-                parts.discard();
-                let kept: Vec<(&TrialResult, Series<'_>)> = buf
-                    .iter()
-                    .map_while(|t| t.as_ref())
-                    .zip(recorded.chunks(width))
-                    .map(|((r, weeks, _), slot)| (r, Series::new(model.steps, &slot[..*weeks])))
-                    .collect();
-                w.add_all(&kept, pool);
-            }
+            let all_finished = finished == stop - start;
+            parts.add_chunk(w, all_finished, &buf, (recorded, width), model.steps, pool)?;
         }
         for (r, _, prepared) in buf.drain(..).map_while(|t| t) {
             state.counts.record(r.outcome, r.time);
@@ -511,6 +498,33 @@ impl WorkerParts {
             let part: &mut Weekly = &mut part;
             pool.install(|| w.absorb(part)).map_err(Error::BadInput)?;
         }
+        Ok(())
+    }
+
+    /// Adds a simulated chunk's weeks to the variant's `w`: the workers' accumulators when
+    /// every trial of the chunk finished; otherwise (interrupted) they may hold trials after
+    /// the first unfinished one, so they are emptied and only the finished trials before it
+    /// are added, from their weeks recorded in `recorded` (slots of `width`).
+    fn add_chunk<T>(
+        &self,
+        w: &mut Weekly,
+        all_finished: bool,
+        buf: &[Option<(TrialResult, usize, T)>],
+        (recorded, width): (&[Sample], usize),
+        steps: u32,
+        pool: &rayon::ThreadPool,
+    ) -> Result<(), Error> {
+        if all_finished {
+            return self.drain_into(w, pool);
+        }
+        self.discard();
+        let kept: Vec<(&TrialResult, Series<'_>)> = buf
+            .iter()
+            .map_while(|t| t.as_ref())
+            .zip(recorded.chunks(width))
+            .map(|((r, weeks, _), slot)| (r, Series::new(steps, &slot[..*weeks])))
+            .collect();
+        w.add_all(&kept, pool);
         Ok(())
     }
 
@@ -1488,6 +1502,45 @@ mod tests {
             rows.iter().map(|r| r.0).collect::<Vec<_>>(),
             (10..26).collect::<Vec<_>>()
         );
+    }
+
+    /// After an interrupt mid-chunk, the weekly statistics hold exactly the trials kept, even
+    /// though other workers finished later trials of the chunk (added to their own
+    /// accumulators, then left out).
+    #[test]
+    fn an_interrupt_mid_chunk_keeps_the_weekly_statistics_of_the_finished_trials_only() {
+        let model = Model::new(crate::parameters::Parameters::default(), 104).unwrap();
+        let pool = thread_pool(2).unwrap();
+        let run = |end: u64, interrupt_after: Option<u64>| {
+            let cancel = AtomicBool::new(false);
+            let mut state = VariantProgress::with_weekly(10, 104);
+            let result = continue_variant(
+                &model,
+                7,
+                end,
+                &pool,
+                &cancel,
+                &|_| {},
+                &mut state,
+                |trial, _, _| {
+                    if Some(trial) == interrupt_after {
+                        cancel.store(true, Ordering::Relaxed);
+                    }
+                },
+                |_, _| Ok(()),
+                |_, _| Ok(()),
+            );
+            (result, state)
+        };
+        let (result, cut) = run(400, Some(200));
+        assert!(matches!(result, Err(Error::Interrupted)));
+        let kept = cut.next_trial;
+        assert!((201..400).contains(&kept), "{kept}");
+        let (whole, upto) = run(kept, None);
+        assert!(whole.is_ok());
+        let (cut, upto) = (cut.weekly.unwrap(), upto.weekly.unwrap());
+        assert_eq!(cut.trials, kept - 10);
+        assert_eq!(cut, upto);
     }
 
     #[test]
