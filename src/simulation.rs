@@ -584,6 +584,94 @@ impl WeeklyParts {
     }
 }
 
+/// What the variants of a run added up to.
+struct Simulated {
+    counts: Vec<OutcomeCounts>,
+    totals: Vec<HostTotals>,
+    agent_steps: u64,
+    weekly: WeeklyParts,
+}
+
+/// Simulates the run's variants in order (or, with `--resume`, takes those an earlier run
+/// finished). Each simulated variant is recorded as finished ([`Finish`]) on the pool while
+/// the next one runs; this returns when every record is written.
+fn simulate_variants(ctx: &RunContext<'_>, variants: &[Variant]) -> Result<Simulated, Error> {
+    let settings = ctx.settings;
+    let mut counts = Vec::with_capacity(variants.len());
+    let mut totals = Vec::with_capacity(variants.len());
+    let mut agent_steps = 0u64;
+    let mut weekly = WeeklyParts::default();
+    let failed: std::sync::Mutex<Option<Error>> = std::sync::Mutex::new(None);
+    let staging = &ctx.staging;
+    ctx.pool.in_place_scope(|scope| -> Result<(), Error> {
+        for v in variants {
+            let state = match ctx.finished_variant(v.index)? {
+                Some(state) => state,
+                None => {
+                    let (state, finish) = ctx.simulate_variant(v)?;
+                    let failed = &failed;
+                    scope.spawn(move |_| {
+                        if let Err(e) = finish.write(staging) {
+                            let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
+                            f.get_or_insert(e);
+                        }
+                    });
+                    state
+                }
+            };
+            // A variant's weekly statistics are staged (and leave memory) by its `Finish`.
+            weekly.register(&ctx.staging, v.index, settings.shard.is_some());
+            agent_steps += state.agent_steps;
+            counts.push(state.counts);
+            totals.push(state.host);
+            if failed.lock().is_ok_and(|f| f.is_some()) {
+                break;
+            }
+        }
+        Ok(())
+    })?;
+    if let Some(e) = failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
+    }
+    Ok(Simulated {
+        counts,
+        totals,
+        agent_steps,
+        weekly,
+    })
+}
+
+/// What records a simulated variant as finished, done on the run's pool while the next
+/// variant is simulated: its weekly statistics staged ([`write_weekly`]), then its record
+/// (which `--resume` trusts only with the weekly files beside it), then its checkpoint removed.
+/// Formatting a long horizon's weekly rows took as long as simulating a variant of few trials.
+struct Finish {
+    index: usize,
+    weekly: Option<Weekly>,
+    shard: bool,
+    json: Vec<u8>,
+    checkpoint_path: PathBuf,
+}
+
+impl Finish {
+    fn write(self, staging: &Path) -> Result<(), Error> {
+        if let Some(w) = &self.weekly {
+            write_weekly(staging, self.index, w, self.shard)?;
+        }
+        // Not synced: `--resume` checks it (and the rows it records) before trusting it.
+        output::write_replacing(
+            &variant_file(staging, self.index, "json"),
+            &self.json,
+            false,
+        )?;
+        if self.checkpoint_path.exists() {
+            fs::remove_file(&self.checkpoint_path)
+                .map_err(|e| Error::io(&self.checkpoint_path, e))?;
+        }
+        Ok(())
+    }
+}
+
 /// Stages variant `index`'s `weekly.csv` rows (and with `state`, its accumulators, which a
 /// shard's `merge` adds up) in `dir`'s `variants/` folder. Not synced: `--resume` checks them
 /// ([`check_staged_weekly`]).
@@ -734,21 +822,12 @@ pub fn run(
         (cancel, progress, resumed),
         variants.len(),
     )?;
-    let mut counts = Vec::with_capacity(variants.len());
-    let mut totals = Vec::with_capacity(variants.len());
-    let mut agent_steps = 0u64;
-    let mut weekly = WeeklyParts::default();
-    for v in &variants {
-        let state = match ctx.finished_variant(v.index)? {
-            Some(state) => state,
-            None => ctx.simulate_variant(v)?,
-        };
-        // A finished variant's weekly statistics are staged (and leave memory) as it ends.
-        weekly.register(&ctx.staging, v.index, settings.shard.is_some());
-        agent_steps += state.agent_steps;
-        counts.push(state.counts);
-        totals.push(state.host);
-    }
+    let Simulated {
+        counts,
+        totals,
+        agent_steps,
+        weekly,
+    } = simulate_variants(&ctx, &variants)?;
 
     let mut manifest = Manifest::new("run", scenario, scenario_path, scenario_text, &variants);
     manifest.threads = settings.threads;
@@ -911,9 +990,9 @@ impl<'a> RunContext<'a> {
     }
 
     /// Simulates a variant's trials (from its checkpoint, with `--resume`), saving a
-    /// checkpoint every [`CHECKPOINT_EVERY`] and when interrupted; then records it as
-    /// finished and removes the checkpoint.
-    fn simulate_variant(&self, v: &Variant) -> Result<VariantProgress, Error> {
+    /// checkpoint every [`CHECKPOINT_EVERY`] and when interrupted. Returns its progress and
+    /// what remains to record it as finished ([`Finish`]).
+    fn simulate_variant(&self, v: &Variant) -> Result<(VariantProgress, Finish), Error> {
         let (scenario, settings) = (self.scenario, self.settings);
         let model = v
             .model(scenario)
@@ -958,19 +1037,17 @@ impl<'a> RunContext<'a> {
         // The weekly statistics are staged beside the finished variant's record, not in it:
         // a variant of few trials would spend more time writing its accumulators as JSON
         // than simulating (docs/PERFORMANCE.md).
-        if let Some(w) = state.weekly.take() {
-            let (staging, shard) = (&self.staging, settings.shard.is_some());
-            self.pool
-                .install(|| write_weekly(staging, v.index, &w, shard))?;
-        }
+        let weekly = state.weekly.take();
         let json = checkpoint_json(&rows, &rows_path, state.clone())?;
         drop(rows);
-        // Not synced: `--resume` checks it (and the rows it records) before trusting it.
-        output::write_replacing(&variant_file(&self.staging, v.index, "json"), &json, false)?;
-        if checkpoint_path.exists() {
-            fs::remove_file(&checkpoint_path).map_err(|e| Error::io(&checkpoint_path, e))?;
-        }
-        Ok(state)
+        let finish = Finish {
+            index: v.index,
+            weekly,
+            shard: settings.shard.is_some(),
+            json,
+            checkpoint_path,
+        };
+        Ok((state, finish))
     }
 
     /// Where a variant starts: from the first trial, or (with `--resume`) from its checkpoint,
