@@ -639,11 +639,12 @@ impl Weekly {
             .enumerate()
             .map(|(i, w)| {
                 let week = i as u64 * u64::from(self.stride);
-                let mut fields = vec![variant.to_string(), week.to_string(), w.running.to_string()];
+                // Written into one line, not a string a field (most of the time went into
+                // allocating them).
+                let mut row = format!("{variant},{week},{}", w.running);
                 for (k, q) in w.q.iter().enumerate() {
-                    fields.extend(quantity_fields(q, w.running, k >= 2));
+                    push_quantity(&mut row, q, w.running, k >= 2);
                 }
-                let mut row = fields.join(",");
                 row.push('\n');
                 row
             })
@@ -657,43 +658,62 @@ pub fn rank(n: u64, tenths: u64) -> u64 {
     (n * tenths).div_ceil(10).max(1)
 }
 
-/// Mean, p10, p50, p90 of a quantity in a week of `n` running communities; empty when none.
-fn quantity_fields(q: &Quantity, n: u64, money: bool) -> [String; 4] {
+/// Appends `,mean,p10,p50,p90` of a quantity in a week of `n` running communities (the four
+/// fields empty when none runs).
+fn push_quantity(row: &mut String, q: &Quantity, n: u64, money: bool) {
+    use std::fmt::Write;
     if n == 0 {
-        return Default::default();
+        row.push_str(",,,,");
+        return;
     }
     let keys = q.counts.nth_each([rank(n, 1), rank(n, 5), rank(n, 9)]);
-    let quantile = |i: usize| {
-        let key = keys[i].unwrap_or(0);
-        if money {
-            money_text(money_value(key))
-        } else {
-            key.to_string()
-        }
-    };
     let mean = if money {
         q.sum as f64 / 1e6 / n as f64
     } else {
         q.sum as f64 / n as f64
     };
-    [format!("{mean:.3}"), quantile(0), quantile(1), quantile(2)]
+    // Writing to a String cannot fail.
+    let _ = write!(row, ",{mean:.3}");
+    for key in keys {
+        let key = key.unwrap_or(0);
+        row.push(',');
+        if money {
+            push_money(row, money_value(key));
+        } else {
+            let _ = write!(row, "{key}");
+        }
+    }
 }
 
-/// An amount to four significant figures (the bins are 1% wide), trailing zeros trimmed.
-fn money_text(v: f64) -> String {
+/// Appends an amount to four significant figures (the bins are 1% wide), trailing zeros
+/// trimmed.
+fn push_money(row: &mut String, v: f64) {
+    use std::fmt::Write;
     if v == 0.0 {
-        return "0".into();
+        row.push('0');
+        return;
     }
     let decimals = [1000.0, 100.0, 10.0, 1.0, 0.1, 0.01]
         .iter()
         .position(|&p| v >= p)
         .unwrap_or(6);
-    let s = format!("{v:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
+    let start = row.len();
+    // Writing to a String cannot fail.
+    let _ = write!(row, "{v:.decimals$}");
+    if row[start..].contains('.') {
+        let kept = row[start..]
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .len();
+        row.truncate(start + kept);
     }
+}
+
+#[cfg(test)]
+fn money_text(v: f64) -> String {
+    let mut s = String::new();
+    push_money(&mut s, v);
+    s
 }
 
 /// `weekly.csv`'s columns.
