@@ -15,7 +15,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::legend::{LegendEntry, draw_legend, legend_width, wrap};
+use super::legend::{LegendEntry, draw_legend, legend_width, wrap, wrap_at};
 use super::style::{
     self, INK, MUTED, PANEL_TITLE_SIZE, SUBTITLE_SIZE, TITLE_SIZE, anchored, text, text_size,
 };
@@ -266,29 +266,13 @@ fn wrap_subtitle<DB: DrawingBackend>(
     subtitle: &str,
     max_w: u32,
 ) -> Vec<String> {
-    let style = text(SUBTITLE_SIZE, MUTED);
-    let fits = |s: &str| text_size(area, s, &style).0 <= max_w;
-    if fits(subtitle) {
-        return vec![subtitle.to_string()];
-    }
-    let notes: Vec<&str> = subtitle.split("; ").collect();
-    let mut lines: Vec<String> = Vec::new();
-    for (k, note) in notes.iter().enumerate() {
-        let note = if k + 1 < notes.len() {
-            format!("{note};")
-        } else {
-            note.to_string()
-        };
-        if let Some(last) = lines.last_mut() {
-            let joined = format!("{last} {note}");
-            if last.ends_with(';') && fits(&joined) {
-                *last = joined;
-                continue;
-            }
-        }
-        lines.extend(wrap(area, &note, &style, max_w));
-    }
-    lines
+    wrap_at(
+        area,
+        subtitle,
+        &text(SUBTITLE_SIZE, MUTED),
+        max_w,
+        &["; ", ", "],
+    )
 }
 
 /// Rows and columns of a grid holding `n` panels.

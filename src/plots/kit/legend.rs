@@ -61,40 +61,64 @@ pub(crate) fn wrap<DB: DrawingBackend>(
     style: &TextStyle<'_>,
     max_w: u32,
 ) -> Vec<String> {
+    wrap_at(area, label, style, max_w, &[", "])
+}
+
+/// Splits `text` into lines no wider than `max_w` pixels: after the first of `breaks` (each a
+/// mark and a space, such as "; " or ", ") where possible, the mark kept at the line's end; a
+/// piece still too wide at the next of `breaks`; and last between words (a single word wider
+/// than that stays on its own line).
+pub(crate) fn wrap_at<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle<'_>,
+    max_w: u32,
+    breaks: &[&str],
+) -> Vec<String> {
     let fits = |s: &str| text_size(area, s, style).0 <= max_w;
+    let Some((&sep, finer)) = breaks.split_first() else {
+        return wrap_words(text, fits);
+    };
+    let mark = sep.trim_end();
     let mut lines: Vec<String> = Vec::new();
-    let parts: Vec<&str> = label.split(", ").collect();
+    let parts: Vec<&str> = text.split(sep).collect();
     for (k, part) in parts.iter().enumerate() {
         let part = if k + 1 < parts.len() {
-            format!("{part},")
+            format!("{part}{mark}")
         } else {
             part.to_string()
         };
         if let Some(last) = lines.last_mut() {
             let joined = format!("{last} {part}");
-            if last.ends_with(',') && fits(&joined) {
+            if last.ends_with(mark) && fits(&joined) {
                 *last = joined;
                 continue;
             }
         }
         if fits(&part) {
             lines.push(part);
-            continue;
+        } else {
+            lines.extend(wrap_at(area, &part, style, max_w, finer));
         }
-        // word-wrap a part that is too wide on its own
-        let mut cur = String::new();
-        for word in part.split(' ') {
-            if cur.is_empty() {
-                cur = word.to_string();
-            } else if fits(&format!("{cur} {word}")) {
-                cur = format!("{cur} {word}");
-            } else {
-                lines.push(std::mem::take(&mut cur));
-                cur = word.to_string();
-            }
-        }
-        lines.push(cur);
     }
+    lines
+}
+
+/// `text` in lines of whole words, each line as long as `fits` allows.
+fn wrap_words(text: &str, fits: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in text.split(' ') {
+        if cur.is_empty() {
+            cur = word.to_string();
+        } else if fits(&format!("{cur} {word}")) {
+            cur = format!("{cur} {word}");
+        } else {
+            lines.push(std::mem::take(&mut cur));
+            cur = word.to_string();
+        }
+    }
+    lines.push(cur);
     lines
 }
 
