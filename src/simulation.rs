@@ -420,8 +420,7 @@ impl Scratch {
     /// without `weekly`) of `steps` weeks.
     fn take(weekly: bool, threads: usize, steps: u32) -> ScratchLoan {
         let mut s = SCRATCH.with(|s| s.take());
-        let workers = if weekly { threads.max(1) } else { 0 };
-        if s.parts.parts.len() == workers && s.parts.steps == steps {
+        if s.parts.parts.len() == WorkerParts::count(weekly, threads) && s.parts.steps == steps {
             // Left empty by the last variant, unless it failed half way.
             s.parts.discard();
         } else {
@@ -460,11 +459,15 @@ struct WorkerParts {
 }
 
 impl WorkerParts {
+    /// How many accumulators: one for each of `threads` workers when `weekly`, else none.
+    fn count(weekly: bool, threads: usize) -> usize {
+        if weekly { threads.max(1) } else { 0 }
+    }
+
     fn new(weekly: bool, threads: usize, steps: u32) -> Self {
-        let n = if weekly { threads.max(1) } else { 0 };
         WorkerParts {
             steps,
-            parts: (0..n)
+            parts: (0..Self::count(weekly, threads))
                 .map(|_| std::sync::Mutex::new(Weekly::new(steps)))
                 .collect(),
         }
@@ -929,18 +932,16 @@ impl<'a> RunContext<'a> {
             settings.write_trials,
             target,
         )?;
-        let workers = match settings.threads {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            n => n,
-        };
-        check_weekly_memory(scenario, workers as u64)?;
+        // The pool first: the weekly statistics take memory for each of its workers.
+        let pool = thread_pool(settings.threads)?;
+        check_weekly_memory(scenario, pool.current_num_threads() as u64)?;
         prepare_staging(&staging, &fingerprint, settings.resume)?;
         Ok(RunContext {
             scenario,
             settings,
             staging,
             range,
-            pool: thread_pool(settings.threads)?,
+            pool,
             cancel,
             progress,
             resumed,

@@ -557,12 +557,7 @@ impl Weekly {
 
     /// Adds another part of the same variant (a shard).
     pub fn merge(&mut self, other: &Weekly) -> Result<(), String> {
-        if other.steps != self.steps || other.weeks.len() != self.weeks.len() {
-            return Err(format!(
-                "weekly accumulators of {} steps cannot join those of {}",
-                other.steps, self.steps
-            ));
-        }
+        self.check_joinable(other)?;
         for (a, b) in self.weeks.iter_mut().zip(&other.weeks) {
             a.merge(b);
         }
@@ -570,16 +565,22 @@ impl Weekly {
         Ok(())
     }
 
-    /// [`Self::merge`], then empties `other` (keeping its memory); the weeks in parallel (on
-    /// the calling pool).
-    pub fn absorb(&mut self, other: &mut Weekly) -> Result<(), String> {
-        use rayon::prelude::*;
+    /// Whether `other` holds the same weeks, so that it can be added.
+    fn check_joinable(&self, other: &Weekly) -> Result<(), String> {
         if other.steps != self.steps || other.weeks.len() != self.weeks.len() {
             return Err(format!(
                 "weekly accumulators of {} steps cannot join those of {}",
                 other.steps, self.steps
             ));
         }
+        Ok(())
+    }
+
+    /// [`Self::merge`], then empties `other` (keeping its memory); the weeks in parallel (on
+    /// the calling pool).
+    pub fn absorb(&mut self, other: &mut Weekly) -> Result<(), String> {
+        use rayon::prelude::*;
+        self.check_joinable(other)?;
         self.weeks
             .par_iter_mut()
             .zip(other.weeks.par_iter_mut())
