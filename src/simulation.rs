@@ -21,7 +21,7 @@ use std::cell::RefCell;
 use std::fs::{self, File};
 use std::io::{BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Instant, SystemTime};
 
 /// Trials simulated in parallel before their rows are written: bounds memory whatever the
@@ -241,7 +241,7 @@ pub fn simulate_variant(
         model,
         seed,
         range.1,
-        pool,
+        Workers::Spread(pool),
         cancel,
         progress,
         &mut state,
@@ -268,7 +268,7 @@ pub fn continue_variant<T: Send>(
     model: &Model,
     seed: u64,
     end: u64,
-    pool: &rayon::ThreadPool,
+    workers: Workers<'_>,
     cancel: &AtomicBool,
     progress: &(dyn Fn(u64) + Sync),
     state: &mut VariantProgress,
@@ -290,7 +290,7 @@ pub fn continue_variant<T: Send>(
         1
     };
     // The buffer and accumulators of the last variant run on this thread, reused.
-    let mut scratch = Scratch::take(weekly, pool.current_num_threads(), model.steps);
+    let mut scratch = Scratch::take(weekly, workers.threads(), model.steps);
     let Scratch { recorded, parts } = &mut *scratch;
     while state.next_trial < end {
         let start = state.next_trial;
@@ -310,12 +310,25 @@ pub fn continue_variant<T: Send>(
             cancel,
             progress,
         };
-        pool.install(|| run.simulate(&mut recorded[..n * width], width, &prepare, &mut buf));
+        run.simulate(
+            workers,
+            &mut recorded[..n * width],
+            width,
+            &prepare,
+            &mut buf,
+        );
         // The finished trials before the first unfinished one, in trial order.
         let finished = buf.iter().take_while(|t| t.is_some()).count() as u64;
         if let Some(w) = &mut state.weekly {
             let all_finished = finished == stop - start;
-            parts.add_chunk(w, all_finished, &buf, (recorded, width), model.steps, pool)?;
+            parts.add_chunk(
+                w,
+                all_finished,
+                &buf,
+                (recorded, width),
+                model.steps,
+                workers,
+            )?;
         }
         for (r, _, prepared) in buf.drain(..).map_while(|t| t) {
             state.counts.record(r.outcome, r.time);
@@ -331,6 +344,26 @@ pub fn continue_variant<T: Send>(
         checkpoint(state, false)?;
     }
     Ok(())
+}
+
+/// Where [`continue_variant`] runs a variant's trials.
+#[derive(Clone, Copy)]
+pub enum Workers<'p> {
+    /// Chunk by chunk, each chunk's trials spread over the pool's workers.
+    Spread(&'p rayon::ThreadPool),
+    /// One after another on the calling thread: a worker of a run that simulates several
+    /// variants of few trials side by side, one on each worker (see [`side_by_side`]).
+    Here,
+}
+
+impl Workers<'_> {
+    /// How many threads simulate the variant's trials.
+    fn threads(self) -> usize {
+        match self {
+            Workers::Spread(pool) => pool.current_num_threads(),
+            Workers::Here => 1,
+        }
+    }
 }
 
 /// One chunk of a variant's trials, simulated in parallel by [`continue_variant`].
@@ -353,47 +386,78 @@ impl ChunkRun<'_> {
     /// `prepare` made of it; `None` for trials skipped or stopped by an interrupt.
     fn simulate<T: Send>(
         &self,
+        workers: Workers<'_>,
         recorded: &mut [Sample],
         width: usize,
         prepare: &(impl Fn(u64, u64, &TrialResult) -> T + Sync),
         buf: &mut Vec<Option<(TrialResult, usize, T)>>,
     ) {
-        let (model, cancel) = (self.model, self.cancel);
+        let pool = match workers {
+            Workers::Spread(pool) => pool,
+            Workers::Here => {
+                let mut ws = Workspace::new();
+                buf.clear();
+                buf.extend(
+                    recorded
+                        .chunks_mut(width)
+                        .enumerate()
+                        .map(|(k, slot)| self.trial(&mut ws, k, slot, prepare)),
+                );
+                return;
+            }
+        };
         // Small pieces of work, so that a worker left idle can take over part of another's:
         // trials differ in length by orders of magnitude (a community that fizzles in a few
         // weeks beside one censored at the horizon), and rayon never splits a piece already
         // started. About 32 pieces a thread; a variant of few trials otherwise waited for its
         // slowest quarter (docs/PERFORMANCE.md).
         let trials = recorded.len() / width.max(1);
-        let piece = (trials / (32 * rayon::current_num_threads().max(1))).max(1);
-        recorded
-            .par_chunks_mut(width)
-            .enumerate()
-            .with_max_len(piece)
-            .map_init(Workspace::new, |ws, (k, slot)| {
-                // After Ctrl-C the rest of the chunk is skipped and the trials under way
-                // stop at their next week.
-                if cancel.load(Ordering::Relaxed) {
-                    return None;
-                }
-                let trial = self.start + k as u64;
-                let s = trial_seed(self.seed, trial);
-                let (r, weeks) = if self.weekly {
-                    let mut rec = Recorder::new(model.steps, slot);
-                    let r = model.run_observed_cancellable(s, ws, cancel, |w| rec.observe(w))?;
-                    let weeks = rec.len();
-                    self.parts
-                        .add(&r, &Series::new(model.steps, &slot[..weeks]));
-                    (r, weeks)
-                } else {
-                    (model.run_cancellable(s, ws, cancel)?, 0)
-                };
-                let prepared = prepare(trial, s, &r);
-                // Counted as each trial ends, so that long trials still move the bar.
-                (self.progress)(1);
-                Some((r, weeks, prepared))
-            })
-            .collect_into_vec(buf)
+        let piece = (trials / (32 * pool.current_num_threads().max(1))).max(1);
+        pool.install(|| {
+            recorded
+                .par_chunks_mut(width)
+                .enumerate()
+                .with_max_len(piece)
+                .map_init(Workspace::new, |ws, (k, slot)| {
+                    self.trial(ws, k, slot, prepare)
+                })
+                .collect_into_vec(buf)
+        });
+    }
+
+    /// Simulates the chunk's trial `k`, recording its weeks in `slot` (and adding them to the
+    /// worker's accumulators): its result, its recorded weeks and what `prepare` made of it;
+    /// `None` when skipped or stopped by an interrupt.
+    #[inline]
+    fn trial<T>(
+        &self,
+        ws: &mut Workspace,
+        k: usize,
+        slot: &mut [Sample],
+        prepare: &impl Fn(u64, u64, &TrialResult) -> T,
+    ) -> Option<(TrialResult, usize, T)> {
+        let (model, cancel) = (self.model, self.cancel);
+        // After Ctrl-C the rest of the chunk is skipped and the trials under way stop at
+        // their next week.
+        if cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        let trial = self.start + k as u64;
+        let s = trial_seed(self.seed, trial);
+        let (r, weeks) = if self.weekly {
+            let mut rec = Recorder::new(model.steps, slot);
+            let r = model.run_observed_cancellable(s, ws, cancel, |w| rec.observe(w))?;
+            let weeks = rec.len();
+            self.parts
+                .add(&r, &Series::new(model.steps, &slot[..weeks]));
+            (r, weeks)
+        } else {
+            (model.run_cancellable(s, ws, cancel)?, 0)
+        };
+        let prepared = prepare(trial, s, &r);
+        // Counted as each trial ends, so that long trials still move the bar.
+        (self.progress)(1);
+        Some((r, weeks, prepared))
     }
 }
 
@@ -491,23 +555,29 @@ impl WorkerParts {
         }
     }
 
-    /// Adds every worker's accumulators to `w` and empties them, the weeks in parallel on
-    /// `pool`.
-    fn drain_into(&self, w: &mut Weekly, pool: &rayon::ThreadPool) -> Result<(), Error> {
+    /// Adds every worker's accumulators to `w` and empties them; spread over a pool, the
+    /// weeks in parallel on it.
+    fn drain_into(&self, w: &mut Weekly, workers: Workers<'_>) -> Result<(), Error> {
         for part in &self.parts {
             let mut part = part
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let part: &mut Weekly = &mut part;
-            pool.install(|| w.absorb(part)).map_err(Error::BadInput)?;
+            match workers {
+                Workers::Spread(pool) => pool.install(|| w.absorb(part)),
+                Workers::Here => w.merge(part).map(|()| part.clear()),
+            }
+            .map_err(Error::BadInput)?;
         }
         Ok(())
     }
 
     /// Adds a simulated chunk's weeks to the variant's `w`: the workers' accumulators when
-    /// every trial of the chunk finished; otherwise (interrupted) they may hold trials after
-    /// the first unfinished one, so they are emptied and only the finished trials before it
-    /// are added, from their weeks recorded in `recorded` (slots of `width`).
+    /// every trial of the chunk finished, or when the trials ran one after another (then an
+    /// interrupt left them holding exactly the finished trials before the first unfinished
+    /// one). Otherwise (interrupted, spread over a pool) they may hold trials after the first
+    /// unfinished one, so they are emptied and only the finished trials before it are added,
+    /// from their weeks recorded in `recorded` (slots of `width`).
     fn add_chunk<T>(
         &self,
         w: &mut Weekly,
@@ -515,11 +585,12 @@ impl WorkerParts {
         buf: &[Option<(TrialResult, usize, T)>],
         (recorded, width): (&[Sample], usize),
         steps: u32,
-        pool: &rayon::ThreadPool,
+        workers: Workers<'_>,
     ) -> Result<(), Error> {
-        if all_finished {
-            return self.drain_into(w, pool);
-        }
+        let pool = match workers {
+            Workers::Spread(pool) if !all_finished => pool,
+            _ => return self.drain_into(w, workers),
+        };
         self.discard();
         let kept: Vec<(&TrialResult, Series<'_>)> = buf
             .iter()
@@ -595,38 +666,84 @@ struct Simulated {
     weekly: WeeklyParts,
 }
 
-/// Simulates the run's variants in order (or, with `--resume`, takes those an earlier run
-/// finished). Each simulated variant is recorded as finished ([`Finish`]) on the pool while
-/// the next one runs; this returns when every record is written.
+/// Whether a run simulates its variants side by side, each on one worker with its trials one
+/// after another, instead of one variant at a time with its trials spread over the workers:
+/// when there are at least [`SIDE_BY_SIDE_VARIANTS`] variants for each of more than one worker,
+/// and the recorded weeks of one variant's trials for each worker fit in what one chunk may hold
+/// ([`crate::weekly::chunk_trials`]), so that memory stays as it was. A variant of few trials
+/// spread over the workers keeps them waiting for its longest trial, then for its record to be
+/// joined and written; side by side, each worker goes straight on to its next variant
+/// (docs/PERFORMANCE.md). The outputs are the same either way: every trial's stream depends on
+/// its seed alone, and the weekly counts are sums.
+fn side_by_side(variants: u64, trials: u64, steps: u32, workers: u64) -> bool {
+    variants >= SIDE_BY_SIDE_VARIANTS * workers
+        && trials.saturating_mul(workers) <= crate::weekly::chunk_trials(steps, CHUNK)
+}
+
+/// Variants for each worker that make [`side_by_side`] worth it: the last of them may leave
+/// the other workers idle, at most about one variant's time in this many.
+const SIDE_BY_SIDE_VARIANTS: u64 = 4;
+
+/// Simulates the run's variants (or, with `--resume`, takes those an earlier run finished):
+/// one at a time, each recorded as finished ([`Finish`]) on the pool while the next one runs,
+/// or side by side ([`side_by_side`]). Returns when every record is written.
 fn simulate_variants(ctx: &RunContext<'_>, variants: &[Variant]) -> Result<Simulated, Error> {
-    let settings = ctx.settings;
-    let mut counts = Vec::with_capacity(variants.len());
-    let mut totals = Vec::with_capacity(variants.len());
-    let mut agent_steps = 0u64;
-    let mut weekly = WeeklyParts::default();
+    let done: Vec<Option<VariantProgress>> = variants
+        .iter()
+        .map(|v| ctx.finished_variant(v.index))
+        .collect::<Result<_, _>>()?;
+    let todo: Vec<&Variant> = variants
+        .iter()
+        .zip(&done)
+        .filter_map(|(v, d)| d.is_none().then_some(v))
+        .collect();
+    let simulated = if ctx.side_by_side {
+        simulate_side_by_side(ctx, &todo)?
+    } else {
+        simulate_in_turn(ctx, &todo)?
+    };
+    let mut simulated = simulated.into_iter();
+    let mut all = Simulated {
+        counts: Vec::with_capacity(variants.len()),
+        totals: Vec::with_capacity(variants.len()),
+        agent_steps: 0,
+        weekly: WeeklyParts::default(),
+    };
+    for (v, state) in variants.iter().zip(done) {
+        // Both return one state for each variant of `todo`, in order, or an error.
+        let state = state
+            .or_else(|| simulated.next())
+            .expect("a state for every variant not finished earlier");
+        // A variant's weekly statistics were staged (and left memory) by its `Finish`.
+        all.weekly
+            .register(&ctx.staging, v.index, ctx.settings.shard.is_some());
+        all.agent_steps += state.agent_steps;
+        all.counts.push(state.counts);
+        all.totals.push(state.host);
+    }
+    Ok(all)
+}
+
+/// Simulates `todo` one variant at a time, its trials spread over the pool; each is recorded
+/// ([`Finish`]) on the pool while the next one runs.
+fn simulate_in_turn(
+    ctx: &RunContext<'_>,
+    todo: &[&Variant],
+) -> Result<Vec<VariantProgress>, Error> {
     let failed: std::sync::Mutex<Option<Error>> = std::sync::Mutex::new(None);
     let staging = &ctx.staging;
+    let mut states = Vec::with_capacity(todo.len());
     ctx.pool.in_place_scope(|scope| -> Result<(), Error> {
-        for v in variants {
-            let state = match ctx.finished_variant(v.index)? {
-                Some(state) => state,
-                None => {
-                    let (state, finish) = ctx.simulate_variant(v)?;
-                    let failed = &failed;
-                    scope.spawn(move |_| {
-                        if let Err(e) = finish.write(staging) {
-                            let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
-                            f.get_or_insert(e);
-                        }
-                    });
-                    state
+        for v in todo {
+            let (state, finish) = ctx.simulate_variant(v, Workers::Spread(&ctx.pool))?;
+            let failed = &failed;
+            scope.spawn(move |_| {
+                if let Err(e) = finish.write(staging) {
+                    let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
+                    f.get_or_insert(e);
                 }
-            };
-            // A variant's weekly statistics are staged (and leave memory) by its `Finish`.
-            weekly.register(&ctx.staging, v.index, settings.shard.is_some());
-            agent_steps += state.agent_steps;
-            counts.push(state.counts);
-            totals.push(state.host);
+            });
+            states.push(state);
             if failed.lock().is_ok_and(|f| f.is_some()) {
                 break;
             }
@@ -636,11 +753,24 @@ fn simulate_variants(ctx: &RunContext<'_>, variants: &[Variant]) -> Result<Simul
     if let Some(e) = failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
         return Err(e);
     }
-    Ok(Simulated {
-        counts,
-        totals,
-        agent_steps,
-        weekly,
+    Ok(states)
+}
+
+/// Simulates `todo` side by side ([`side_by_side`]): each worker takes a variant, runs its
+/// trials one after another and records it, then takes the next.
+fn simulate_side_by_side(
+    ctx: &RunContext<'_>,
+    todo: &[&Variant],
+) -> Result<Vec<VariantProgress>, Error> {
+    ctx.pool.install(|| {
+        todo.par_iter()
+            .with_max_len(1)
+            .map(|v| {
+                let (state, finish) = ctx.simulate_variant(v, Workers::Here)?;
+                finish.write(&ctx.staging)?;
+                Ok(state)
+            })
+            .collect()
     })
 }
 
@@ -777,7 +907,11 @@ fn variant_file(staging: &Path, index: usize, ext: &str) -> PathBuf {
 }
 
 /// The caller's cancel flag, progress callback and resumed-trials callback.
-type Callbacks<'a> = (&'a AtomicBool, &'a (dyn Fn(u64) + Sync), &'a dyn Fn(u64));
+type Callbacks<'a> = (
+    &'a AtomicBool,
+    &'a (dyn Fn(u64) + Sync),
+    &'a (dyn Fn(u64) + Sync),
+);
 
 /// A variant's rows file, written through a hasher so that checkpoints record its SHA-256.
 type RowsWriter = RefCell<output::HashingWriter<std::io::BufWriter<File>>>;
@@ -794,9 +928,11 @@ struct RunContext<'a> {
     cancel: &'a AtomicBool,
     progress: &'a (dyn Fn(u64) + Sync),
     /// Told of trials an interrupted run finished that `--resume` takes over.
-    resumed: &'a dyn Fn(u64),
+    resumed: &'a (dyn Fn(u64) + Sync),
     /// Those trials, counted (left out of the manifest's `trials_per_second`).
-    resumed_trials: std::cell::Cell<u64>,
+    resumed_trials: AtomicU64,
+    /// Whether the variants are simulated side by side, one on each worker ([`side_by_side`]).
+    side_by_side: bool,
 }
 
 /// Runs a scenario into the folder `target`: prepare the staging folder, take each variant
@@ -812,7 +948,7 @@ pub fn run(
     settings: &RunSettings,
     cancel: &AtomicBool,
     progress: &(dyn Fn(u64) + Sync),
-    resumed: &dyn Fn(u64),
+    resumed: &(dyn Fn(u64) + Sync),
 ) -> Result<RunReport, Error> {
     let started = SystemTime::now();
     let clock = Instant::now();
@@ -849,8 +985,8 @@ pub fn run(
     } else {
         Vec::new()
     };
-    let trials_done =
-        (ctx.range.1 - ctx.range.0) * variants.len() as u64 - ctx.resumed_trials.get();
+    let trials_done = (ctx.range.1 - ctx.range.0) * variants.len() as u64
+        - ctx.resumed_trials.load(Ordering::Relaxed);
     // On the run's pool: assembling formats and hashes files in parallel.
     let report = ctx.pool.install(|| {
         assemble(
@@ -932,9 +1068,17 @@ impl<'a> RunContext<'a> {
             settings.write_trials,
             target,
         )?;
-        // The pool first: the weekly statistics take memory for each of its workers.
+        // The pool first: the weekly statistics take memory for each of its workers (twice
+        // over when each works on its own variant).
         let pool = thread_pool(settings.threads)?;
-        check_weekly_memory(scenario, pool.current_num_threads() as u64)?;
+        let workers = pool.current_num_threads() as u64;
+        let side_by_side = side_by_side(
+            n_variants as u64,
+            range.1 - range.0,
+            scenario.steps,
+            workers,
+        );
+        check_weekly_memory(scenario, workers * (1 + u64::from(side_by_side)))?;
         prepare_staging(&staging, &fingerprint, settings.resume)?;
         Ok(RunContext {
             scenario,
@@ -945,14 +1089,15 @@ impl<'a> RunContext<'a> {
             cancel,
             progress,
             resumed,
-            resumed_trials: std::cell::Cell::new(0),
+            resumed_trials: AtomicU64::new(0),
+            side_by_side,
         })
     }
 
     /// `n` trials taken over from an interrupted run.
     fn resume(&self, n: u64) {
         (self.resumed)(n);
-        self.resumed_trials.set(self.resumed_trials.get() + n);
+        self.resumed_trials.fetch_add(n, Ordering::Relaxed);
     }
 
     /// With `--resume`, a variant an earlier run finished (checked against its rows).
@@ -993,7 +1138,11 @@ impl<'a> RunContext<'a> {
     /// Simulates a variant's trials (from its checkpoint, with `--resume`), saving a
     /// checkpoint every [`CHECKPOINT_EVERY`] and when interrupted. Returns its progress and
     /// what remains to record it as finished ([`Finish`]).
-    fn simulate_variant(&self, v: &Variant) -> Result<(VariantProgress, Finish), Error> {
+    fn simulate_variant(
+        &self,
+        v: &Variant,
+        workers: Workers<'_>,
+    ) -> Result<(VariantProgress, Finish), Error> {
         let (scenario, settings) = (self.scenario, self.settings);
         let model = v
             .model(scenario)
@@ -1006,7 +1155,7 @@ impl<'a> RunContext<'a> {
             &model,
             scenario.seed,
             self.range.1,
-            &self.pool,
+            workers,
             self.cancel,
             self.progress,
             &mut state,
@@ -1542,7 +1691,7 @@ mod tests {
                 &model,
                 7,
                 60,
-                &pool,
+                Workers::Spread(&pool),
                 &cancel,
                 &|n| {
                     done.fetch_add(n, Ordering::Relaxed);
@@ -1587,8 +1736,14 @@ mod tests {
     /// accumulators, then left out).
     #[test]
     fn an_interrupt_mid_chunk_keeps_the_weekly_statistics_of_the_finished_trials_only() {
-        let model = Model::new(crate::parameters::Parameters::default(), 104).unwrap();
         let pool = thread_pool(2).unwrap();
+        interrupted_weekly_statistics(Workers::Spread(&pool));
+        // Side by side, on one worker of a run's pool: trials one after another.
+        pool.install(|| interrupted_weekly_statistics(Workers::Here));
+    }
+
+    fn interrupted_weekly_statistics(workers: Workers<'_>) {
+        let model = Model::new(crate::parameters::Parameters::default(), 104).unwrap();
         let run = |end: u64, interrupt_after: Option<u64>| {
             let cancel = AtomicBool::new(false);
             let mut state = VariantProgress::with_weekly(10, 104);
@@ -1596,7 +1751,7 @@ mod tests {
                 &model,
                 7,
                 end,
-                &pool,
+                workers,
                 &cancel,
                 &|_| {},
                 &mut state,
@@ -1620,6 +1775,26 @@ mod tests {
         let (cut, upto) = (cut.weekly.unwrap(), upto.weekly.unwrap());
         assert_eq!(cut.trials, kept - 10);
         assert_eq!(cut, upto);
+        if matches!(workers, Workers::Here) {
+            // One after another, the trial that set the flag is the last one finished.
+            assert_eq!(kept, 201);
+        }
+    }
+
+    #[test]
+    fn variants_of_few_trials_run_side_by_side_when_each_worker_has_several() {
+        // The calibration-like sweep of benches/: 64 variants of 300 trials, 312 weeks.
+        assert!(side_by_side(64, 300, 312, 2));
+        assert!(side_by_side(64, 300, 312, 1));
+        // Fewer than four variants a worker: spread, so that no worker waits long at the end.
+        assert!(!side_by_side(64, 300, 312, 17));
+        assert!(!side_by_side(7, 300, 312, 2));
+        // One recorded chunk's memory: 2,233 trials of 312 weeks (32 MiB of 48-byte weeks).
+        assert_eq!(crate::weekly::chunk_trials(312, CHUNK), 2233);
+        assert!(side_by_side(64, 1116, 312, 2));
+        assert!(!side_by_side(64, 1117, 312, 2));
+        // The default scenario's single variant of many trials.
+        assert!(!side_by_side(1, 10_000, 104, 2));
     }
 
     #[test]

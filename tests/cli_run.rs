@@ -157,6 +157,32 @@ fn csv_files_are_byte_identical_for_one_and_two_threads() {
     assert_same_csvs(&a, &b);
 }
 
+// Nine variants of few trials: one after another on one thread, side by side on two (at least
+// four variants a worker), spread one at a time over three (docs/PERFORMANCE.md). The files
+// must not tell which.
+#[test]
+fn variants_side_by_side_or_in_turn_give_the_same_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = ["--trials", "150", "--steps", "80"];
+    let dirs: Vec<PathBuf> = ["1", "2", "3"]
+        .iter()
+        .map(|threads| {
+            let dir = tmp.path().join(format!("t{threads}"));
+            run(
+                "scenarios/informal-vs-structured.toml",
+                &dir,
+                &[&args[..], &["--threads", threads]].concat(),
+            );
+            dir
+        })
+        .collect();
+    assert_same_csvs(&dirs[0], &dirs[1]);
+    assert_same_csvs(&dirs[0], &dirs[2]);
+    let weekly = |d: &Path| fs::read(d.join("weekly.csv")).unwrap();
+    assert_eq!(weekly(&dirs[0]), weekly(&dirs[1]));
+    assert_eq!(weekly(&dirs[0]), weekly(&dirs[2]));
+}
+
 #[test]
 fn same_trial_has_the_same_seed_in_every_variant() {
     let tmp = tempfile::tempdir().unwrap();

@@ -897,18 +897,30 @@ fn a_run_interrupted_inside_trials_resumes_to_identical_files() {
         rows.lines().count() as u64
     );
     assert!(cp["state"]["next_trial"].as_u64().unwrap() < 6);
+    resume_to_clean_files(t, &scenario, &out, &args);
+}
+
+/// Resumes the interrupted run of `scenario` into `out`, and checks that its files are those of
+/// an uninterrupted run (into `t/clean`).
+fn resume_to_clean_files(t: &Path, scenario: &str, out: &Path, args: &[&str]) {
     let resumed = hothouse()
         .arg("run")
-        .arg(&scenario)
+        .arg(scenario)
         .arg("--out")
-        .arg(&out)
+        .arg(out)
         .args(["--no-plots", "--quiet", "--resume"])
         .args(args)
         .output()
         .unwrap();
     assert!(resumed.status.success(), "{}", stderr(&resumed));
-    run_ok(&scenario, &t.join("clean"), &args);
-    for f in ["trials.csv", "survival.csv", "summary.csv", "logrank.csv"] {
+    run_ok(scenario, &t.join("clean"), args);
+    for f in [
+        "trials.csv",
+        "weekly.csv",
+        "survival.csv",
+        "summary.csv",
+        "logrank.csv",
+    ] {
         assert!(
             fs::read(out.join(f)).unwrap() == fs::read(t.join("clean").join(f)).unwrap(),
             "{f} differs after resume"
@@ -952,4 +964,50 @@ fn a_resumed_run_reports_the_rate_of_its_own_trials() {
         (simulated - (120_000 - resumed) as f64).abs() < 1.0,
         "{simulated} trials by the manifest's rate; {resumed} of 120000 were resumed"
     );
+}
+
+// A run of many variants of few trials simulates them side by side, one on each worker
+// (docs/PERFORMANCE.md): interrupted with variants finished and others under way, --resume
+// completes it to the files of an uninterrupted run.
+#[cfg(unix)]
+#[test]
+fn a_run_of_variants_side_by_side_resumes_to_identical_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let scenario = t.join("side.toml");
+    // Eight variants of 16 long trials (communities of thousands that neither fizzle nor
+    // graduate in 400 weeks): at least four variants for each of two workers.
+    fs::write(
+        &scenario,
+        "name = \"side\"\nseed = 11\ntrials = 16\nsteps = 400\n\n[community]\n\
+         initial_participants = 2000\npopulation = 20000\n\n[lifecycle]\n\
+         graduation_patience = 1000000\n\n[sweep]\n\
+         \"host.investment\" = [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0]\n",
+    )
+    .unwrap();
+    let scenario = scenario.display().to_string();
+    let args = ["--threads", "2"];
+    let (mut child, out, staging) = start_second_variant(t, &scenario, &args);
+    let status = interrupt_within(&mut child, Duration::from_secs(120));
+    assert!(
+        !status.success(),
+        "the run ended before the interrupt; make it longer"
+    );
+    let staged = |ext: &str| {
+        fs::read_dir(staging.join("variants"))
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(ext)
+            })
+            .count()
+    };
+    let finished = staged(".json") - staged(".checkpoint.json");
+    assert!((1..8).contains(&finished), "{finished} variants finished");
+    // The variants under way saved their finished trials.
+    assert!(staged(".checkpoint.json") >= 1);
+    resume_to_clean_files(t, &scenario, &out, &args);
 }

@@ -6,7 +6,7 @@
 
 use assert_cmd::Command;
 use hothouse::model::Workspace;
-use hothouse::simulation::{VariantProgress, continue_variant, thread_pool};
+use hothouse::simulation::{VariantProgress, Workers, continue_variant, thread_pool};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
@@ -306,7 +306,7 @@ fn observed_trials_are_the_trials_unobserved() {
             &model,
             7,
             300,
-            &pool,
+            Workers::Spread(&pool),
             &cancel,
             &|_| {},
             &mut state,

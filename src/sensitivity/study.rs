@@ -16,7 +16,7 @@ use crate::model::Model;
 use crate::output::{self, num};
 use crate::parameters::{ParamValue, Parameters};
 use crate::scenario::Scenario;
-use crate::simulation::{VariantProgress, continue_variant, thread_pool};
+use crate::simulation::{VariantProgress, Workers, continue_variant, thread_pool};
 use crate::statistics::{OutcomeCounts, summarize};
 use serde::{Deserialize, Serialize};
 use std::fs;
@@ -308,7 +308,7 @@ fn simulate_points(
             &model,
             scenario.seed,
             scenario.trials,
-            &pool,
+            Workers::Spread(&pool),
             cancel,
             progress,
             &mut state,

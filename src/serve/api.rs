@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::outcome::Outcome;
 use crate::parameters::{self, GROUPS};
 use crate::scenario::Scenario;
-use crate::simulation::{VariantProgress, continue_variant};
+use crate::simulation::{VariantProgress, Workers, continue_variant};
 use crate::statistics::{self, OutcomeCounts, Z_95};
 use crate::totals::HostTotals;
 use serde_json::{Map, Value, json};
@@ -404,7 +404,7 @@ pub fn simulate(
         &model,
         s.seed,
         s.trials,
-        pool,
+        Workers::Spread(pool),
         cancel,
         &|_| {},
         &mut state,
