@@ -96,6 +96,7 @@ static BUCKET_KEYS: LazyLock<Vec<u32>> = LazyLock::new(|| {
 });
 
 /// The money bin of `x`: from its bucket's bin, at most a step or two up (exact by the edges).
+#[inline]
 pub fn money_key(x: f64) -> u32 {
     if x.is_nan() || x < MONEY_FLOOR {
         return 0;
@@ -174,13 +175,21 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// Adds `by` (> 0) to the count of `key`.
+    /// Adds `by` (> 0) to the count of `key`. Inlined where each community-week is added: the
+    /// usual case, a dense histogram that already spans the key, is one addition.
+    #[inline]
     pub fn add(&mut self, key: u32, by: u64) {
-        // The usual case first: a dense histogram that already spans the key.
         if let Some(c) = self.counts.get_mut(key.wrapping_sub(self.offset) as usize) {
             *c += by;
-            return;
+        } else {
+            self.add_outside(key, by);
         }
+    }
+
+    /// [`Self::add`] of a key the dense histogram does not span (yet).
+    #[cold]
+    #[inline(never)]
+    fn add_outside(&mut self, key: u32, by: u64) {
         if !self.sparse.is_empty() {
             *self.sparse.entry(key).or_insert(0) += by;
             return;
