@@ -253,9 +253,10 @@ pub fn simulate_variant(
 }
 
 /// Continues a variant from `state` up to trial `end` (exclusive), in chunks of [`CHUNK`]
-/// trials simulated in parallel. `prepare(trial, seed, result)` runs on the worker that simulated
-/// the trial (to format its row in parallel); `row(result, prepared)` then runs in trial order on
-/// the calling thread. After each chunk `checkpoint(state, false)` is called. When `state`
+/// trials simulated by `workers` (spread over a pool, or one after another on the calling
+/// thread). `prepare(trial, seed, result)` runs on the worker that simulated the trial (to
+/// format its row in parallel); `row(result, prepared)` then runs in trial order on the calling
+/// thread. After each chunk `checkpoint(state, false)` is called. When `state`
 /// collects weekly statistics, every trial is observed week by week and its recorded weeks are
 /// added to them (the model's random stream is the same observed or not).
 ///
