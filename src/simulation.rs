@@ -353,7 +353,7 @@ pub enum Workers<'p> {
     /// Chunk by chunk, each chunk's trials spread over the pool's workers.
     Spread(&'p rayon::ThreadPool),
     /// One after another on the calling thread: a worker of a run that simulates several
-    /// variants of few trials side by side, one on each worker (see [`side_by_side`]).
+    /// variants of few trials side by side, one on each worker (see `side_by_side`).
     Here,
 }
 
