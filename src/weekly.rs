@@ -95,7 +95,10 @@ static BUCKET_KEYS: LazyLock<Vec<u32>> = LazyLock::new(|| {
         .collect()
 });
 
-/// The money bin of `x`: from its bucket's bin, at most a step or two up (exact by the edges).
+/// The money bin of `x`: its bucket's bin or the next, by one comparison with the edge between
+/// them (exact by the edges). A bucket is at most 0.79% wide and a bin 1%, so a bucket holds at
+/// most one edge (checked for every bucket by a test). The comparison is taken as a number, not
+/// a branch: a loop stepping up mispredicted about one amount in five.
 #[inline]
 pub fn money_key(x: f64) -> u32 {
     if x.is_nan() || x < MONEY_FLOOR {
@@ -106,11 +109,9 @@ pub fn money_key(x: f64) -> u32 {
     if x >= e[top] {
         return top as u32;
     }
-    let mut k = BUCKET_KEYS[(bucket(x) - bucket(MONEY_FLOOR)) as usize] as usize;
-    while x >= e[k + 1] {
-        k += 1;
-    }
-    k as u32
+    // k <= x's bin <= top - 1, so e[k + 1] exists.
+    let k = BUCKET_KEYS[(bucket(x) - bucket(MONEY_FLOOR)) as usize] as usize;
+    (k + usize::from(x >= e[k + 1])) as u32
 }
 
 /// The money bin of `x`, by logarithms and the edges (slower; builds [`BUCKET_KEYS`]).
@@ -862,6 +863,18 @@ mod tests {
         assert_eq!((stride(1040), rows(1040)), (2, 521));
         assert_eq!((stride(5200), rows(5200)), (10, 521));
         assert_eq!(rows(0), 1);
+    }
+
+    #[test]
+    fn every_bucket_of_amounts_spans_at_most_one_edge_of_the_money_bins() {
+        let base = bucket(MONEY_FLOOR);
+        for (i, &k) in BUCKET_KEYS.iter().enumerate() {
+            let b = base + i as u64;
+            let (lowest, highest) = (f64::from_bits(b << 45), f64::from_bits(((b + 1) << 45) - 1));
+            assert_eq!(exact_key(lowest).max(1), k);
+            let last = exact_key(highest);
+            assert!(last == k || last == k + 1, "bucket {b}: bins {k} to {last}");
+        }
     }
 
     #[test]
