@@ -195,30 +195,40 @@ impl Counts {
             *self.sparse.entry(key).or_insert(0) += by;
             return;
         }
-        if self.counts.is_empty() {
-            self.offset = key;
-            self.counts.push(by);
-            return;
-        }
-        let lo = self.offset.min(key);
-        let hi = (self.offset + self.counts.len() as u32 - 1).max(key);
-        if hi - lo >= DENSE_KEYS {
+        if !self.span(key, key) {
             self.sparse = self.iter().collect();
             self.counts = Vec::new();
             self.offset = 0;
             *self.sparse.entry(key).or_insert(0) += by;
             return;
         }
-        if key < self.offset {
-            let grow = (self.offset - key) as usize;
+        self.counts[(key - self.offset) as usize] += by;
+    }
+
+    /// Widens the dense histogram (zeros added at either end) to span keys `lo..=hi` besides
+    /// those it spans; false, and nothing changed, when together they would span more than
+    /// [`DENSE_KEYS`].
+    fn span(&mut self, lo: u32, hi: u32) -> bool {
+        let (lo, hi) = if self.counts.is_empty() {
+            (lo, hi)
+        } else {
+            (
+                self.offset.min(lo),
+                (self.offset + self.counts.len() as u32 - 1).max(hi),
+            )
+        };
+        if hi - lo >= DENSE_KEYS {
+            return false;
+        }
+        if self.counts.is_empty() {
+            self.offset = lo;
+        } else if lo < self.offset {
+            let grow = (self.offset - lo) as usize;
             self.counts.splice(0..0, std::iter::repeat_n(0, grow));
-            self.offset = key;
+            self.offset = lo;
         }
-        let i = (key - self.offset) as usize;
-        if i >= self.counts.len() {
-            self.counts.resize(i + 1, 0);
-        }
-        self.counts[i] += by;
+        self.counts.resize((hi - lo + 1) as usize, 0);
+        true
     }
 
     /// The keys with their counts (none zero), smallest first.
@@ -258,23 +268,10 @@ impl Counts {
         let last = other.counts.iter().rposition(|&c| c > 0).unwrap_or(first);
         let (other_lo, counted) = (other.offset + first as u32, &other.counts[first..=last]);
         let other_hi = other_lo + (counted.len() as u32 - 1);
-        if self.counts.is_empty() {
-            self.offset = other_lo;
-            self.counts = counted.to_vec();
-            return true;
-        }
-        let lo = self.offset.min(other_lo);
-        let hi = (self.offset + self.counts.len() as u32 - 1).max(other_hi);
-        if hi - lo >= DENSE_KEYS {
+        if !self.span(other_lo, other_hi) {
             return false;
         }
-        if lo < self.offset {
-            let grow = (self.offset - lo) as usize;
-            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
-            self.offset = lo;
-        }
-        self.counts.resize((hi - lo + 1) as usize, 0);
-        let start = (other_lo - lo) as usize;
+        let start = (other_lo - self.offset) as usize;
         for (a, b) in self.counts[start..].iter_mut().zip(counted) {
             *a += b;
         }
