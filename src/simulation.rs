@@ -306,7 +306,6 @@ pub fn continue_variant<T: Send>(
             model,
             seed,
             start,
-            weekly,
             parts,
             cancel,
             progress,
@@ -373,9 +372,8 @@ struct ChunkRun<'a> {
     seed: u64,
     /// The chunk's first trial.
     start: u64,
-    /// Whether each trial's weeks are recorded (for the weekly statistics).
-    weekly: bool,
-    /// The workers' weekly accumulators for this chunk.
+    /// The workers' weekly accumulators for this chunk (none when the weekly statistics are
+    /// not collected: then no trial's weeks are recorded).
     parts: &'a WorkerParts,
     cancel: &'a AtomicBool,
     progress: &'a (dyn Fn(u64) + Sync),
@@ -445,7 +443,7 @@ impl ChunkRun<'_> {
         }
         let trial = self.start + k as u64;
         let s = trial_seed(self.seed, trial);
-        let (r, weeks) = if self.weekly {
+        let (r, weeks) = if self.parts.collecting() {
             let mut rec = Recorder::new(model.steps, slot);
             let r = model.run_observed_cancellable(s, ws, cancel, |w| rec.observe(w))?;
             let weeks = rec.len();
@@ -549,9 +547,14 @@ impl WorkerParts {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Whether the weekly statistics are collected (there are accumulators).
+    fn collecting(&self) -> bool {
+        !self.parts.is_empty()
+    }
+
     /// Adds one finished trial's recorded weeks.
     fn add(&self, r: &TrialResult, series: &Series<'_>) {
-        if !self.parts.is_empty() {
+        if self.collecting() {
             self.mine().add(r, series);
         }
     }
@@ -669,8 +672,8 @@ struct Simulated {
 
 /// Whether a run simulates its variants side by side, each on one worker with its trials one
 /// after another, instead of one variant at a time with its trials spread over the workers:
-/// when there are at least [`SIDE_BY_SIDE_VARIANTS`] variants for each of more than one worker,
-/// and the recorded weeks of one variant's trials for each worker fit in what one chunk may hold
+/// when there are at least [`SIDE_BY_SIDE_VARIANTS`] variants for each worker (on one worker,
+/// variants one after another, each trial on that worker), and the recorded weeks of one variant's trials for each worker fit in what one chunk may hold
 /// ([`crate::weekly::chunk_trials`]), so that memory stays as it was. A variant of few trials
 /// spread over the workers keeps them waiting for its longest trial, then for its record to be
 /// joined and written; side by side, each worker goes straight on to its next variant
