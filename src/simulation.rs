@@ -673,7 +673,8 @@ struct Simulated {
 /// Whether a run simulates its variants side by side, each on one worker with its trials one
 /// after another, instead of one variant at a time with its trials spread over the workers:
 /// when there are at least [`SIDE_BY_SIDE_VARIANTS`] variants for each worker (on one worker,
-/// variants one after another, each trial on that worker), and the recorded weeks of one variant's trials for each worker fit in what one chunk may hold
+/// variants one after another, each trial on that worker), and the recorded weeks of one
+/// variant's trials for each worker fit in what one chunk may hold
 /// ([`crate::weekly::chunk_trials`]), so that memory stays as it was. A variant of few trials
 /// spread over the workers keeps them waiting for its longest trial, then for its record to be
 /// joined and written; side by side, each worker goes straight on to its next variant
